@@ -1,0 +1,134 @@
+"""Samråd: consensus decisions and meetings for alliances of municipalities."""
+
+import os
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import format_datetime
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS
+from decisions.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    config_name = config_name or os.environ.get("SAMRAAD_CONFIG", "production")
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from decisions import models  # noqa: F401  every model, for migrations and relationships
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    from decisions.accounts.views import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the one chosen this session, else the browser's."""
+    from flask import current_app
+
+    if not has_request_context():  # the CLI speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    best = request.accept_languages.best_match(("nb", "no", "nn", "en"))
+    return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: foreign keys on, WAL, a busy timeout, durable commits, and transactions
+    that SQLAlchemy begins itself (so writes can BEGIN IMMEDIATE)."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """A request that may write takes SQLite's write lock at BEGIN: a deferred
+    transaction that reads and then writes fails with "database is locked" under
+    concurrency whatever the busy timeout. Reads stay deferred and run in parallel."""
+    if connection.dialect.name != "sqlite":
+        return
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    from decisions.accounts.views import bp as accounts_bp
+    from decisions.audit.views import bp as audit_bp
+    from decisions.main import bp as main_bp
+    from decisions.members.views import bp as members_bp
+    from decisions.proposals.views import bp as proposals_bp
+    from decisions.register.views import bp as register_bp
+
+    for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from decisions.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from decisions.clock import now, oslo
+    from decisions.markdown import render_markdown
+    from decisions.permissions import can
+    from decisions.proposals.forms import POSITION_LABELS
+
+    app.jinja_env.globals["position_labels"] = POSITION_LABELS
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["when"] = lambda value, fmt="short": (
+        format_datetime(value, fmt) if value else "")
+    app.jinja_env.filters["oslo"] = oslo
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def helpers():
+        return {"can": lambda action, obj=None, kind=None: can(current_user, action, obj,
+                                                                  kind=kind),
+                "locale": str(get_locale()), "now": now}
+
+
+def register_commands(app: Flask) -> None:
+    from decisions.cli import register
+
+    register(app)

@@ -1,0 +1,84 @@
+"""Users with one role each, their server-side login sessions and failed logins."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from decisions.enums import enum_column
+from decisions.extensions import db
+from decisions.members.models import Member
+
+
+class Role(StrEnum):
+    SECRETARIAT = "secretariat"
+    REPRESENTATIVE = "representative"
+    BOARD = "board"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A representative speaks for exactly one member; nobody else speaks for any.
+        CheckConstraint(
+            "(role = 'representative' AND member_id IS NOT NULL)"
+            " OR (role <> 'representative' AND member_id IS NULL)",
+            name="representative_has_one_member",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        enum_column(Role, "role")
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    member: Mapped[Member | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login. The cookie holds a random token; the row holds its hash.
+
+    Logging out ends the row, so a cookie copied before logout is refused after it.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed password for an account; insert-only, so concurrent workers all count."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)

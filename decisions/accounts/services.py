@@ -1,0 +1,153 @@
+"""Accounts: creating users, checking passwords with a per-account lock, login sessions."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+
+from decisions.accounts.models import LoginFailure, LoginSession, Role, User
+from decisions.audit.services import record, snapshot
+from decisions.clock import now
+from decisions.errors import DomainError
+from decisions.extensions import db
+from decisions.members.models import Member
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+# Checked against when the email is unknown, so both cases cost the same time.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+
+
+class AccountLocked(DomainError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise DomainError(_l("The password must be %(min)s to %(max)s characters long.",
+                             min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+                          field="password")
+    return _hasher.hash(password)
+
+
+def create_user(actor: User | None, *, email: str, name: str, role: Role, password: str,
+                member: Member | None = None, locale: str | None = None) -> User:
+    email = email.strip().lower()
+    if role == Role.REPRESENTATIVE and member is None:
+        raise DomainError(_l("A representative must belong to a member."), field="member")
+    if role != Role.REPRESENTATIVE and member is not None:
+        raise DomainError(_l("Only representatives belong to a member."), field="member")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(_l("A user with this email already exists."), field="email")
+    user = User(email=email, name=name.strip() or email, role=role,
+                password_hash=hash_password(password), member=member, locale=locale,
+                active=True, created_at=now())
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.created", user, after=snapshot(user, "email", "name", "role",
+                                                        "member_id"))
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the password is right. Failures are counted per account in the
+    database, so the limit holds across worker processes; too many lock it."""
+    config = current_app.config
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    moment = now()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if user.locked_until is not None and user.locked_until > moment:
+        raise AccountLocked(_l("Too many failed attempts. The account is locked for a "
+                               "while; try again later."))
+    if user.active and _verify(user.password_hash, password):
+        db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        return user
+    db.session.add(LoginFailure(user_id=user.id, at=moment))
+    db.session.flush()
+    window = moment - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.user_id == user.id, LoginFailure.at > window))
+    if failures >= config["LOGIN_MAX_FAILURES"]:
+        until = moment + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        db.session.execute(update(User).where(User.id == user.id).values(locked_until=until))
+        record(None, "user.locked", user, after={"locked_until": until, "failures": failures})
+    return None
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """A new server-side session; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    login = LoginSession(token_hash=_hash_token(token), user_id=user.id, created_at=moment,
+                         last_seen_at=moment)
+    db.session.add(login)
+    db.session.flush()
+    record(user, "user.logged_in", user)
+    return token
+
+
+def session_user(token: str | None) -> User | None:
+    """The user of a live session, or None if it has ended, idled out or expired."""
+    if not token:
+        return None
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _hash_token(token)))
+    if login is None or login.ended_at is not None:
+        return None
+    config = current_app.config
+    moment = now()
+    if (moment - login.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+            or moment - login.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])):
+        return None
+    if not login.user.active:
+        return None
+    # Touch at most once a minute, so reading pages does not mean writing rows.
+    if moment - login.last_seen_at > timedelta(minutes=1):
+        db.session.execute(update(LoginSession).where(LoginSession.id == login.id)
+                           .values(last_seen_at=moment))
+        db.session.commit()
+    return login.user
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _hash_token(token)))
+    if login is None or login.ended_at is not None:
+        return
+    login.ended_at = now()
+    db.session.flush()
+    record(login.user, "user.logged_out", login.user)
+
+
+def set_language(user: User, locale: str) -> None:
+    if user.locale == locale:
+        return
+    before = snapshot(user, "locale")
+    user.locale = locale
+    db.session.flush()
+    record(user, "user.language_changed", user, before=before, after=snapshot(user, "locale"))

@@ -1,0 +1,62 @@
+"""Logging in and out, and choosing a language."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from decisions.accounts import services
+from decisions.accounts.forms import LanguageForm, LoginForm
+from decisions.errors import DomainError
+from decisions.extensions import db
+from decisions.http import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: only a live server-side session yields a user."""
+    user = services.session_user(session.get("sid"))
+    return user if user is not None and str(user.id) == user_id else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as locked:
+            db.session.commit()
+            user, error = None, locked.message
+        if user is not None:
+            token = services.start_session(user)
+            db.session.commit()
+            session.clear()  # a fresh session: nothing from before the login survives
+            session["sid"] = token
+            login_user(user)
+            return redirect(safe_next(form.next.data), code=303)
+        db.session.commit()  # the failure counts even though the login failed
+        error = error or _("Wrong email or password.")
+    status = 401 if error else 200
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    services.end_session(session.get("sid"))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(safe_next(None, "accounts.login"), code=303)
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            services.set_language(current_user, form.lang.data)
+            db.session.commit()
+    return redirect(safe_next(form.next.data), code=303)

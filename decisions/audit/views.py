@@ -1,0 +1,40 @@
+"""Browsing and filtering the audit trail (secretariat and admin)."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from decisions.audit import queries
+from decisions.clock import from_oslo
+from decisions.extensions import db
+from decisions.http import require
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _day(name: str):
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@login_required
+def index():
+    require("view", "audit")
+    act = request.args.get("act") or None
+    object_type = request.args.get("object_type") or None
+    object_id = request.args.get("object_id", type=int)
+    since, until = _day("since"), _day("until")
+    stmt = queries.entries(
+        act=act, object_type=object_type, object_id=object_id,
+        since=from_oslo(datetime.combine(since, time())) if since else None,
+        until=from_oslo(datetime.combine(until + timedelta(days=1), time())) if until else None)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template(
+        "audit/index.html", page=page, acts=db.session.scalars(queries.acts()).all(),
+        object_types=db.session.scalars(queries.object_types()).all(),
+        filters={"act": act or "", "object_type": object_type or "",
+                 "object_id": object_id or "", "since": since or "", "until": until or ""})

@@ -1,0 +1,92 @@
+"""Command-line commands: members import, users create, demo data, settling rounds."""
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from decisions.accounts.models import Role
+from decisions.errors import DomainError
+from decisions.extensions import db
+
+
+def register(app: Flask) -> None:
+    members = AppGroup("members", help="Member organisations.")
+    users = AppGroup("users", help="User accounts.")
+    demo = AppGroup("demo", help="Demo data.")
+    rounds = AppGroup("rounds", help="Consensus rounds.")
+
+    @members.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_members(path: Path):
+        """Import members from a CSV file (columns: name, kind, subregion).
+
+        Nothing is imported when any row is bad."""
+        from decisions.members.services import import_members as run
+
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise click.ClickException("The file is not UTF-8 text.") from None
+        result = run(None, text)
+        if result.errors:
+            db.session.rollback()
+            for error in result.errors:
+                click.echo(error, err=True)
+            raise click.ClickException("Nothing was imported.")
+        db.session.commit()
+        click.echo(f"Imported {result.created} members.")
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--member", "member_name", help="The member a representative speaks for.")
+    @click.option("--name", default="", help="Full name (defaults to the email).")
+    def create_user(email: str, role: str, member_name: str | None, name: str):
+        """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
+        from decisions.accounts.services import create_user as run
+        from decisions.members.models import Member
+
+        member = None
+        if member_name:
+            member = db.session.scalar(select(Member).where(Member.name == member_name))
+            if member is None:
+                raise click.ClickException(f"No member is called {member_name!r}.")
+        password = os.environ.get("SAMRAAD_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = run(None, email=email, name=name, role=Role(role), password=password,
+                       member=member)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        db.session.commit()
+        click.echo(f"Created {user.email} ({user.role.value}).")
+
+    @demo.command("load")
+    def load_demo():
+        """Load the demo data, unless it is already loaded."""
+        from decisions.demo import DEMO_PASSWORD, DEMO_USERS, load
+
+        if not load():
+            click.echo("Demo data is already loaded.")
+        else:
+            db.session.commit()
+            click.echo("Demo data loaded.")
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, role, member, _name in DEMO_USERS:
+            click.echo(f"  {email:<34} {role.value:<15} {member or ''}")
+
+    @rounds.command("settle")
+    def settle():
+        """Record the outcome of every round whose deadline has passed."""
+        from decisions.proposals.services import settle_due_rounds
+
+        count = settle_due_rounds()
+        db.session.commit()
+        click.echo(f"Settled {count} rounds.")
+
+    for group in (members, users, demo, rounds):
+        app.cli.add_command(group)

@@ -1,0 +1,53 @@
+"""Small helpers every view uses: safe redirects, loading objects with their permission."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from decisions.extensions import db
+from decisions.permissions import can
+
+
+def safe_next(target: str | None, fallback: str = "main.index") -> str:
+    """A redirect target on this site only: a path, never another host or scheme."""
+    if target:
+        parts = urlsplit(target.replace("\\", "/"))
+        if (not parts.scheme and not parts.netloc and target.startswith("/")
+                and not target.startswith("//") and not any(ord(c) < 32 for c in target)):
+            return target
+    return url_for(fallback)
+
+
+def see_other(endpoint: str, **values):
+    """The answer to a successful POST (303, so a reload does not post again)."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def load(model, id_: int, action: str = "view"):
+    """Load an object by id or 404, and check the current user may `action` it or 403."""
+    obj = db.session.get(model, id_)
+    if obj is None:
+        abort(404)
+    if not can(current_user, action, obj):
+        abort(403)
+    return obj
+
+
+def require(action: str, kind: str) -> None:
+    if not can(current_user, action, kind=kind):
+        abort(403)
+
+
+def wants_fragment() -> bool:
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request")
+
+
+def attach_error(form, error) -> None:
+    """Show a service's DomainError next to the field it concerns, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

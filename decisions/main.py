@@ -1,0 +1,44 @@
+"""The start page: what needs the signed-in user's attention."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from decisions.clock import now
+from decisions.extensions import db
+from decisions.proposals import queries as proposal_queries
+from decisions.proposals.models import Round
+from decisions.register import queries as register_queries
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    moment = now()
+    waiting = answered_open = []
+    if current_user.role == "representative":
+        waiting = db.session.scalars(
+            proposal_queries.open_rounds_waiting_for(current_user.member_id, moment)).all()
+        answered_open = [r for r in db.session.scalars(
+            proposal_queries.open_rounds_of(current_user.member_id, moment))
+            if r not in waiting]
+    open_rounds = []
+    awaiting = []
+    if current_user.role == "secretariat":
+        open_rounds = db.session.scalars(
+            select(Round).where(Round.closed_at.is_(None), Round.deadline > moment)
+            .order_by(Round.deadline).limit(20)).all()
+        awaiting = db.session.scalars(
+            proposal_queries.proposals(status="awaiting", include_drafts=True, now=moment)
+            .limit(20)).all()
+    recent = db.session.scalars(register_queries.decisions().limit(5)).all()
+    return render_template("index.html", waiting=waiting, answered_open=answered_open,
+                           open_rounds=open_rounds, awaiting=awaiting, recent=recent)
+
+
+@bp.route("/health")
+def health():
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,88 @@
+"""Members: import from CSV, all or nothing."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from decisions.accounts.models import User
+from decisions.audit.services import record, snapshot
+from decisions.extensions import db
+from decisions.members.models import Member, MemberKind, Subregion
+
+KIND_WORDS = {
+    "municipality": MemberKind.MUNICIPALITY, "kommune": MemberKind.MUNICIPALITY,
+    "county": MemberKind.COUNTY, "fylkeskommune": MemberKind.COUNTY,
+    "fylke": MemberKind.COUNTY, "other": MemberKind.OTHER, "annet": MemberKind.OTHER,
+}
+REQUIRED_COLUMNS = ("name", "kind", "subregion")
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list[str]
+
+
+def import_members(actor: User | None, text: str) -> ImportResult:
+    """Import members from CSV text with columns name, kind, subregion.
+
+    Every row is checked first; when any row is bad, nothing is imported and each
+    bad row is reported with its line number.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        return ImportResult(0, [_("The file lacks the column(s): %(columns)s",
+                                  columns=", ".join(missing))])
+    existing = set(db.session.scalars(select(Member.name)))
+    seen: dict[str, int] = {}
+    rows: list[tuple[str, MemberKind, str]] = []
+    errors: list[str] = []
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()
+               if isinstance(v, str) or v is None}
+        name, kind_word, subregion = row.get("name", ""), row.get("kind", ""), \
+            row.get("subregion", "")
+        problems = []
+        if not name:
+            problems.append(_("the name is empty"))
+        elif len(name) > 120:
+            problems.append(_("the name is longer than 120 characters"))
+        elif name in existing:
+            problems.append(_("%(name)s is already a member", name=name))
+        elif name in seen:
+            problems.append(_("%(name)s is also on line %(line)s", name=name, line=seen[name]))
+        kind = KIND_WORDS.get(kind_word.lower())
+        if kind is None:
+            problems.append(_("the kind must be municipality, county or other, not "
+                              "\u201c%(kind)s\u201d", kind=kind_word))
+        if not subregion:
+            problems.append(_("the subregion is empty"))
+        elif len(subregion) > 120:
+            problems.append(_("the subregion is longer than 120 characters"))
+        if problems:
+            errors.append(_("Line %(line)s: %(problems)s", line=line,
+                            problems="; ".join(problems)))
+            continue
+        seen[name] = line
+        rows.append((name, kind, subregion))
+    if errors:
+        return ImportResult(0, errors)
+    if not rows:
+        return ImportResult(0, [_("The file has no members.")])
+    subregions = {s.name: s for s in db.session.scalars(select(Subregion))}
+    for name, kind, subregion_name in rows:
+        subregion = subregions.get(subregion_name)
+        if subregion is None:
+            subregion = subregions[subregion_name] = Subregion(name=subregion_name)
+            db.session.add(subregion)
+        member = Member(name=name, kind=kind, subregion=subregion, active=True)
+        db.session.add(member)
+        db.session.flush()
+        record(actor, "member.created", member, after=snapshot(member, "name", "kind",
+                                                               "subregion_id"))
+    return ImportResult(len(rows), [])

@@ -1,0 +1,17 @@
+"""Imports every model, so that Alembic and the mappers see the whole schema."""
+
+from decisions.accounts.models import LoginFailure, LoginSession, Role, User  # noqa: F401
+from decisions.audit.models import AuditEntry  # noqa: F401
+from decisions.members.models import Member, MemberKind, Subregion  # noqa: F401
+from decisions.numbering import Counter  # noqa: F401
+from decisions.proposals.models import (  # noqa: F401
+    Area,
+    ObjectionAnswer,
+    Position,
+    PositionChange,
+    Proposal,
+    ProposalVersion,
+    Round,
+    RoundMember,
+)
+from decisions.register.models import Decision, DecisionNote  # noqa: F401

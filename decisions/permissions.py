@@ -1,0 +1,84 @@
+"""Who may do what to which object: one rule function per object kind.
+
+Views, templates (`can(...)`) and services all ask here, so the answer is the
+same wherever it is asked. State rules (a closed round takes no positions) are
+the services' business; these functions answer by role and ownership.
+"""
+
+from collections.abc import Callable
+
+from flask_login import AnonymousUserMixin
+
+from decisions.accounts.models import Role, User
+from decisions.members.models import Member
+from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.register.models import Decision
+
+SECRETARIAT = Role.SECRETARIAT
+READERS = (Role.SECRETARIAT, Role.REPRESENTATIVE, Role.BOARD, Role.ADMIN)
+
+
+def _signed_in(user) -> bool:
+    return isinstance(user, User) and user.is_active
+
+
+def proposal_rule(user: User, action: str, proposal: Proposal | None) -> bool:
+    if action in ("create", "edit", "circulate", "revise", "withdraw"):
+        return user.role == SECRETARIAT
+    if action == "list":
+        return user.role in READERS
+    if action == "view":
+        if proposal is not None and proposal.status == ProposalStatus.DRAFT:
+            return user.role == SECRETARIAT
+        return user.role in READERS
+    return False
+
+
+def round_rule(user: User, action: str, round_: Round | None) -> bool:
+    if action == "view":
+        return user.role in READERS
+    if action == "answer_objection":
+        return user.role == SECRETARIAT
+    return False
+
+
+def member_rule(user: User, action: str, member: Member | None) -> bool:
+    if action in ("list", "view"):
+        return user.role in READERS
+    if action == "register_position":
+        # A representative speaks for their own member only; the secretariat may
+        # register on a member's written behalf (recorded as such).
+        if user.role == SECRETARIAT:
+            return True
+        return (user.role == Role.REPRESENTATIVE and member is not None
+                and user.member_id == member.id)
+    return False
+
+
+def decision_rule(user: User, action: str, decision: Decision | None) -> bool:
+    return action in ("list", "view") and user.role in READERS
+
+
+def audit_rule(user: User, action: str, _obj: None) -> bool:
+    return action == "view" and user.role in (Role.SECRETARIAT, Role.ADMIN)
+
+
+RULES: dict[str, Callable[[User, str, object], bool]] = {
+    "proposal": proposal_rule,
+    "round": round_rule,
+    "member": member_rule,
+    "decision": decision_rule,
+    "audit": audit_rule,
+}
+KINDS: dict[type, str] = {
+    Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
+}
+
+
+def can(user: User | AnonymousUserMixin, action: str, obj: object = None, *,
+        kind: str | None = None) -> bool:
+    """May `user` do `action` to `obj`? Pass `kind` when there is no object yet."""
+    if not _signed_in(user):
+        return False
+    kind = kind or KINDS[type(obj)]
+    return RULES[kind](user, action, obj)

@@ -1,0 +1,1 @@
+"""Proposals, their frozen versions, consensus rounds and the members' positions."""

@@ -1,0 +1,91 @@
+"""One form per use case: draft, circulate, revise, register a position, answer."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from decisions.proposals.models import PositionKind, Procedure
+
+POSITION_LABELS = {
+    PositionKind.SUPPORT: _l("Support"),
+    PositionKind.RESERVATION: _l("Support with reservations"),
+    PositionKind.STAND_ASIDE: _l("Stand aside"),
+    PositionKind.OBJECT: _l("Object"),
+    PositionKind.AMENDMENT: _l("Propose an amendment (breaks silence)"),
+}
+PROCEDURE_LABELS = {
+    Procedure.CONSENT: _l("Consent round"),
+    Procedure.SILENCE: _l("Silence procedure"),
+}
+
+
+class TextFields:
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Write a title.")),
+                                                 Length(max=300)])
+    background = TextAreaField(
+        _l("Background"), validators=[Optional(), Length(max=50_000)],
+        description=_l("Markdown: **bold**, *italic*, lists, links."))
+    resolution = TextAreaField(
+        _l("Proposed resolution"),
+        validators=[DataRequired(_l("Write the proposed resolution.")), Length(max=20_000)])
+
+
+class ProposalForm(TextFields, FlaskForm):
+    area = SelectField(_l("Area of operation"), coerce=int,
+                       validators=[InputRequired(_l("Choose an area."))])
+    lock_version = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RoundFields:
+    procedure = RadioField(_l("Procedure"), default=Procedure.CONSENT.value,
+                           choices=[(p.value, label) for p, label in PROCEDURE_LABELS.items()],
+                           validators=[InputRequired(_l("Choose a procedure."))])
+    deadline = DateTimeLocalField(
+        _l("Deadline (Norwegian time)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[InputRequired(_l("Enter the deadline as date and time."))])
+    quorum_percent = IntegerField(
+        _l("Quorum (share of members that must respond, %)"),
+        validators=[Optional(), NumberRange(1, 100, _l("Enter a share between 1 and 100."))],
+        description=_l("Consent rounds only. Leave empty for no quorum."))
+    scope = RadioField(_l("Members"), default="all",
+                       choices=[("all", _l("All members")), ("chosen", _l("Chosen members"))])
+    members = MultiCheckboxField(_l("Chosen members"), coerce=int, validate_choice=False)
+
+
+class RoundForm(RoundFields, FlaskForm):
+    pass
+
+
+class ReviseForm(TextFields, RoundFields, FlaskForm):
+    pass
+
+
+class PositionForm(FlaskForm):
+    kind = RadioField(_l("Position"), validators=[InputRequired(_l("Choose a position."))])
+    comment = TextAreaField(_l("Reason or comment"), validators=[Length(max=10_000)])
+
+
+class AnswerForm(FlaskForm):
+    text = TextAreaField(_l("Answer to the objection"),
+                         validators=[DataRequired(_l("Write the answer.")),
+                                     Length(max=10_000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

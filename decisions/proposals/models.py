@@ -1,0 +1,210 @@
+"""Proposals, versions, rounds, positions (current and history) and objection answers."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from decisions.accounts.models import User
+from decisions.enums import enum_column
+from decisions.extensions import db
+from decisions.members.models import Member
+
+
+class Area(db.Model):
+    """An area of operation of the alliance; its name is data, kept in both languages."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_nb: Mapped[str] = mapped_column(String(120), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nb
+
+
+class ProposalStatus(StrEnum):
+    DRAFT = "draft"
+    CIRCULATED = "circulated"  # has had a round; see its latest round for where it stands
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("case_year", "case_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The working text: edited while a draft, frozen into a version when circulated.
+    title: Mapped[str] = mapped_column(String(300))
+    background: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    status: Mapped[ProposalStatus] = mapped_column(
+        enum_column(ProposalStatus, "proposal_status"), index=True
+    )
+    case_year: Mapped[int | None]
+    case_number: Mapped[int | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    area: Mapped[Area] = relationship()
+    created_by: Mapped[User] = relationship()
+    versions: Mapped[list["ProposalVersion"]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.number"
+    )
+    rounds: Mapped[list["Round"]] = relationship(
+        back_populates="proposal", order_by="Round.id"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def case_ref(self) -> str | None:
+        if self.case_number is None:
+            return None
+        return f"{self.case_number:02d}/{self.case_year}"
+
+
+class ProposalVersion(db.Model):
+    """A circulated text. Never changes once written."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    background: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+
+class Procedure(StrEnum):
+    CONSENT = "consent"
+    SILENCE = "silence"
+
+
+class Outcome(StrEnum):
+    CONSENSUS = "consensus"
+    NO_CONSENSUS = "no_consensus"
+    ADOPTED = "adopted"  # silence held
+    NOT_ADOPTED = "not_adopted"  # silence broken
+    SUPERSEDED = "superseded"  # a revised version replaced the text
+    WITHDRAWN = "withdrawn"  # the proposal was withdrawn
+
+    @property
+    def adopts(self) -> bool:
+        return self in (Outcome.CONSENSUS, Outcome.ADOPTED)
+
+
+class Round(db.Model):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("proposal_versions.id"), index=True)
+    procedure: Mapped[Procedure] = mapped_column(enum_column(Procedure, "procedure"))
+    quorum_percent: Mapped[int | None]
+    opened_at: Mapped[datetime]
+    deadline: Mapped[datetime] = mapped_column(index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Set when the outcome was recorded (settled); until then it is computed.
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="rounds")
+    version: Mapped[ProposalVersion] = relationship()
+    members: Mapped[list[Member]] = relationship(secondary="round_members")
+
+
+class RoundMember(db.Model):
+    __tablename__ = "round_members"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id"), primary_key=True, index=True
+    )
+
+
+class PositionKind(StrEnum):
+    SUPPORT = "support"
+    RESERVATION = "reservation"  # support with reservations
+    STAND_ASIDE = "stand_aside"
+    OBJECT = "object"
+    AMENDMENT = "amendment"  # silence procedure only: a proposed amendment
+
+    @property
+    def blocks(self) -> bool:
+        return self in (PositionKind.OBJECT, PositionKind.AMENDMENT)
+
+    @property
+    def needs_comment(self) -> bool:
+        return self in (PositionKind.RESERVATION, PositionKind.OBJECT, PositionKind.AMENDMENT)
+
+
+class Position(db.Model):
+    """A member's current position in a round: one row per member and round."""
+
+    __tablename__ = "positions"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[PositionKind] = mapped_column(enum_column(PositionKind, "position_kind"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    on_behalf: Mapped[bool] = mapped_column(default=False)
+    registered_at: Mapped[datetime]
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    member: Mapped[Member] = relationship()
+    registered_by: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class PositionChange(db.Model):
+    """Every registration of a position, kept forever: who, when, from what, to what."""
+
+    __tablename__ = "position_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    from_kind: Mapped[PositionKind | None] = mapped_column(
+        enum_column(PositionKind, "from_position_kind")
+    )
+    kind: Mapped[PositionKind] = mapped_column(enum_column(PositionKind, "to_position_kind"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    on_behalf: Mapped[bool] = mapped_column(default=False)
+    confirmed_from_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship()
+    registered_by: Mapped[User] = relationship()
+
+
+class ObjectionAnswer(db.Model):
+    """The secretariat's answer to a member's objection in a round."""
+
+    __tablename__ = "objection_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+
+    author: Mapped[User] = relationship()

@@ -1,0 +1,222 @@
+"""Read-only queries for proposals, rounds and positions."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from decisions.extensions import db
+from decisions.members.models import Member
+from decisions.proposals.models import (
+    ObjectionAnswer,
+    Position,
+    PositionChange,
+    Proposal,
+    ProposalStatus,
+    Round,
+    RoundMember,
+)
+from decisions.proposals.rules import Answer, RoundState, Tally, evaluate, tally
+
+
+def answers_for(round_ids: Iterable[int]) -> dict[int, dict[int, Answer]]:
+    """Current answers per round, per member: one query for any number of rounds."""
+    ids = list(round_ids)
+    result: dict[int, dict[int, Answer]] = defaultdict(dict)
+    if not ids:
+        return result
+    rows = db.session.execute(
+        select(Position.round_id, Position.member_id, Position.kind, Position.registered_at)
+        .where(Position.round_id.in_(ids))
+    )
+    for round_id, member_id, kind, at in rows:
+        result[round_id][member_id] = Answer(kind, at)
+    return result
+
+
+def member_ids_for(round_ids: Iterable[int]) -> dict[int, list[int]]:
+    ids = list(round_ids)
+    result: dict[int, list[int]] = defaultdict(list)
+    if not ids:
+        return result
+    rows = db.session.execute(
+        select(RoundMember.round_id, RoundMember.member_id).where(RoundMember.round_id.in_(ids))
+    )
+    for round_id, member_id in rows:
+        result[round_id].append(member_id)
+    return result
+
+
+def state_of(round_: Round, member_ids: list[int], answers: dict[int, Answer],
+             now: datetime) -> RoundState:
+    recorded = (round_.outcome, round_.closed_at) if round_.outcome else None
+    return evaluate(round_.procedure, round_.quorum_percent, member_ids, answers,
+                    round_.deadline, now, recorded)
+
+
+def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
+    """The state of many rounds in two queries."""
+    ids = [r.id for r in rounds if r.outcome is None]
+    members = member_ids_for(ids)
+    answers = answers_for(ids)
+    return {r.id: state_of(r, members.get(r.id, []), answers.get(r.id, {}), now)
+            for r in rounds}
+
+
+def latest_round_subquery():
+    return (select(func.max(Round.id)).where(Round.proposal_id == Proposal.id)
+            .correlate(Proposal).scalar_subquery())
+
+
+def proposals(*, status: str | None = None, area_id: int | None = None,
+              include_drafts: bool, now: datetime) -> Select:
+    """Proposals, newest first. `status` filters by where each stands now:
+    draft, open (a round is open), awaiting (back with the secretariat),
+    decided or withdrawn."""
+    latest = Round.id == latest_round_subquery()
+    round_open = and_(Round.closed_at.is_(None), Round.deadline > now)
+    stmt = (select(Proposal).outerjoin(Round, latest)
+            .options(selectinload(Proposal.area))
+            .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
+    if not include_drafts:
+        stmt = stmt.where(Proposal.status != ProposalStatus.DRAFT)
+    if area_id:
+        stmt = stmt.where(Proposal.area_id == area_id)
+    if status == "open":
+        stmt = stmt.where(Proposal.status == ProposalStatus.CIRCULATED, round_open)
+    elif status == "awaiting":
+        # Its latest round has ended (settled or past its deadline) without a decision.
+        stmt = stmt.where(Proposal.status == ProposalStatus.CIRCULATED,
+                          or_(Round.closed_at.is_not(None), Round.deadline <= now))
+    elif status in {s.value for s in ProposalStatus}:
+        stmt = stmt.where(Proposal.status == status)
+    return stmt
+
+
+def latest_rounds(proposal_ids: Iterable[int]) -> dict[int, Round]:
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
+    rounds = db.session.scalars(
+        select(Round).where(Round.id.in_(
+            select(func.max(Round.id)).where(Round.proposal_id.in_(ids))
+            .group_by(Round.proposal_id)))
+    )
+    return {r.proposal_id: r for r in rounds}
+
+
+def open_rounds_waiting_for(member_id: int, now: datetime) -> Select:
+    """Open rounds that include the member and where it has not answered yet."""
+    answered = exists().where(Position.round_id == Round.id, Position.member_id == member_id)
+    return (select(Round)
+            .join(RoundMember, and_(RoundMember.round_id == Round.id,
+                                    RoundMember.member_id == member_id))
+            .where(Round.closed_at.is_(None), Round.deadline > now, ~answered)
+            .options(selectinload(Round.proposal), selectinload(Round.version))
+            .order_by(Round.deadline))
+
+
+def open_rounds_of(member_id: int, now: datetime) -> Select:
+    return (select(Round)
+            .join(RoundMember, and_(RoundMember.round_id == Round.id,
+                                    RoundMember.member_id == member_id))
+            .where(Round.closed_at.is_(None), Round.deadline > now)
+            .options(selectinload(Round.proposal), selectinload(Round.version))
+            .order_by(Round.deadline))
+
+
+def board_members(round_id: int) -> list[Member]:
+    """The round's members with their subregions, ordered for the board."""
+    return list(db.session.scalars(
+        select(Member).join(RoundMember, RoundMember.member_id == Member.id)
+        .where(RoundMember.round_id == round_id)
+        .options(selectinload(Member.subregion))
+        .order_by(Member.name)
+    ))
+
+
+def positions_in(round_id: int) -> dict[int, Position]:
+    return {p.member_id: p for p in db.session.scalars(
+        select(Position).where(Position.round_id == round_id)
+        .options(selectinload(Position.registered_by), selectinload(Position.member))
+    )}
+
+
+def answers_to_objections(round_id: int) -> dict[int, list[ObjectionAnswer]]:
+    result: dict[int, list[ObjectionAnswer]] = defaultdict(list)
+    for answer in db.session.scalars(
+        select(ObjectionAnswer).where(ObjectionAnswer.round_id == round_id)
+        .options(selectinload(ObjectionAnswer.author)).order_by(ObjectionAnswer.id)
+    ):
+        result[answer.member_id].append(answer)
+    return result
+
+
+def history(round_id: int, member_id: int | None = None) -> Select:
+    stmt = (select(PositionChange).where(PositionChange.round_id == round_id)
+            .options(selectinload(PositionChange.member),
+                     selectinload(PositionChange.registered_by))
+            .order_by(PositionChange.id))
+    if member_id is not None:
+        stmt = stmt.where(PositionChange.member_id == member_id)
+    return stmt
+
+
+def previous_position(round_: Round, member_id: int) -> tuple[Position, Round] | None:
+    """The member's position in the latest earlier round of the same proposal."""
+    row = db.session.execute(
+        select(Position, Round).join(Round, Round.id == Position.round_id)
+        .where(Round.proposal_id == round_.proposal_id, Round.id < round_.id,
+               Position.member_id == member_id)
+        .options(selectinload(Round.version))
+        .order_by(Round.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def is_member_of(round_id: int, member_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        RoundMember.round_id == round_id, RoundMember.member_id == member_id))))
+
+
+@dataclass
+class Board:
+    """Everything the consensus board shows, loaded in a fixed number of queries."""
+
+    round: Round
+    state: RoundState
+    members: list[Member]
+    positions: dict[int, Position]
+    answers: dict[int, list[ObjectionAnswer]]
+    tally: Tally
+    by_subregion: list[tuple[str, list[Member]]] = field(default_factory=list)
+
+    @property
+    def not_responded(self) -> list[Member]:
+        return [m for m in self.members if m.id not in self.positions]
+
+    @property
+    def objections(self) -> list[Position]:
+        return [p for p in self.positions.values() if p.kind.blocks]
+
+
+def board(round_id: int, now: datetime) -> Board | None:
+    round_ = db.session.scalar(
+        select(Round).where(Round.id == round_id)
+        .options(selectinload(Round.version), selectinload(Round.proposal)))
+    if round_ is None:
+        return None
+    members = board_members(round_id)
+    positions = positions_in(round_id)
+    answers = {m: Answer(p.kind, p.registered_at) for m, p in positions.items()}
+    member_ids = [m.id for m in members]
+    groups: dict[str, list[Member]] = defaultdict(list)
+    for member in members:
+        groups[member.subregion.name].append(member)
+    return Board(
+        round=round_, state=state_of(round_, member_ids, answers, now), members=members,
+        positions=positions, answers=answers_to_objections(round_id),
+        tally=tally(member_ids, answers), by_subregion=sorted(groups.items()))

@@ -1,0 +1,99 @@
+"""The consensus rules as pure functions: a round's state from its positions and the clock.
+
+Nothing here reads the database or the clock itself, so every read path and the
+services reach the same answer, and the rules can be tested exhaustively.
+"""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from decisions.proposals.models import Outcome, PositionKind, Procedure
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: PositionKind
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RoundState:
+    outcome: Outcome | None  # None while open
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+
+OPEN = RoundState(None, None)
+
+
+def quorum_met(quorum_percent: int | None, members: int, responded: int) -> bool:
+    if not quorum_percent:
+        return True
+    return responded >= math.ceil(members * quorum_percent / 100)
+
+
+def allowed_kinds(procedure: Procedure) -> tuple[PositionKind, ...]:
+    if procedure == Procedure.SILENCE:
+        return tuple(PositionKind)
+    return tuple(k for k in PositionKind if k != PositionKind.AMENDMENT)
+
+
+def evaluate(
+    procedure: Procedure,
+    quorum_percent: int | None,
+    member_ids: Iterable[int],
+    answers: Mapping[int, Answer],
+    deadline: datetime,
+    now: datetime,
+    recorded: tuple[Outcome, datetime] | None = None,
+) -> RoundState:
+    """The state of a round. `answers` are the members' current positions.
+
+    `recorded` is an outcome already written (settled, superseded, withdrawn):
+    once written, it is the state.
+    """
+    if recorded is not None:
+        return RoundState(*recorded)
+    members = set(member_ids)
+    current = {m: a for m, a in answers.items() if m in members}
+    blocking = [a for a in current.values() if a.kind.blocks]
+
+    if procedure == Procedure.SILENCE:
+        # Broken silence ends the round at once; otherwise it runs to its deadline.
+        if blocking:
+            return RoundState(Outcome.NOT_ADOPTED, min(a.at for a in blocking))
+        if now >= deadline:
+            return RoundState(Outcome.ADOPTED, deadline)
+        return OPEN
+
+    # Consent round: closes early the moment everyone has answered and nobody objects.
+    if not blocking and members and len(current) == len(members):
+        closed = max(a.at for a in current.values())
+        if closed < deadline:
+            return RoundState(Outcome.CONSENSUS, closed)
+    if now >= deadline:
+        agreed = not blocking and quorum_met(quorum_percent, len(members), len(current))
+        return RoundState(Outcome.CONSENSUS if agreed else Outcome.NO_CONSENSUS, deadline)
+    return OPEN
+
+
+@dataclass(frozen=True)
+class Tally:
+    counts: dict[PositionKind, int]
+    no_response: int
+    total: int
+
+
+def tally(member_ids: Iterable[int], answers: Mapping[int, Answer]) -> Tally:
+    members = set(member_ids)
+    counts = dict.fromkeys(PositionKind, 0)
+    for member_id, answer in answers.items():
+        if member_id in members:
+            counts[answer.kind] += 1
+    answered = sum(counts.values())
+    return Tally(counts, len(members) - answered, len(members))

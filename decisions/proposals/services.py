@@ -1,0 +1,330 @@
+"""Every act on proposals, rounds and positions. The only code that writes them.
+
+Each function checks permission and rules (raising a DomainError), writes its
+audit entry and flushes; the request commits once.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from decisions.accounts.models import Role, User
+from decisions.audit.services import record, snapshot
+from decisions.clock import now, oslo
+from decisions.errors import Conflict, DomainError, NotAllowed
+from decisions.extensions import db
+from decisions.members.models import Member
+from decisions.numbering import next_number
+from decisions.permissions import can
+from decisions.proposals import queries
+from decisions.proposals.models import (
+    Area,
+    ObjectionAnswer,
+    Outcome,
+    Position,
+    PositionChange,
+    PositionKind,
+    Procedure,
+    Proposal,
+    ProposalStatus,
+    ProposalVersion,
+    Round,
+    RoundMember,
+)
+from decisions.proposals.rules import RoundState, allowed_kinds
+
+TEXT_FIELDS = ("title", "background", "resolution")
+
+
+def _require(user: User, action: str, obj=None, *, kind: str | None = None) -> None:
+    if not can(user, action, obj, kind=kind):
+        raise NotAllowed(_l("You are not allowed to do this."))
+
+
+def _lock(model, id_: int):
+    """Re-read a row with a lock (FOR UPDATE on PostgreSQL; SQLite writes are
+    serialized by BEGIN IMMEDIATE), so concurrent acts on it queue."""
+    return db.session.execute(
+        select(model).where(model.id == id_).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def create_proposal(actor: User, *, title: str, area: Area, background: str,
+                    resolution: str) -> Proposal:
+    _require(actor, "create", kind="proposal")
+    moment = now()
+    proposal = Proposal(title=title, area=area, background=background, resolution=resolution,
+                        status=ProposalStatus.DRAFT, created_by=actor, created_at=moment,
+                        updated_at=moment)
+    db.session.add(proposal)
+    db.session.flush()
+    record(actor, "proposal.created", proposal,
+           after=snapshot(proposal, *TEXT_FIELDS, "area_id"))
+    return proposal
+
+
+def edit_draft(actor: User, proposal: Proposal, *, title: str, area: Area, background: str,
+               resolution: str, lock_version: int) -> None:
+    _require(actor, "edit", proposal)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise DomainError(_l("Only a draft can be edited. Revise the proposal instead."))
+    if lock_version != proposal.lock_version:
+        raise Conflict(_l("Someone else saved this draft while you were editing it."))
+    before = snapshot(proposal, *TEXT_FIELDS, "area_id")
+    proposal.title, proposal.area = title, area
+    proposal.background, proposal.resolution = background, resolution
+    proposal.updated_at = now()
+    db.session.flush()
+    record(actor, "proposal.edited", proposal, before=before,
+           after=snapshot(proposal, *TEXT_FIELDS, "area_id"))
+
+
+def _freeze_version(actor: User, proposal: Proposal) -> ProposalVersion:
+    latest = proposal.versions[-1] if proposal.versions else None
+    if latest is not None and all(
+        getattr(latest, f) == getattr(proposal, f) for f in TEXT_FIELDS
+    ):
+        return latest
+    version = ProposalVersion(
+        proposal=proposal, number=(latest.number + 1) if latest else 1,
+        title=proposal.title, background=proposal.background,
+        resolution=proposal.resolution, created_by_id=actor.id, created_at=now())
+    db.session.add(version)
+    db.session.flush()
+    record(actor, "version.frozen", version, after=snapshot(version, "number", *TEXT_FIELDS))
+    return version
+
+
+def _check_round_settings(members: Sequence[Member], deadline: datetime,
+                          procedure: Procedure, quorum_percent: int | None) -> None:
+    if not members:
+        raise DomainError(_l("Choose at least one member."), field="members")
+    if deadline <= now():
+        raise DomainError(_l("The deadline must be in the future."), field="deadline")
+    if quorum_percent is not None and procedure == Procedure.SILENCE:
+        raise DomainError(_l("A silence procedure has no quorum."), field="quorum_percent")
+    if quorum_percent is not None and not 1 <= quorum_percent <= 100:
+        raise DomainError(_l("The quorum is a share between 1 and 100 %."),
+                          field="quorum_percent")
+
+
+def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
+               deadline: datetime, procedure: Procedure,
+               quorum_percent: int | None = None) -> Round:
+    """Circulate the proposal's current text to members: freezes a version, numbers
+    the case on first circulation, opens a round."""
+    _require(actor, "circulate", proposal)
+    proposal = _lock(Proposal, proposal.id)
+    if proposal.status in (ProposalStatus.DECIDED, ProposalStatus.WITHDRAWN):
+        raise DomainError(_l("This proposal is closed."))
+    current = proposal.rounds[-1] if proposal.rounds else None
+    if current is not None and settle_round(current).is_open:
+        raise DomainError(_l("A round is already open. Revise the proposal to change it."))
+    if current is not None and current.outcome and current.outcome.adopts:
+        raise DomainError(_l("This proposal has been decided."))
+    _check_round_settings(members, deadline, procedure, quorum_percent)
+
+    version = _freeze_version(actor, proposal)
+    before = snapshot(proposal, "status", "case_year", "case_number")
+    moment = now()
+    if proposal.case_number is None:
+        proposal.case_year = oslo(moment).year
+        proposal.case_number = next_number("case", proposal.case_year)
+    proposal.status = ProposalStatus.CIRCULATED
+    proposal.updated_at = moment
+    round_ = Round(proposal=proposal, version=version, procedure=procedure,
+                   quorum_percent=quorum_percent, opened_at=moment, deadline=deadline,
+                   opened_by_id=actor.id)
+    db.session.add(round_)
+    db.session.flush()
+    db.session.add_all(RoundMember(round_id=round_.id, member_id=m.id) for m in members)
+    db.session.flush()
+    record(actor, "proposal.circulated", proposal, before=before,
+           after=snapshot(proposal, "status", "case_year", "case_number"))
+    record(actor, "round.opened", round_, after={
+        "version": version.number, "procedure": procedure, "deadline": deadline,
+        "quorum_percent": quorum_percent, "members": len(members)})
+    return round_
+
+
+def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: str,
+                    resolution: str, members: Sequence[Member], deadline: datetime,
+                    procedure: Procedure, quorum_percent: int | None = None) -> Round:
+    """A new version and a new round; an open round of the old text is superseded."""
+    _require(actor, "revise", proposal)
+    proposal = _lock(Proposal, proposal.id)
+    if proposal.status != ProposalStatus.CIRCULATED:
+        raise DomainError(_l("Only a circulated proposal can be revised."))
+    latest = proposal.versions[-1]
+    if (title, background, resolution) == (latest.title, latest.background, latest.resolution):
+        raise DomainError(_l("The text is the same as version %(n)s. Change it to revise.",
+                             n=latest.number), field="resolution")
+    _check_round_settings(members, deadline, procedure, quorum_percent)
+    current = proposal.rounds[-1]
+    state = settle_round(current)
+    if state.is_open:
+        _end_round(actor, current, Outcome.SUPERSEDED)
+    elif current.outcome and current.outcome.adopts:
+        raise DomainError(_l("This proposal has been decided."))
+    before = snapshot(proposal, *TEXT_FIELDS)
+    proposal.title, proposal.background, proposal.resolution = title, background, resolution
+    db.session.flush()
+    record(actor, "proposal.revised", proposal, before=before,
+           after=snapshot(proposal, *TEXT_FIELDS))
+    return open_round(actor, proposal, members=members, deadline=deadline,
+                      procedure=procedure, quorum_percent=quorum_percent)
+
+
+def withdraw_proposal(actor: User, proposal: Proposal) -> None:
+    _require(actor, "withdraw", proposal)
+    proposal = _lock(Proposal, proposal.id)
+    if proposal.status in (ProposalStatus.DECIDED, ProposalStatus.WITHDRAWN):
+        raise DomainError(_l("This proposal is closed."))
+    if proposal.rounds:
+        current = proposal.rounds[-1]
+        state = settle_round(current)
+        if current.outcome and current.outcome.adopts:
+            raise DomainError(_l("This proposal has been decided."))
+        if state.is_open:
+            _end_round(actor, current, Outcome.WITHDRAWN)
+    before = snapshot(proposal, "status")
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.updated_at = now()
+    db.session.flush()
+    record(actor, "proposal.withdrawn", proposal, before=before,
+           after=snapshot(proposal, "status"))
+
+
+def _end_round(actor: User | None, round_: Round, outcome: Outcome,
+               at: datetime | None = None) -> None:
+    round_.outcome, round_.closed_at = outcome, at or now()
+    db.session.flush()
+    record(actor, "round.closed", round_,
+           after={"outcome": outcome, "closed_at": round_.closed_at})
+
+
+def current_state(round_: Round) -> RoundState:
+    members = queries.member_ids_for([round_.id])[round_.id]
+    answers = queries.answers_for([round_.id])[round_.id]
+    return queries.state_of(round_, members, answers, now())
+
+
+def settle_round(round_: Round, actor: User | None = None) -> RoundState:
+    """Record a round's outcome once the rules say it has ended; idempotent.
+
+    Called after every position, and by `flask rounds settle` for deadlines;
+    pages compute the same state without it.
+    """
+    if round_.outcome is not None:
+        return RoundState(round_.outcome, round_.closed_at)
+    state = current_state(round_)
+    if state.is_open:
+        return state
+    round_ = _lock(Round, round_.id)
+    if round_.outcome is not None:  # another transaction settled it first
+        return RoundState(round_.outcome, round_.closed_at)
+    _end_round(actor, round_, state.outcome, state.closed_at)
+    proposal = round_.proposal
+    if state.outcome.adopts:
+        from decisions.register.services import record_decision
+
+        before = snapshot(proposal, "status")
+        proposal.status = ProposalStatus.DECIDED
+        proposal.updated_at = now()
+        db.session.flush()
+        record(actor, "proposal.decided", proposal, before=before,
+               after=snapshot(proposal, "status"))
+        record_decision(round_, state.closed_at)
+    return state
+
+
+def settle_due_rounds() -> int:
+    """Settle every round whose deadline has passed but whose outcome is not recorded."""
+    due = db.session.scalars(
+        select(Round).where(Round.outcome.is_(None), Round.deadline <= now()).order_by(Round.id)
+    ).all()
+    for round_ in due:
+        settle_round(round_)
+    return len(due)
+
+
+def register_position(actor: User, round_: Round, member: Member, *, kind: PositionKind,
+                      comment: str = "", confirmed_from: Round | None = None) -> Position:
+    """A member's position in a round, new or changed; the history keeps every change."""
+    if not can(actor, "register_position", member):
+        raise NotAllowed(_l("You can register positions only for your own member."))
+    round_ = _lock(Round, round_.id)
+    if not queries.is_member_of(round_.id, member.id):
+        raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
+    if not current_state(round_).is_open:
+        raise DomainError(_l("This round is closed; positions can no longer be changed."))
+    if kind not in allowed_kinds(round_.procedure):
+        raise DomainError(_l("That position is not possible in this procedure."), field="kind")
+    comment = (comment or "").strip()
+    if kind.needs_comment and not comment:
+        raise DomainError(_l("Write the reason. It is required for this position."),
+                          field="comment")
+    on_behalf = actor.role == Role.SECRETARIAT
+    position = db.session.scalar(
+        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
+    )
+    if position is not None and position.kind.blocks and on_behalf:
+        raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))
+    if position is not None and (position.kind, position.comment) == (kind, comment):
+        return position  # nothing changed: nothing to record
+    moment = now()
+    before = snapshot(position, "kind", "comment") if position else None
+    if position is None:
+        position = Position(round_id=round_.id, member_id=member.id)
+        db.session.add(position)
+    from_kind = position.kind
+    position.kind, position.comment = kind, comment
+    position.registered_by_id, position.on_behalf = actor.id, on_behalf
+    position.registered_at = moment
+    db.session.add(PositionChange(
+        round_id=round_.id, member_id=member.id, from_kind=from_kind, kind=kind,
+        comment=comment, registered_by_id=actor.id, on_behalf=on_behalf,
+        confirmed_from_round_id=confirmed_from.id if confirmed_from else None, at=moment))
+    db.session.flush()
+    act = "position.confirmed" if confirmed_from else (
+        "position.registered" if before is None else "position.changed")
+    record(actor, act, position, before=before,
+           after={"kind": kind, "comment": comment, "member_id": member.id,
+                  "round_id": round_.id, "on_behalf": on_behalf})
+    settle_round(round_, actor)
+    return position
+
+
+def confirm_previous_position(actor: User, round_: Round, member: Member) -> Position:
+    """Register, in one step, the position the member took on the previous version."""
+    previous = queries.previous_position(round_, member.id)
+    if previous is None:
+        raise DomainError(_l("There is no earlier position to confirm."))
+    position, earlier_round = previous
+    if position.kind not in allowed_kinds(round_.procedure):
+        raise DomainError(_l("That position is not possible in this procedure."), field="kind")
+    return register_position(actor, round_, member, kind=position.kind,
+                             comment=position.comment, confirmed_from=earlier_round)
+
+
+def answer_objection(actor: User, round_: Round, member: Member, text: str) -> ObjectionAnswer:
+    _require(actor, "answer_objection", round_)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_l("Write the answer."), field="text")
+    position = db.session.scalar(
+        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
+    )
+    if position is None or not position.kind.blocks:
+        raise DomainError(_l("%(member)s has no open objection in this round.",
+                             member=member.name))
+    answer = ObjectionAnswer(round_id=round_.id, member_id=member.id, text=text,
+                             author_id=actor.id, at=now())
+    db.session.add(answer)
+    db.session.flush()
+    record(actor, "objection.answered", answer,
+           after={"round_id": round_.id, "member_id": member.id, "text": text})
+    return answer

@@ -1,0 +1,380 @@
+"""Proposal, round and position pages: load, authorize, call one service, respond."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from decisions.clock import from_oslo, now, oslo
+from decisions.errors import DomainError
+from decisions.extensions import db
+from decisions.http import attach_error, load, require, see_other, wants_fragment
+from decisions.members.models import Member
+from decisions.proposals import queries, services
+from decisions.proposals.diff import word_diff
+from decisions.proposals.forms import (
+    POSITION_LABELS,
+    ActionForm,
+    AnswerForm,
+    PositionForm,
+    ProposalForm,
+    ReviseForm,
+    RoundForm,
+)
+from decisions.proposals.models import (
+    Area,
+    PositionKind,
+    Procedure,
+    Proposal,
+    ProposalStatus,
+    Round,
+)
+from decisions.proposals.rules import allowed_kinds
+
+bp = Blueprint("proposals", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    pass
+
+
+def _areas() -> list[Area]:
+    return list(db.session.scalars(select(Area).order_by(Area.id)))
+
+
+def _active_members() -> list[Member]:
+    return list(db.session.scalars(select(Member).where(Member.active).order_by(Member.name)))
+
+
+STATUS_FILTERS = ("open", "awaiting", "decided", "withdrawn", "draft")
+
+
+@bp.route("/proposals/")
+def index():
+    require("list", "proposal")
+    status = request.args.get("status") or None
+    status = status if status in STATUS_FILTERS else None
+    area_id = request.args.get("area", type=int)
+    include_drafts = current_user.role == "secretariat"
+    moment = now()
+    page = db.paginate(queries.proposals(status=status, area_id=area_id,
+                                         include_drafts=include_drafts, now=moment),
+                       per_page=25, error_out=False)
+    rounds = queries.latest_rounds(p.id for p in page.items)
+    states = queries.states_of(list(rounds.values()), moment)
+    return render_template("proposals/index.html", page=page, rounds=rounds, states=states,
+                           areas=_areas(), status=status, area_id=area_id,
+                           statuses=[s for s in STATUS_FILTERS
+                                     if include_drafts or s != "draft"])
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+def new():
+    require("create", "proposal")
+    form = ProposalForm()
+    areas = _areas()
+    form.area.choices = [(a.id, a.name(_locale())) for a in areas]
+    if form.validate_on_submit():
+        proposal = services.create_proposal(
+            current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
+            background=form.background.data or "", resolution=form.resolution.data)
+        db.session.commit()
+        flash(_("The draft is saved."), "success")
+        return see_other("proposals.show", id=proposal.id)
+    return _form_page("proposals/edit.html", form, proposal=None)
+
+
+@bp.route("/proposals/<int:id>")
+def show(id: int):
+    proposal = load(Proposal, id)
+    moment = now()
+    states = queries.states_of(proposal.rounds, moment)
+    decision = None
+    if proposal.status == ProposalStatus.DECIDED:
+        from decisions.register.queries import decision_for_proposal
+
+        decision = decision_for_proposal(proposal.id)
+    return render_template("proposals/show.html", proposal=proposal, states=states,
+                           decision=decision, action_form=ActionForm())
+
+
+@bp.route("/proposals/<int:id>/edit", methods=["GET", "POST"])
+def edit(id: int):
+    proposal = load(Proposal, id, "edit")
+    form = ProposalForm(obj=proposal if request.method == "GET" else None)
+    if request.method == "GET":
+        form.area.data = proposal.area_id
+        form.lock_version.data = proposal.lock_version
+    form.area.choices = [(a.id, a.name(_locale())) for a in _areas()]
+    if form.validate_on_submit():
+        try:
+            services.edit_draft(
+                current_user, proposal, title=form.title.data,
+                area=db.session.get(Area, form.area.data),
+                background=form.background.data or "", resolution=form.resolution.data,
+                lock_version=int(form.lock_version.data or 0))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved."), "success")
+            return see_other("proposals.show", id=proposal.id)
+    return _form_page("proposals/edit.html", form, proposal=proposal)
+
+
+def _round_choices(form) -> list[Member]:
+    members = _active_members()
+    form.members.choices = [(m.id, m.name) for m in members]
+    return members
+
+
+def _round_settings(form, members: list[Member]) -> dict:
+    chosen = members if form.scope.data == "all" else [
+        m for m in members if m.id in set(form.members.data or [])]
+    return {"members": chosen, "deadline": from_oslo(form.deadline.data),
+            "procedure": Procedure(form.procedure.data),
+            "quorum_percent": form.quorum_percent.data}
+
+
+def _default_deadline() -> datetime:
+    day = oslo(now()).date() + timedelta(days=14)
+    return datetime.combine(day, time(12, 0))
+
+
+@bp.route("/proposals/<int:id>/circulate", methods=["GET", "POST"])
+def circulate(id: int):
+    proposal = load(Proposal, id, "circulate")
+    form = RoundForm()
+    members = _round_choices(form)
+    if request.method == "GET":
+        form.deadline.data = _default_deadline()
+    if form.validate_on_submit():
+        try:
+            round_ = services.open_round(current_user, proposal, **_round_settings(form, members))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The proposal is circulated as case %(ref)s.", ref=proposal.case_ref),
+                  "success")
+            return see_other("proposals.round", id=round_.id)
+    return _form_page("proposals/circulate.html", form, proposal=proposal)
+
+
+@bp.route("/proposals/<int:id>/revise", methods=["GET", "POST"])
+def revise(id: int):
+    proposal = load(Proposal, id, "revise")
+    form = ReviseForm()
+    members = _round_choices(form)
+    if request.method == "GET":
+        latest = proposal.versions[-1] if proposal.versions else proposal
+        form.title.data, form.background.data = latest.title, latest.background
+        form.resolution.data = latest.resolution
+        form.deadline.data = _default_deadline()
+        if proposal.rounds:
+            previous = proposal.rounds[-1]
+            form.procedure.data = previous.procedure.value
+            form.quorum_percent.data = previous.quorum_percent
+            chosen = {m.id for m in previous.members}
+            form.scope.data = "all" if chosen >= {m.id for m in members} else "chosen"
+            form.members.data = sorted(chosen)
+    if form.validate_on_submit():
+        try:
+            round_ = services.revise_proposal(
+                current_user, proposal, title=form.title.data,
+                background=form.background.data or "", resolution=form.resolution.data,
+                **_round_settings(form, members))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Version %(n)s is circulated in a new round.", n=round_.version.number),
+                  "success")
+            return see_other("proposals.round", id=round_.id)
+    return _form_page("proposals/revise.html", form, proposal=proposal)
+
+
+@bp.route("/proposals/<int:id>/withdraw", methods=["POST"])
+def withdraw(id: int):
+    proposal = load(Proposal, id, "withdraw")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.withdraw_proposal(current_user, proposal)
+    db.session.commit()
+    flash(_("The proposal is withdrawn."), "success")
+    return see_other("proposals.show", id=proposal.id)
+
+
+def _form_page(template: str, form, **context):
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+# Rounds and positions
+
+
+def _board_or_404(id: int) -> queries.Board:
+    board = queries.board(id, now())
+    if board is None:
+        abort(404)
+    if not current_user.is_authenticated or not _can_view_round(board.round):
+        abort(403)
+    return board
+
+
+def _can_view_round(round_: Round) -> bool:
+    from decisions.permissions import can
+
+    return can(current_user, "view", round_) and can(current_user, "view", round_.proposal)
+
+
+def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
+    form = PositionForm(formdata=formdata)
+    form.kind.choices = [(k.value, POSITION_LABELS[k]) for k in allowed_kinds(round_.procedure)]
+    if formdata is None and position is not None:
+        form.kind.data, form.comment.data = position.kind.value, position.comment
+    return form
+
+
+def _panel(board: queries.Board, member: Member, form: PositionForm | None = None,
+           saved: bool = False) -> dict:
+    """What the position panel shows for one member: its position, the form, and
+    the diff against the version it answered before."""
+    position = board.positions.get(member.id)
+    previous = queries.previous_position(board.round, member.id)
+    diff = None
+    if previous is not None:
+        old = previous[1].version
+        new = board.round.version
+        diff = {"version": old.number,
+                "resolution": word_diff(old.resolution, new.resolution),
+                "background": word_diff(old.background, new.background),
+                "title": word_diff(old.title, new.title)}
+    return {"member": member, "position": position, "previous": previous, "diff": diff,
+            "form": form or _position_form(board.round, position), "saved": saved,
+            "action_form": ActionForm()}
+
+
+@bp.route("/rounds/<int:id>")
+def round(id: int):
+    board = _board_or_404(id)
+    panel = None
+    if current_user.role == "representative" and current_user.member_id in {
+            m.id for m in board.members}:
+        panel = _panel(board, current_user.member)
+    history = db.session.scalars(queries.history(id)).all()
+    return render_template("proposals/round.html", board=board, panel=panel, history=history,
+                           answer_form=AnswerForm())
+
+
+@bp.route("/rounds/<int:id>/board")
+def board(id: int):
+    board = _board_or_404(id)
+    return render_template("proposals/_board.html", board=board, answer_form=AnswerForm())
+
+
+def _member_in(board: queries.Board, member_id: int) -> Member:
+    member = next((m for m in board.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    from decisions.permissions import can
+
+    if not can(current_user, "register_position", member):
+        abort(403)
+    return member
+
+
+@bp.route("/rounds/<int:id>/members/<int:member_id>/position", methods=["GET", "POST"])
+def position(id: int, member_id: int):
+    board = _board_or_404(id)
+    member = _member_in(board, member_id)
+    if request.method == "GET":
+        return render_template("proposals/position.html", board=board,
+                               panel=_panel(board, member))
+    form = _position_form(board.round, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.register_position(current_user, board.round, member,
+                                       kind=PositionKind(form.kind.data),
+                                       comment=form.comment.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            return _after_position(id, member)
+    return _position_failed(board, member, form)
+
+
+@bp.route("/rounds/<int:id>/members/<int:member_id>/confirm", methods=["POST"])
+def confirm(id: int, member_id: int):
+    board = _board_or_404(id)
+    member = _member_in(board, member_id)
+    form = _position_form(board.round, board.positions.get(member.id))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_previous_position(current_user, board.round, member)
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _position_failed(board, member, form)
+    db.session.commit()
+    return _after_position(id, member)
+
+
+def _after_position(round_id: int, member: Member):
+    if wants_fragment():
+        board = queries.board(round_id, now())
+        return render_template("proposals/_position_saved.html", board=board,
+                               panel=_panel(board, member, saved=True),
+                               answer_form=AnswerForm())
+    flash(_("The position of %(member)s is registered.", member=member.name), "success")
+    return see_other("proposals.round", id=round_id)
+
+
+def _position_failed(board: queries.Board, member: Member, form: PositionForm):
+    panel = _panel(board, member, form=form)
+    if wants_fragment():
+        # htmx swaps 200 responses only; the errors are in the fragment.
+        return render_template("proposals/_position_panel.html", board=board, panel=panel)
+    return render_template("proposals/position.html", board=board, panel=panel), 422
+
+
+@bp.route("/rounds/<int:id>/members/<int:member_id>/answer", methods=["POST"])
+def answer(id: int, member_id: int):
+    board = _board_or_404(id)
+    member = next((m for m in board.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    from decisions.permissions import can
+
+    if not can(current_user, "answer_objection", board.round):
+        abort(403)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_objection(current_user, board.round, member, form.text.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The answer is recorded."), "success")
+    else:
+        for message in form.text.errors:
+            flash(message, "error")
+    return see_other("proposals.round", id=id)

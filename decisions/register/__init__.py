@@ -1,0 +1,1 @@
+"""The decision register: adopted resolutions, numbered per year (2026/001)."""

@@ -1,0 +1,37 @@
+"""The decision register: list with search, and one decision."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from decisions.extensions import db
+from decisions.http import require
+from decisions.permissions import can
+from decisions.register import queries
+
+bp = Blueprint("register", __name__, url_prefix="/decisions")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    pass
+
+
+@bp.route("/")
+def index():
+    require("list", "decision")
+    search = (request.args.get("q") or "").strip()[:200]
+    year = request.args.get("year", type=int)
+    page = db.paginate(queries.decisions(search=search or None, year=year), per_page=25,
+                       error_out=False)
+    return render_template("register/index.html", page=page, search=search, year=year)
+
+
+@bp.route("/<int:year>/<int:number>")
+def show(year: int, number: int):
+    decision = queries.decision(year, number)
+    if decision is None:
+        abort(404)
+    if not can(current_user, "view", decision):
+        abort(403)
+    return render_template("register/show.html", decision=decision)
