@@ -31,6 +31,10 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
+    # argon2id cost (RFC 9106's second recommended set: 3 passes, 64 MiB).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     ALLIANCE_NAME = os.environ.get("ALLIANCE_NAME", "Osloregionen")
@@ -47,7 +51,10 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only"
     SESSION_COOKIE_SECURE = False
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # The tests pass the database URL; hashing is made cheap, not different.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
 
 
 class ProductionConfig(Config):

@@ -17,9 +17,15 @@ from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.members.models import Member
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# Checked against when the email is unknown, so both cases cost the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id; the cost comes from the config (tests use a cheap one), and a hash
+    made with other parameters is redone at the next successful login."""
+    config = current_app.config
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"],
+                          memory_cost=config["ARGON2_MEMORY_COST"],
+                          parallelism=config["ARGON2_PARALLELISM"])
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
@@ -34,7 +40,7 @@ def hash_password(password: str) -> str:
         raise DomainError(_l("The password must be %(min)s to %(max)s characters long.",
                              min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
                           field="password")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_user(actor: User | None, *, email: str, name: str, role: Role, password: str,
@@ -63,15 +69,16 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     moment = now()
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        # Spend the same time as for a real account, so timing tells nothing.
+        _verify(_hasher().hash("not a real password"), password)
         return None
     if user.locked_until is not None and user.locked_until > moment:
         raise AccountLocked(_l("Too many failed attempts. The account is locked for a "
                                "while; try again later."))
     if user.active and _verify(user.password_hash, password):
         db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher().hash(password)
         return user
     db.session.add(LoginFailure(user_id=user.id, at=moment))
     db.session.flush()
@@ -88,7 +95,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

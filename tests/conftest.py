@@ -1,0 +1,113 @@
+"""Test fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+
+The schema is made by the migrations, once per database and session; after each
+test every table is emptied. Time is a FakeClock the test moves.
+"""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from decisions import create_app
+from decisions.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _url(backend: str, tmp_dir) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / 'test.sqlite'}"
+    url = os.environ["TEST_DATABASE_URL"]
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for the whole session, per backend."""
+    url = _url(request.param, tmp_path_factory.mktemp(request.param))
+    if request.param == "postgresql":
+        _reset_postgres(url)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+class FakeClock:
+    """The app's clock in tests: stands still until moved."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(database_url, clock):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    app.extensions["clock"] = clock
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_client(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make():
+    from tests import factories
+
+    return factories
