@@ -16,11 +16,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 translations: venv
-	$(BIN)/pybabel compile -q -f -d decisions/translations
+	$(BIN)/pybabel compile -f --statistics -d decisions/translations
 
 extract-messages: venv
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o decisions/translations/messages.pot .
-	$(BIN)/pybabel update -q -i decisions/translations/messages.pot -d decisions/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o decisions/translations/messages.pot .
+	$(BIN)/pybabel update -i decisions/translations/messages.pot -d decisions/translations --no-fuzzy-matching
 
 db: venv translations
 	SAMRAAD_CONFIG=development $(BIN)/flask db upgrade
