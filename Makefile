@@ -19,7 +19,7 @@ translations: venv
 	$(BIN)/pybabel compile -f --statistics -d decisions/translations
 
 extract-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o decisions/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__ node_modules' -o decisions/translations/messages.pot .
 	$(BIN)/pybabel update -i decisions/translations/messages.pot -d decisions/translations --no-fuzzy-matching
 
 db: venv translations

@@ -49,7 +49,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-only"
+    SECRET_KEY = "test-only"  # noqa: S105 - tests only, not a secret
     SESSION_COOKIE_SECURE = False
     # The tests pass the database URL; hashing is made cheap, not different.
     ARGON2_TIME_COST = 1

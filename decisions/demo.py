@@ -199,6 +199,7 @@ def _proposals(users: dict[str, User], members: dict[str, Member]) -> None:
             background="Utkast. Innspillet skal behandles i styret før det sendes på høring.",
             resolution="Osloregionen gir innspill til Nasjonal transportplan 2029–2040.")
         p = services.create_proposal(
-            sec, title="Felles innkjøp av kurs i klimaregnskap", area=areas["Climate and environment"],
+            sec, title="Felles innkjøp av kurs i klimaregnskap",
+            area=areas["Climate and environment"],
             background="", resolution="Osloregionen kjøper inn kurs i klimaregnskap.")
         services.withdraw_proposal(sec, p)

@@ -18,7 +18,6 @@ from decisions.extensions import db
 from decisions.members.models import Member
 
 
-
 def _hasher() -> PasswordHasher:
     """argon2id; the cost comes from the config (tests use a cheap one), and a hash
     made with other parameters is redone at the next successful login."""
@@ -116,8 +115,10 @@ def start_session(user: User) -> str:
     return token
 
 
-def session_user(token: str | None) -> User | None:
-    """The user of a live session, or None if it has ended, idled out or expired."""
+def session_user(token: str | None, *, reading: bool = True) -> User | None:
+    """The user of a live session, or None if it has ended, idled out or expired.
+
+    `reading` says the request only reads (GET), so it will not commit."""
     if not token:
         return None
     login = db.session.scalar(
@@ -133,9 +134,17 @@ def session_user(token: str | None) -> User | None:
         return None
     # Touch at most once a minute, so reading pages does not mean writing rows.
     if moment - login.last_seen_at > timedelta(minutes=1):
-        db.session.execute(update(LoginSession).where(LoginSession.id == login.id)
-                           .values(last_seen_at=moment))
-        db.session.commit()
+        touch = (update(LoginSession).where(LoginSession.id == login.id)
+                 .values(last_seen_at=moment))
+        if reading:
+            # A read-only request never commits, so the touch gets its own short
+            # transaction; on SQLite, turning the read into a write would fail
+            # under concurrent writers.
+            with db.engine.begin() as connection:
+                connection.execute(touch)
+        else:
+            # A writing request already holds the write lock; it commits the touch.
+            db.session.execute(touch)
     return login.user
 
 

@@ -15,7 +15,8 @@ bp = Blueprint("accounts", __name__)
 
 def load_user(user_id: str):
     """Flask-Login's loader: only a live server-side session yields a user."""
-    user = services.session_user(session.get("sid"))
+    user = services.session_user(session.get("sid"),
+                                 reading=request.method in ("GET", "HEAD", "OPTIONS"))
     return user if user is not None and str(user.id) == user_id else None
 
 

@@ -32,7 +32,11 @@ def import_members(actor: User | None, text: str) -> ImportResult:
     Every row is checked first; when any row is bad, nothing is imported and each
     bad row is reported with its line number.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    # Spreadsheets set to Norwegian save CSV with semicolons; the header tells which.
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     columns = [c.strip().lower() for c in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -42,7 +46,9 @@ def import_members(actor: User | None, text: str) -> ImportResult:
     seen: dict[str, int] = {}
     rows: list[tuple[str, MemberKind, str]] = []
     errors: list[str] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        # The reader's own count, so that skipped blank lines do not shift the numbers.
+        line = reader.line_num
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()
                if isinstance(v, str) or v is None}
         name, kind_word, subregion = row.get("name", ""), row.get("kind", ""), \

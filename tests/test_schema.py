@@ -1,0 +1,48 @@
+"""The schema comes from the migrations alone, and they agree with the models."""
+
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, MetaData, String, inspect
+
+from decisions.extensions import db
+
+PACKAGE = Path(__file__).resolve().parent.parent / "decisions"
+
+
+def test_migrated_database_matches_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+
+    assert differences == []
+
+
+def test_the_comparison_notices_a_column_the_migrations_lack(app):
+    metadata = MetaData()
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    metadata.tables["members"].append_column(Column("nickname", String(40)))
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+
+    assert [(d[0], d[2], d[3].name) for d in differences] == [
+        ("add_column", "members", "nickname")]
+
+
+def test_migrations_made_every_model_table(app):
+    tables = set(inspect(db.engine).get_table_names())
+
+    assert set(db.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_no_code_in_the_package_creates_tables_itself():
+    pattern = re.compile(r"\bcreate_all\s*\(")
+    offenders = [str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py")
+                 if pattern.search(path.read_text(encoding="utf-8"))]
+
+    assert offenders == []
