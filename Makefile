@@ -33,7 +33,7 @@ run: demo
 	SAMRAAD_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: venv translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

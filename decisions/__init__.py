@@ -115,8 +115,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["when"] = lambda value, fmt="short": (
-        format_datetime(value, fmt) if value else "")
+    app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -126,6 +125,18 @@ def register_template_helpers(app: Flask) -> None:
         return {"can": lambda action, obj=None, kind=None: can(current_user, action, obj,
                                                                   kind=kind),
                 "locale": str(get_locale()), "now": now}
+
+
+MOMENT_PATTERNS = {"nb": "d. MMM y 'kl.' HH:mm", "en": "d MMM y, HH:mm"}
+
+
+def format_moment(value, fmt: str | None = None) -> str:
+    """A moment in Oslo time, unambiguous in either language: "5. des. 2026 kl. 12:00"."""
+    if not value:
+        return ""
+    from flask_babel import get_locale
+
+    return format_datetime(value, fmt or MOMENT_PATTERNS.get(str(get_locale()), "medium"))
 
 
 def register_commands(app: Flask) -> None:
