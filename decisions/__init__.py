@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import event
@@ -76,15 +76,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def writes_expected() -> bool:
+    """Will this unit of work write? A request that is not GET/HEAD/OPTIONS, or a
+    command that said so with `expect_writes()`."""
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return has_app_context() and g.get("expect_writes", False)
+
+
+def expect_writes() -> None:
+    """Called by commands that write (outside any request)."""
+    g.expect_writes = True
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    """A request that may write takes SQLite's write lock at BEGIN: a deferred
+    """A unit of work that may write takes SQLite's write lock at BEGIN: a deferred
     transaction that reads and then writes fails with "database is locked" under
     concurrency whatever the busy timeout. Reads stay deferred and run in parallel."""
     if connection.dialect.name != "sqlite":
         return
-    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

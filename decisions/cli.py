@@ -14,6 +14,8 @@ from decisions.extensions import db
 
 
 def register(app: Flask) -> None:
+    from decisions import expect_writes
+
     members = AppGroup("members", help="Member organisations.")
     users = AppGroup("users", help="User accounts.")
     demo = AppGroup("demo", help="Demo data.")
@@ -25,6 +27,7 @@ def register(app: Flask) -> None:
         """Import members from a CSV file (columns: name, kind, subregion).
 
         Nothing is imported when any row is bad."""
+        expect_writes()
         from decisions.members.services import import_members as run
 
         try:
@@ -47,6 +50,7 @@ def register(app: Flask) -> None:
     @click.option("--name", default="", help="Full name (defaults to the email).")
     def create_user(email: str, role: str, member_name: str | None, name: str):
         """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
+        expect_writes()
         from decisions.accounts.services import create_user as run
         from decisions.members.models import Member
 
@@ -68,6 +72,7 @@ def register(app: Flask) -> None:
     @demo.command("load")
     def load_demo():
         """Load the demo data, unless it is already loaded."""
+        expect_writes()
         from decisions.demo import DEMO_PASSWORD, DEMO_USERS, load
 
         if not load():
@@ -82,6 +87,7 @@ def register(app: Flask) -> None:
     @rounds.command("settle")
     def settle():
         """Record the outcome of every round whose deadline has passed."""
+        expect_writes()
         from decisions.proposals.services import settle_due_rounds
 
         count = settle_due_rounds()

@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -67,10 +68,21 @@ def clock():
     return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production: the test's own app
+    context (held open for db.session) would otherwise share `g` (the logged-in
+    user, the language) and the database session across requests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, clock):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
     app.extensions["clock"] = clock
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -23,7 +23,7 @@ def test_representatives_reach_consensus_and_a_numbered_decision_is_made(app, cl
     assert 'id="board"' in r.text and 'hx-swap-oob="true"' in r.text
 
     from decisions.extensions import db
-    db.session.expire_all()
+    db.session.rollback()  # end the test's read snapshot to see what the requests wrote
     assert round_.outcome == Outcome.CONSENSUS
     decision = db.session.query(Decision).one()
     assert decision.ref == "2026/001"
