@@ -57,8 +57,13 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("lang") in languages:
         return session["lang"]
-    best = request.accept_languages.best_match(("nb", "no", "nn", "en"))
-    return "en" if best == "en" else current_app.config["BABEL_DEFAULT_LOCALE"]
+    for tag, _quality in request.accept_languages:  # in the browser's order of preference
+        base = tag.lower().split("-")[0]
+        if base in ("nb", "no", "nn"):
+            return "nb"
+        if base == "en":
+            return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @event.listens_for(Engine, "connect")

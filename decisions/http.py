@@ -11,12 +11,21 @@ from decisions.permissions import can
 
 def safe_next(target: str | None, fallback: str = "main.index") -> str:
     """A redirect target on this site only: a path, never another host or scheme."""
-    if target:
-        parts = urlsplit(target.replace("\\", "/"))
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and not any(ord(c) < 32 for c in target)):
-            return target
+    if target and _is_local_path(target):
+        return target
     return url_for(fallback)
+
+
+def _is_local_path(target: str) -> bool:
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    # Browsers read a backslash as a slash and any run of slashes after the scheme as
+    # the start of a host: "/\/evil.example" goes to evil.example.
+    path = target.replace("\\", "/")
+    if not path.startswith("/") or path.startswith("//"):
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc
 
 
 def see_other(endpoint: str, **values):

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from decisions.clock import now
 from decisions.extensions import db
 from decisions.proposals import queries as proposal_queries
-from decisions.proposals.models import Round
 from decisions.register import queries as register_queries
 
 bp = Blueprint("main", __name__)
@@ -28,8 +27,7 @@ def index():
     awaiting = []
     if current_user.role == "secretariat":
         open_rounds = db.session.scalars(
-            select(Round).where(Round.closed_at.is_(None), Round.deadline > moment)
-            .order_by(Round.deadline).limit(20)).all()
+            proposal_queries.open_rounds(moment).limit(20)).all()
         awaiting = db.session.scalars(
             proposal_queries.proposals(status="awaiting", include_drafts=True, now=moment)
             .limit(20)).all()

@@ -8,7 +8,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -74,8 +74,20 @@ class FreshContextClient(FlaskClient):
     user, the language) and the database session across requests."""
 
     def open(self, *args, **kwargs):
+        # End the test's own transaction first: on SQLite its read snapshot would
+        # hide what the request writes, and its lock could block the request.
+        db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+class FreshContextRunner(FlaskCliRunner):
+    """Each command in its own app context, as when run from a shell."""
+
+    def invoke(self, *args, **kwargs):
+        db.session.commit()
+        with self.app.app_context():
+            return super().invoke(*args, **kwargs)
 
 
 @pytest.fixture
@@ -83,6 +95,7 @@ def app(database_url, clock):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
     app.extensions["clock"] = clock
     app.test_client_class = FreshContextClient
+    app.test_cli_runner_class = FreshContextRunner
     with app.app_context():
         yield app
         db.session.remove()

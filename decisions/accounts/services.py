@@ -1,5 +1,6 @@
 """Accounts: creating users, checking passwords with a per-account lock, login sessions."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -68,13 +69,14 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     moment = now()
     if user is None:
-        # Spend the same time as for a real account, so timing tells nothing.
-        _verify(_hasher().hash("not a real password"), password)
+        # Spend the same time as for a real account (one verification), so timing
+        # tells nothing about which emails have accounts.
+        _verify(_unknown_account_hash(), password)
         return None
     if user.locked_until is not None and user.locked_until > moment:
         raise AccountLocked(_l("Too many failed attempts. The account is locked for a "
                                "while; try again later."))
-    if user.active and _verify(user.password_hash, password):
+    if _verify(user.password_hash, password) and user.active:
         db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
         if _hasher().check_needs_rehash(user.password_hash):
             user.password_hash = _hasher().hash(password)
@@ -90,6 +92,20 @@ def authenticate(email: str, password: str) -> User | None:
         db.session.execute(update(User).where(User.id == user.id).values(locked_until=until))
         record(None, "user.locked", user, after={"locked_until": until, "failures": failures})
     return None
+
+
+def _unknown_account_hash() -> str:
+    config = current_app.config
+    return _hash_for_unknown_accounts(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
+                                      config["ARGON2_PARALLELISM"])
+
+
+@functools.cache
+def _hash_for_unknown_accounts(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """Made once per cost: hashing on every attempt would double the time an unknown
+    email takes, and tell it apart."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism).hash(secrets.token_urlsafe(16))
 
 
 def _verify(password_hash: str, password: str) -> bool:

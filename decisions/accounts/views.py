@@ -33,7 +33,12 @@ def login():
         if user is not None:
             token = services.start_session(user)
             db.session.commit()
-            session.clear()  # a fresh session: nothing from before the login survives
+            # A fresh session: nothing from before the login survives but the language
+            # the visitor chose on the login page.
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
             session["sid"] = token
             login_user(user)
             return redirect(safe_next(form.next.data), code=303)

@@ -119,6 +119,12 @@ def open_rounds_waiting_for(member_id: int, now: datetime) -> Select:
             .order_by(Round.deadline))
 
 
+def open_rounds(now: datetime) -> Select:
+    """Every open round, the nearest deadline first."""
+    return (select(Round).where(Round.closed_at.is_(None), Round.deadline > now)
+            .options(selectinload(Round.proposal)).order_by(Round.deadline))
+
+
 def open_rounds_of(member_id: int, now: datetime) -> Select:
     return (select(Round)
             .join(RoundMember, and_(RoundMember.round_id == Round.id,

@@ -1,0 +1,133 @@
+"""Every state-changing route refuses a request without a valid CSRF token, htmx
+requests included, and accepts the token htmx sends in its X-CSRFToken header."""
+
+import json
+import re
+
+import pytest
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from decisions.audit.models import AuditEntry
+from decisions.extensions import db
+from tests import world as worlds
+from tests.factories import PASSWORD
+
+HTMX = {"HX-Request": "true"}
+
+
+def _post_endpoints() -> list[str]:
+    from decisions import create_app
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()
+                   if "POST" in rule.methods})
+
+
+POST_ENDPOINTS = _post_endpoints()
+
+
+def test_the_state_changing_routes_are_the_post_routes(app):
+    # Only POST changes state (test_permissions.py checks that no GET writes), so no
+    # PUT, PATCH or DELETE route may slip past the tests below.
+    for rule in app.url_map.iter_rules():
+        assert rule.methods <= {"GET", "HEAD", "OPTIONS", "POST"}, rule
+
+
+def _body_token(html: str) -> str:
+    """The token the base template gives htmx: <body hx-headers='{"X-CSRFToken": ...}'>."""
+    match = re.search(r"<body[^>]*\shx-headers='([^']*)'", html)
+    assert match, "the page has no hx-headers on <body>"
+    return json.loads(match.group(1))["X-CSRFToken"]
+
+
+def _form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the page has no csrf_token field"
+    return match.group(1)
+
+
+def _sign_in(client, user) -> None:
+    token = _form_token(client.get("/login").text)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 303, response.text[:300]
+
+
+def _url(endpoint: str, world) -> str:
+    with current_app.test_request_context():
+        return url_for(endpoint, **worlds.url_args(endpoint, world))
+
+
+def _audit_entries() -> int:
+    db.session.commit()  # ends the test's read transaction: a SQLite one sees a snapshot
+    return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_post_route_refuses_a_request_without_a_valid_token_htmx_or_not(
+        app, csrf_client, make, endpoint):
+    world = worlds.build(make)
+    _sign_in(csrf_client, world.users["secretariat"])  # allowed to post everything
+    elsewhere = app.test_client()  # another browser: its token belongs to its session
+    foreign = _form_token(elsewhere.get("/login").text)
+    url, data = _url(endpoint, world), worlds.form_data(endpoint, world)
+    attempts = {
+        "no token": ({}, {}),
+        "no token, htmx": ({}, HTMX),
+        "a made-up token, htmx": ({}, {**HTMX, "X-CSRFToken": "made-up"}),
+        "a made-up token in the form": ({"csrf_token": "made-up"}, {}),
+        "another session's token, htmx": ({}, {**HTMX, "X-CSRFToken": foreign}),
+        "another session's token in the form": ({"csrf_token": foreign}, {}),
+    }
+    entries, wrong = _audit_entries(), []
+    for name, (extra, headers) in attempts.items():
+        response = csrf_client.post(url, data={**data, **extra}, headers=headers)
+        if response.status_code != 400:
+            wrong.append(f"{name}: {response.status_code}")
+    assert not wrong, f"{endpoint} accepted a post without a valid token: {wrong}"
+    assert _audit_entries() == entries, "a refused post changed something"
+
+
+def test_the_htmx_refusal_is_a_fragment_that_says_what_to_do(app, csrf_client, make):
+    world = worlds.build(make)
+    _sign_in(csrf_client, world.users["representative"])
+    response = csrf_client.post(_url("proposals.position", world), data={"kind": "support"},
+                                headers=HTMX)
+    assert response.status_code == 400
+    assert "<html" not in response.text and 'role="alert"' in response.text
+
+
+def test_a_logout_without_a_token_leaves_the_session_alive(app, csrf_client, make):
+    world = worlds.build(make)
+    _sign_in(csrf_client, world.users["board"])
+    assert csrf_client.post("/logout").status_code == 400
+    assert csrf_client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_post_route_accepts_the_token_htmx_sends_in_its_header(app, csrf_client, make,
+                                                              endpoint):
+    world = worlds.build(make)
+    _sign_in(csrf_client, world.users["secretariat"])
+    token = _body_token(csrf_client.get("/").text)
+
+    response = csrf_client.post(_url(endpoint, world), data=worlds.form_data(endpoint, world),
+                                headers={**HTMX, "X-CSRFToken": token})
+
+    # The secretariat may post every route with this form, so anything but success
+    # means the header was not taken for the token.
+    assert response.status_code < 400, (response.status_code, response.text[:300])
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_post_route_accepts_the_token_of_its_pages_form(app, csrf_client, make, endpoint):
+    """The no-JavaScript path: the hidden csrf_token field every form carries."""
+    world = worlds.build(make)
+    _sign_in(csrf_client, world.users["secretariat"])
+    token = _form_token(csrf_client.get("/").text)
+
+    response = csrf_client.post(_url(endpoint, world),
+                                data={**worlds.form_data(endpoint, world), "csrf_token": token})
+
+    assert response.status_code < 400, (response.status_code, response.text[:300])

@@ -1,0 +1,264 @@
+"""Who may use which route and do what to which object: every route × every role,
+and the per-object rules of `can()` asked directly."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import current_app, url_for
+from flask_login import AnonymousUserMixin
+from sqlalchemy import func, select
+
+from decisions.accounts.models import Role
+from decisions.audit.models import AuditEntry
+from decisions.extensions import db
+from decisions.permissions import can
+from tests import world as worlds
+
+OK, DENIED, LOGIN = "allowed", "403", "login"
+
+# Expected outcome per role, in the order of worlds.ROLES:
+# anonymous, secretariat, representative (of the member in question),
+# representative of another member, board, admin.
+EVERYONE = dict(zip(worlds.ROLES, (OK, OK, OK, OK, OK, OK)))
+SIGNED_IN = dict(zip(worlds.ROLES, (LOGIN, OK, OK, OK, OK, OK)))
+SECRETARIAT = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, DENIED)))
+AUDITORS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, OK)))
+OWN_MEMBER = dict(zip(worlds.ROLES, (LOGIN, OK, OK, DENIED, DENIED, DENIED)))
+# Logging out lands on the login page whoever asks; there is nothing to deny.
+# (test_accounts.py proves that it ends the session.)
+TO_LOGIN = dict(zip(worlds.ROLES, (LOGIN,) * 6))
+
+# (endpoint, method, object the URL points at) -> outcome per role. The objects are
+# those of tests/world.py; a POST sends a form that succeeds when the role may post it.
+MATRIX = {
+    ("main.index", "GET", None): SIGNED_IN,
+    ("main.health", "GET", None): EVERYONE,
+    ("accounts.login", "GET", None): EVERYONE,
+    ("accounts.login", "POST", None): EVERYONE,
+    ("accounts.logout", "POST", None): TO_LOGIN,
+    ("accounts.language", "POST", None): EVERYONE,
+    ("members.index", "GET", None): SIGNED_IN,
+    ("proposals.index", "GET", None): SIGNED_IN,
+    ("proposals.new", "GET", None): SECRETARIAT,
+    ("proposals.new", "POST", None): SECRETARIAT,
+    ("proposals.show", "GET", "circulated"): SIGNED_IN,
+    ("proposals.show", "GET", "draft"): SECRETARIAT,  # drafts: the secretariat's only
+    ("proposals.edit", "GET", "draft"): SECRETARIAT,
+    ("proposals.edit", "POST", "draft"): SECRETARIAT,
+    ("proposals.circulate", "GET", "draft"): SECRETARIAT,
+    ("proposals.circulate", "POST", "draft"): SECRETARIAT,
+    ("proposals.revise", "GET", "circulated"): SECRETARIAT,
+    ("proposals.revise", "POST", "circulated"): SECRETARIAT,
+    ("proposals.withdraw", "POST", "circulated"): SECRETARIAT,
+    ("proposals.round", "GET", "round"): SIGNED_IN,
+    ("proposals.board", "GET", "round"): SIGNED_IN,
+    ("proposals.position", "GET", "member"): OWN_MEMBER,
+    ("proposals.position", "POST", "member"): OWN_MEMBER,
+    ("proposals.confirm", "POST", "member"): OWN_MEMBER,
+    ("proposals.answer", "POST", "objector"): SECRETARIAT,
+    ("register.index", "GET", None): SIGNED_IN,
+    ("register.show", "GET", "decision"): SIGNED_IN,
+    ("audit.index", "GET", None): AUDITORS,
+}
+
+
+# Posts that change only the signed-in user's own session or settings: the world
+# stays the same for the next role.
+ACTS_ON_ONESELF = {"accounts.logout", "accounts.language"}
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_the_matrix_covers_every_route_and_method_of_the_app(app):
+    in_matrix = {(endpoint, method) for endpoint, method, _target in MATRIX}
+    assert in_matrix == _routes(app), (
+        f"missing from the matrix: {sorted(_routes(app) - in_matrix)}; "
+        f"not in the app: {sorted(in_matrix - _routes(app))}")
+
+
+def test_the_matrix_has_a_user_of_every_role(app, make):
+    world = worlds.build(make)
+    assert {user.role for user in world.users.values()} == set(Role)
+    assert world.users["representative"].member_id == world.member.id
+    assert world.users["other_representative"].member_id == world.other.id
+
+
+def _outcome(response) -> str:
+    if response.status_code == 403:
+        return DENIED
+    if response.status_code in (301, 302, 303, 307, 308):
+        if urlsplit(response.headers["Location"]).path == "/login":
+            return LOGIN
+    if 200 <= response.status_code < 400:
+        return OK
+    return f"unexpected {response.status_code}"
+
+
+def _url(endpoint: str, target: str | None, world: worlds.World) -> str:
+    values = worlds.url_args(endpoint, world)
+    if target == "draft":
+        values = {"id": world.draft.id}
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _audit_entries() -> int:
+    db.session.commit()  # ends the test's read transaction: a SQLite one sees a snapshot
+    return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+@pytest.mark.parametrize(("endpoint", "method", "target"), list(MATRIX),
+                         ids=[" ".join(filter(None, case)) for case in MATRIX])
+def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, endpoint,
+                                                           method, target):
+    """`client` turns CSRF checks off (test_csrf.py covers them); each role gets its
+    own browser."""
+    expected = MATRIX[(endpoint, method, target)]
+    # The refused roles first, all in one world: a refusal (and a page read) must
+    # change nothing, which is checked. A post that changed the world leaves the next
+    # role a new one.
+    roles = sorted(worlds.ROLES, key=lambda role: expected[role] == OK)
+    world, wrong = worlds.build(make), []
+    for role in roles:
+        browser = app.test_client()
+        if role != "anonymous":
+            make.login(browser, world.users[role])
+        entries = _audit_entries()
+        url = _url(endpoint, target, world)
+        if method == "GET":
+            response = browser.get(url)
+        else:
+            response = browser.post(url, data=worlds.form_data(endpoint, world))
+        got = _outcome(response)
+        if got != expected[role]:
+            wrong.append(f"{role}: expected {expected[role]}, got {got} "
+                         f"({response.status_code} {response.location or ''})")
+        changed = _audit_entries() != entries
+        if changed and method == "GET":
+            wrong.append(f"{role}: reading the page changed something")
+        elif changed and got != OK and endpoint != "accounts.logout":
+            wrong.append(f"{role}: refused, but the request changed something")
+        if changed and endpoint not in ACTS_ON_ONESELF:
+            world = worlds.build(make)
+    assert not wrong, f"{method} {endpoint} {target or ''}:\n" + "\n".join(wrong)
+
+
+def test_an_allowed_post_changes_the_audit_count_the_matrix_watches(app, client, make):
+    world = worlds.build(make)
+    make.login(client, world.users["secretariat"])
+    entries = _audit_entries()
+    client.post(_url("proposals.withdraw", None, world))
+    assert _audit_entries() > entries
+
+
+def test_no_page_shows_a_draft_to_anyone_but_the_secretariat(app, client, make):
+    world = worlds.build(make)
+    title = world.draft.title
+    pages = [(endpoint, target) for endpoint, method, target in MATRIX if method == "GET"]
+    secretariat = app.test_client()
+    make.login(secretariat, world.users["secretariat"])
+    assert title in secretariat.get("/proposals/?status=draft").text
+    leaks = []
+    for role in ("representative", "other_representative", "board", "admin"):
+        browser = app.test_client()
+        make.login(browser, world.users[role])
+        for endpoint, target in pages:
+            if MATRIX[(endpoint, "GET", target)][role] != OK:
+                continue
+            for query in ("", "?status=draft"):
+                url = _url(endpoint, target, world) + query
+                if title in browser.get(url).text:
+                    leaks.append(f"{role}: {url}")
+    assert not leaks
+
+
+# can(), asked directly about the objects whose answer depends on who owns them.
+
+
+@pytest.fixture
+def world(app, make):
+    return worlds.build(make)
+
+
+def _users(world):
+    """(role name, user) for every role of the matrix, the anonymous user included."""
+    return [("anonymous", AnonymousUserMixin()), *world.users.items()]
+
+
+def test_a_representative_registers_only_its_own_members_position(world):
+    rep, other_rep = world.users["representative"], world.users["other_representative"]
+    assert can(rep, "register_position", world.member)
+    assert not can(rep, "register_position", world.other)
+    assert not can(rep, "register_position", world.objector)
+    assert can(other_rep, "register_position", world.other)
+    assert not can(other_rep, "register_position", world.member)
+
+
+def test_the_secretariat_may_register_for_any_member_and_board_admin_anonymous_for_none(
+        world):
+    for role, user in _users(world):
+        if role in ("anonymous", "board", "admin"):
+            for member in (world.member, world.other, world.objector):
+                assert not can(user, "register_position", member), role
+    for member in (world.member, world.other, world.objector):
+        assert can(world.users["secretariat"], "register_position", member)
+
+
+def test_a_draft_is_visible_to_the_secretariat_only(world):
+    for role, user in _users(world):
+        assert can(user, "view", world.draft) is (role == "secretariat"), role
+        assert can(user, "view", world.circulated) is (role != "anonymous"), role
+
+
+def test_only_the_secretariat_drafts_circulates_revises_withdraws_and_answers(world):
+    for role, user in _users(world):
+        secretariat = role == "secretariat"
+        assert can(user, "create", kind="proposal") is secretariat, role
+        for action in ("edit", "circulate"):
+            assert can(user, action, world.draft) is secretariat, (role, action)
+        for action in ("revise", "withdraw"):
+            assert can(user, action, world.circulated) is secretariat, (role, action)
+        assert can(user, "answer_objection", world.round) is secretariat, role
+
+
+def test_every_signed_in_role_reads_proposals_rounds_decisions_and_members(world):
+    for role, user in _users(world):
+        signed_in = role != "anonymous"
+        assert can(user, "list", kind="proposal") is signed_in, role
+        assert can(user, "view", world.round) is signed_in, role
+        assert can(user, "view", world.decision) is signed_in, role
+        assert can(user, "list", kind="decision") is signed_in, role
+        assert can(user, "list", kind="member") is signed_in, role
+        assert can(user, "view", world.member) is signed_in, role
+
+
+def test_the_audit_trail_is_for_the_secretariat_and_admins(world):
+    for role, user in _users(world):
+        assert can(user, "view", kind="audit") is (role in ("secretariat", "admin")), role
+
+
+def test_a_deactivated_user_may_do_nothing(world):
+    user = world.users["secretariat"]
+    user.active = False
+    assert not can(user, "view", world.circulated)
+    assert not can(user, "create", kind="proposal")
+    assert not can(user, "register_position", world.member)
+    assert not can(user, "view", kind="audit")
+
+
+def test_an_action_the_rules_do_not_name_is_refused_to_everyone(world):
+    for role, user in _users(world):
+        assert not can(user, "delete", world.decision), role
+        assert not can(user, "register_position", world.round), role
+        assert not can(user, "edit", world.member), role
+
+
+def test_a_representative_moved_to_another_member_speaks_only_for_the_new_one(world):
+    rep = world.users["representative"]
+    rep.member_id = world.other.id
+    assert can(rep, "register_position", world.other)
+    assert not can(rep, "register_position", world.member)
