@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from decisions.accounts.models import Role
@@ -33,15 +34,15 @@ def register(app: Flask) -> None:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise click.ClickException("The file is not UTF-8 text.") from None
+            raise click.ClickException(_("The file is not UTF-8 text.")) from None
         result = run(None, text)
         if result.errors:
             db.session.rollback()
             for error in result.errors:
                 click.echo(error, err=True)
-            raise click.ClickException("Nothing was imported.")
+            raise click.ClickException(_("Nothing was imported."))
         db.session.commit()
-        click.echo(f"Imported {result.created} members.")
+        click.echo(_("Imported %(n)s members.", n=result.created))
 
     @users.command("create")
     @click.argument("email")
@@ -58,16 +59,17 @@ def register(app: Flask) -> None:
         if member_name:
             member = db.session.scalar(select(Member).where(Member.name == member_name))
             if member is None:
-                raise click.ClickException(f"No member is called {member_name!r}.")
+                raise click.ClickException(
+                    _("No member is called \u201c%(name)s\u201d.", name=member_name))
         password = os.environ.get("SAMRAAD_PASSWORD") or click.prompt(
-            "Password", hide_input=True, confirmation_prompt=True)
+            _("Password"), hide_input=True, confirmation_prompt=True)
         try:
             user = run(None, email=email, name=name, role=Role(role), password=password,
                        member=member)
         except DomainError as error:
             raise click.ClickException(str(error.message)) from None
         db.session.commit()
-        click.echo(f"Created {user.email} ({user.role.value}).")
+        click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
 
     @demo.command("load")
     def load_demo():
@@ -76,11 +78,11 @@ def register(app: Flask) -> None:
         from decisions.demo import DEMO_PASSWORD, DEMO_USERS, load
 
         if not load():
-            click.echo("Demo data is already loaded.")
+            click.echo(_("Demo data is already loaded."))
         else:
             db.session.commit()
-            click.echo("Demo data loaded.")
-        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+            click.echo(_("Demo data loaded."))
+        click.echo(_("Demo logins (password for all: %(password)s):", password=DEMO_PASSWORD))
         for email, role, member, _name in DEMO_USERS:
             click.echo(f"  {email:<34} {role.value:<15} {member or ''}")
 
@@ -92,7 +94,7 @@ def register(app: Flask) -> None:
 
         count = settle_due_rounds()
         db.session.commit()
-        click.echo(f"Settled {count} rounds.")
+        click.echo(_("Settled %(n)s rounds.", n=count))
 
     for group in (members, users, demo, rounds):
         app.cli.add_command(group)
