@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from decisions.extensions import db
 from decisions.permissions import can
@@ -60,3 +61,27 @@ def attach_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+DB_INT_MAX = 2**31 - 1  # the largest id either database's INTEGER holds
+MAX_PAGE = 10_000  # beyond it the offset overflows the database's integer
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` that only matches ids a database column can hold: a bigger one is a
+    plain 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def int_arg(name: str, low: int = 1, high: int = DB_INT_MAX) -> int | None:
+    """An integer query parameter, or None when missing, malformed or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+def page_number() -> int:
+    """The requested page of a list; nonsense means the first, too far the last allowed."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)

@@ -1,5 +1,6 @@
 """`flask members import FILE.csv`: all rows or none, with an error per bad row."""
 
+import pytest
 from sqlalchemy import func, select
 
 from decisions.audit.models import AuditEntry
@@ -13,6 +14,12 @@ Nordre Follo,kommune,Follo
 Viken fylkeskommune,fylkeskommune,Fylker
 Osloregionens næringsforening,other,Andre
 """
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """The CLI speaks the default language; messages are compared in English, the source."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
 
 
 def write(tmp_path, text: str, name: str = "members.csv", encoding: str = "utf-8"):
@@ -55,6 +62,34 @@ def test_existing_subregion_is_reused_not_duplicated(runner, tmp_path, make):
     assert count(Subregion) == 4
     follo = db.session.scalar(select(Subregion).where(Subregion.name == "Follo"))
     assert sorted(m.name for m in follo.members) == ["Nordre Follo", "Oslo"]
+
+
+BAD_ROWS = {
+    "empty name": (",municipality,Follo", "the name is empty"),
+    "unknown kind": ("Ås,city,Follo", "not \u201ccity\u201d"),
+    "duplicate in the file": ("Asker,kommune,Vestregionen", "Asker is also on line 2"),
+    "already a member": ("Lillestrøm,kommune,Nedre Romerike", "Lillestrøm is already a member"),
+    "missing subregion": ("Ås,municipality,", "the subregion is empty"),
+    "name too long": ("x" * 121 + ",municipality,Follo", "longer than 120 characters"),
+}
+
+
+@pytest.mark.parametrize("bad_row, message", BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_one_bad_row_among_good_ones_imports_nothing_and_names_its_line(
+        runner, tmp_path, make, bad_row, message):
+    make.member("Lillestrøm", subregion_name="Nedre Romerike")
+    text = ("name,kind,subregion\nAsker,municipality,Vestregionen\n"
+            f"Frogn,kommune,Follo\n{bad_row}\nBærum,kommune,Vestregionen\n")
+
+    result = run_import(runner, write(tmp_path, text))
+
+    assert result.exit_code != 0
+    errors = [line for line in result.output.splitlines() if line.startswith("Line ")]
+    assert len(errors) == 1
+    assert errors[0].startswith("Line 4: ") and message in errors[0]
+    db.session.expire_all()
+    assert member_names() == ["Lillestrøm"]
+    assert count(AuditEntry) == 0
 
 
 def test_one_file_with_every_kind_of_bad_row_imports_nothing_and_names_each_line(

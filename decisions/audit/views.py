@@ -8,7 +8,7 @@ from flask_login import login_required
 from decisions.audit import queries
 from decisions.clock import from_oslo
 from decisions.extensions import db
-from decisions.http import require
+from decisions.http import int_arg, page_number, require
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -26,13 +26,13 @@ def index():
     require("view", "audit")
     act = request.args.get("act") or None
     object_type = request.args.get("object_type") or None
-    object_id = request.args.get("object_id", type=int)
+    object_id = int_arg("object_id")
     since, until = _day("since"), _day("until")
     stmt = queries.entries(
         act=act, object_type=object_type, object_id=object_id,
         since=from_oslo(datetime.combine(since, time())) if since else None,
         until=from_oslo(datetime.combine(until + timedelta(days=1), time())) if until else None)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
     return render_template(
         "audit/index.html", page=page, acts=db.session.scalars(queries.acts()).all(),
         object_types=db.session.scalars(queries.object_types()).all(),

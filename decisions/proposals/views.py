@@ -10,7 +10,15 @@ from sqlalchemy import select
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import DomainError
 from decisions.extensions import db
-from decisions.http import attach_error, load, require, see_other, wants_fragment
+from decisions.http import (
+    attach_error,
+    int_arg,
+    load,
+    page_number,
+    require,
+    see_other,
+    wants_fragment,
+)
 from decisions.members.models import Member
 from decisions.proposals import queries, services
 from decisions.proposals.diff import word_diff
@@ -58,16 +66,18 @@ def index():
     require("list", "proposal")
     status = request.args.get("status") or None
     status = status if status in STATUS_FILTERS else None
-    area_id = request.args.get("area", type=int)
+    areas = _areas()
+    area_id = int_arg("area")
+    area_id = area_id if area_id in {a.id for a in areas} else None
     include_drafts = current_user.role == "secretariat"
     moment = now()
     page = db.paginate(queries.proposals(status=status, area_id=area_id,
                                          include_drafts=include_drafts, now=moment),
-                       per_page=25, error_out=False)
+                       page=page_number(), per_page=25, error_out=False)
     rounds = queries.latest_rounds(p.id for p in page.items)
     states = queries.states_of(list(rounds.values()), moment)
     return render_template("proposals/index.html", page=page, rounds=rounds, states=states,
-                           areas=_areas(), status=status, area_id=area_id,
+                           areas=areas, status=status, area_id=area_id,
                            statuses=[s for s in STATUS_FILTERS
                                      if include_drafts or s != "draft"])
 
@@ -136,7 +146,11 @@ def _round_choices(form) -> list[Member]:
 def _round_settings(form, members: list[Member]) -> dict:
     chosen = members if form.scope.data == "all" else [
         m for m in members if m.id in set(form.members.data or [])]
-    return {"members": chosen, "deadline": from_oslo(form.deadline.data),
+    try:
+        deadline = from_oslo(form.deadline.data)
+    except OverflowError:  # 1 January of year 1 has no UTC: it is in the past anyway
+        raise DomainError(_("The deadline must be in the future."), field="deadline") from None
+    return {"members": chosen, "deadline": deadline,
             "procedure": Procedure(form.procedure.data),
             "quorum_percent": form.quorum_percent.data}
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from decisions.extensions import db
-from decisions.http import require
+from decisions.http import int_arg, page_number, require
 from decisions.permissions import can
 from decisions.register import queries
 
@@ -21,9 +21,9 @@ def _signed_in():
 def index():
     require("list", "decision")
     search = (request.args.get("q") or "").strip()[:200]
-    year = request.args.get("year", type=int)
-    page = db.paginate(queries.decisions(search=search or None, year=year), per_page=25,
-                       error_out=False)
+    year = int_arg("year", 1900, 9999)
+    page = db.paginate(queries.decisions(search=search or None, year=year),
+                       page=page_number(), per_page=25, error_out=False)
     return render_template("register/index.html", page=page, search=search, year=year)
 
 

@@ -1,0 +1,136 @@
+"""Pages that list many things run a fixed number of SQL queries, whatever the data size."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+
+from decisions.accounts.models import Role
+from decisions.extensions import db
+from decisions.proposals import services
+from decisions.proposals.models import PositionKind, Proposal, ProposalStatus
+from decisions.register.models import Decision
+
+KINDS = [PositionKind.SUPPORT, PositionKind.RESERVATION, PositionKind.STAND_ASIDE]
+
+
+@contextmanager
+def counting_queries():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def queries_for(app, client, url: str, **kw) -> int:
+    # A fresh app context gives the request its own session and `g`, as in production:
+    # nothing the test loaded (or an earlier request cached) stands in for a query.
+    with app.app_context(), counting_queries() as statements:
+        response = client.get(url, **kw)
+    assert response.status_code == 200, response.text[:500]
+    return len(statements)
+
+
+def busy_round(make, secretariat, count: int):
+    """A round of `count` members where every tenth answered and one objects with an answer."""
+    members = make.members(count)
+    round_ = make.round_(secretariat, members)
+    for i, member in enumerate(members[1::10]):
+        make.position(secretariat, round_, member, KINDS[i % len(KINDS)])
+    objector = members[0]
+    make.position(secretariat, round_, objector, PositionKind.OBJECT,
+                  comment="Kostnadene er ikke utredet.")
+    services.answer_objection(secretariat, round_, objector, "Utredningen kommer i mars.")
+    db.session.commit()
+    return round_, members
+
+
+def test_board_page_and_fragment_cost_the_same_queries_for_64_and_640_members(
+        app, client, make):
+    secretariat = make.user(Role.SECRETARIAT)
+    small, _ = busy_round(make, secretariat, 64)
+    large, _ = busy_round(make, secretariat, 640)
+    make.login(client, secretariat)
+
+    rounds = {"small": small.id, "large": large.id}
+
+    page = {k: queries_for(app, client, f"/rounds/{id_}") for k, id_ in rounds.items()}
+    fragment = {k: queries_for(app, client, f"/rounds/{id_}/board",
+                               headers={"HX-Request": "true"}) for k, id_ in rounds.items()}
+
+    assert page["small"] == page["large"]
+    assert fragment["small"] == fragment["large"]
+
+
+def test_board_page_seen_by_a_representative_costs_the_same_for_64_and_640_members(
+        app, client, make):
+    secretariat = make.user(Role.SECRETARIAT)
+    small, small_members = busy_round(make, secretariat, 64)
+    large, large_members = busy_round(make, secretariat, 640)
+    # The same representative cannot belong to both rounds; one of each, same situation.
+    seen_by = {small.id: make.representative(small_members[1]),
+               large.id: make.representative(large_members[1])}
+
+    counts = []
+    for round_id, rep in seen_by.items():
+        make.login(client, rep)
+        counts.append(queries_for(app, client, f"/rounds/{round_id}"))
+        client.post("/logout")
+
+    assert counts[0] == counts[1]
+
+
+def decided_proposals(make, secretariat, count: int) -> None:
+    """`count` proposals, each decided in a round of one member that consented."""
+    for i in range(count):
+        member = make.member()
+        proposal = make.proposal(secretariat, title=f"Sak nummer {i}")
+        round_ = make.round_(secretariat, [member], proposal_=proposal)
+        make.position(secretariat, round_, member, PositionKind.SUPPORT)
+
+
+def mixed_proposals(make, secretariat, count: int) -> None:
+    """`count` proposals: drafts, open rounds and decided ones, in turn."""
+    member = make.member()
+    for i in range(count):
+        proposal = make.proposal(secretariat, title=f"Forslag {i}")
+        if i % 3 == 0:
+            continue
+        round_ = make.round_(secretariat, [member], proposal_=proposal)
+        if i % 3 == 2:
+            make.position(secretariat, round_, member, PositionKind.SUPPORT)
+
+
+def test_proposal_list_costs_the_same_queries_for_3_and_30_proposals(app, client, make):
+    secretariat = make.user(Role.SECRETARIAT)
+    make.login(client, secretariat)
+    db.session.commit()  # the login read the user: do not keep that snapshot open
+    mixed_proposals(make, secretariat, 3)
+    few = queries_for(app, client, "/proposals/")
+
+    mixed_proposals(make, secretariat, 27)
+    many = queries_for(app, client, "/proposals/")
+
+    statuses = db.session.scalars(select(Proposal.status)).all()
+    assert len(statuses) == 30 and set(statuses) == {
+        ProposalStatus.DRAFT, ProposalStatus.CIRCULATED, ProposalStatus.DECIDED}
+    assert few == many
+
+
+def test_decision_register_costs_the_same_queries_for_3_and_30_decisions(app, client, make):
+    secretariat = make.user(Role.SECRETARIAT)
+    make.login(client, secretariat)
+    db.session.commit()  # the login read the user: do not keep that snapshot open
+    decided_proposals(make, secretariat, 3)
+    few = queries_for(app, client, "/decisions/")
+
+    decided_proposals(make, secretariat, 27)
+    many = queries_for(app, client, "/decisions/")
+
+    assert db.session.scalar(select(func.count()).select_from(Decision)) == 30
+    assert few == many
