@@ -217,3 +217,28 @@ def test_each_created_member_has_an_audit_entry(runner, tmp_path):
         assert entry.object_type == "members"
         assert entry.after == {"name": member.name, "kind": member.kind.value,
                                "subregion_id": member.subregion_id}
+
+
+def test_names_differing_only_in_case_are_the_same_member(app, runner, tmp_path, make):
+    make.member("Asker")
+    path = tmp_path / "m.csv"
+    path.write_text("name,kind,subregion\nasker,municipality,Vest\nBÆRUM,municipality,Vest\n"
+                    "Bærum,municipality,Vest\n", encoding="utf-8")
+
+    result = runner.invoke(args=["members", "import", str(path)])
+
+    assert result.exit_code != 0
+    assert "Line 2" in result.output and "Line 4" in result.output
+    assert "Line 3" not in result.output
+
+
+def test_empty_rows_that_spreadsheets_add_at_the_end_are_skipped(app, runner, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("name,kind,subregion\nAsker,municipality,Vest\n,,\n,,\n", encoding="utf-8")
+
+    result = runner.invoke(args=["members", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    from decisions.extensions import db
+    from decisions.members.models import Member
+    assert [m.name for m in db.session.query(Member)] == ["Asker"]

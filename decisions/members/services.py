@@ -42,7 +42,8 @@ def import_members(actor: User | None, text: str) -> ImportResult:
     if missing:
         return ImportResult(0, [_("The file lacks the column(s): %(columns)s",
                                   columns=", ".join(missing))])
-    existing = set(db.session.scalars(select(Member.name)))
+    # Names compare without case: "asker" and "Asker" are the same municipality.
+    existing = {n.casefold() for n in db.session.scalars(select(Member.name))}
     seen: dict[str, int] = {}
     rows: list[tuple[str, MemberKind, str]] = []
     errors: list[str] = []
@@ -51,6 +52,8 @@ def import_members(actor: User | None, text: str) -> ImportResult:
         line = reader.line_num
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()
                if isinstance(v, str) or v is None}
+        if not any(row.values()):
+            continue  # an empty row, as spreadsheets write at the end ("," or ",,")
         name, kind_word, subregion = row.get("name", ""), row.get("kind", ""), \
             row.get("subregion", "")
         problems = []
@@ -58,10 +61,11 @@ def import_members(actor: User | None, text: str) -> ImportResult:
             problems.append(_("the name is empty"))
         elif len(name) > 120:
             problems.append(_("the name is longer than 120 characters"))
-        elif name in existing:
+        elif name.casefold() in existing:
             problems.append(_("%(name)s is already a member", name=name))
-        elif name in seen:
-            problems.append(_("%(name)s is also on line %(line)s", name=name, line=seen[name]))
+        elif name.casefold() in seen:
+            problems.append(_("%(name)s is also on line %(line)s", name=name,
+                              line=seen[name.casefold()]))
         kind = KIND_WORDS.get(kind_word.lower())
         if kind is None:
             problems.append(_("the kind must be municipality, county or other, not "
@@ -74,7 +78,7 @@ def import_members(actor: User | None, text: str) -> ImportResult:
             errors.append(_("Line %(line)s: %(problems)s", line=line,
                             problems="; ".join(problems)))
             continue
-        seen[name] = line
+        seen[name.casefold()] = line
         rows.append((name, kind, subregion))
     if errors:
         return ImportResult(0, errors)
