@@ -296,7 +296,7 @@ def test_users_create_makes_a_representative_of_a_member(app, client, runner, ma
                                  "representative", "--member", "Asker", "--name", "Kari"],
                            env={"SAMRAAD_PASSWORD": "et langt nok passord"})
     assert result.exit_code == 0, result.output
-    assert "Created rep@asker.example (representative)" in result.output
+    assert "Opprettet rep@asker.example (representative)" in result.output
     db.session.commit()
     user = db.session.scalar(select(User).where(User.email == "rep@asker.example"))
     assert (user.role, user.member_id, user.name) == (Role.REPRESENTATIVE, member.id, "Kari")
@@ -313,14 +313,14 @@ def test_users_create_asks_for_the_password_when_the_environment_has_none(app, r
                            input="et langt nok passord\net langt nok passord\n",
                            env={"SAMRAAD_PASSWORD": None})
     assert result.exit_code == 0, result.output
-    assert "Password" in result.output
+    assert "Passord" in result.output
     assert _count(User) == 1
 
 
 # The command speaks the default language, bokmål.
 @pytest.mark.parametrize(("args", "password", "message"), [
     (["--role", "representative", "--member", "Nowhere"], "et langt nok passord",
-     "'Nowhere'"),
+     "«Nowhere»"),
     (["--role", "representative"], "et langt nok passord",
      "En representant må høre til et medlem."),
     (["--role", "board", "--member", "Asker"], "et langt nok passord",
