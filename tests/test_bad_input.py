@@ -1,6 +1,7 @@
 """Bad input gets a clear message next to its field, keeps what was typed, saves nothing,
 and never shows a stack trace."""
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -8,11 +9,15 @@ from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
+from decisions.clock import now
+from decisions.errors import DomainError
 from decisions.extensions import db
+from decisions.proposals import services
 from decisions.proposals.models import (
     Position,
     PositionChange,
     PositionKind,
+    Procedure,
     Proposal,
     ProposalStatus,
     Round,
@@ -392,3 +397,16 @@ def test_odd_query_parameters_on_the_audit_log_do_not_crash(client, secretariat,
     response = client.get(f"/audit/?{query}")
 
     assert response.status_code == 200, response.text[:300]
+
+
+def test_a_deadline_more_than_a_year_ahead_is_refused_next_to_the_field(app, make):
+    sec = make.user(Role.SECRETARIAT)
+    proposal = make.proposal(sec)
+
+    with pytest.raises(DomainError) as refused:
+        services.open_round(sec, proposal, members=[make.member()],
+                   deadline=now() + timedelta(days=400), procedure=Procedure.CONSENT)
+
+    assert refused.value.field == "deadline"
+    db.session.rollback()
+    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.DRAFT

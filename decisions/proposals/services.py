@@ -5,7 +5,7 @@ audit entry and flushes; the request commits once.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -36,6 +36,7 @@ from decisions.proposals.models import (
 from decisions.proposals.rules import RoundState, allowed_kinds
 
 TEXT_FIELDS = ("title", "background", "resolution")
+MAX_ROUND_LENGTH = timedelta(days=366)  # a later deadline is a typo, not a plan
 
 
 def _require(user: User, action: str, obj=None, *, kind: str | None = None) -> None:
@@ -104,6 +105,8 @@ def _check_round_settings(members: Sequence[Member], deadline: datetime,
         raise DomainError(_l("Choose at least one member."), field="members")
     if deadline <= now():
         raise DomainError(_l("The deadline must be in the future."), field="deadline")
+    if deadline > now() + MAX_ROUND_LENGTH:
+        raise DomainError(_l("The deadline must be within a year."), field="deadline")
     if quorum_percent is not None and procedure == Procedure.SILENCE:
         raise DomainError(_l("A silence procedure has no quorum."), field="quorum_percent")
     if quorum_percent is not None and not 1 <= quorum_percent <= 100:
