@@ -36,7 +36,7 @@ def proposal_rule(user: User, action: str, proposal: Proposal | None) -> bool:
 
 def round_rule(user: User, action: str, round_: Round | None) -> bool:
     if action == "view":
-        return user.role in READERS
+        return round_ is not None and proposal_rule(user, "view", round_.proposal)
     if action == "answer_objection":
         return user.role == SECRETARIAT
     return False

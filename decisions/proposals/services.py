@@ -34,6 +34,7 @@ from decisions.proposals.models import (
     RoundMember,
 )
 from decisions.proposals.rules import RoundState, allowed_kinds
+from decisions.register.services import record_decision
 
 TEXT_FIELDS = ("title", "background", "resolution")
 MAX_ROUND_LENGTH = timedelta(days=366)  # a later deadline is a typo, not a plan
@@ -232,8 +233,6 @@ def settle_round(round_: Round, actor: User | None = None) -> RoundState:
     _end_round(actor, round_, state.outcome, state.closed_at)
     proposal = round_.proposal
     if state.outcome.adopts:
-        from decisions.register.services import record_decision
-
         before = snapshot(proposal, "status")
         proposal.status = ProposalStatus.DECIDED
         proposal.updated_at = now()

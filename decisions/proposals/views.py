@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from decisions.http import (
     wants_fragment,
 )
 from decisions.members.models import Member
+from decisions.permissions import can
 from decisions.proposals import queries, services
 from decisions.proposals.diff import word_diff
 from decisions.proposals.forms import (
@@ -40,6 +42,7 @@ from decisions.proposals.models import (
     Round,
 )
 from decisions.proposals.rules import allowed_kinds
+from decisions.register.queries import decision_for_proposal
 
 bp = Blueprint("proposals", __name__)
 
@@ -105,8 +108,6 @@ def show(id: int):
     states = queries.states_of(proposal.rounds, moment)
     decision = None
     if proposal.status == ProposalStatus.DECIDED:
-        from decisions.register.queries import decision_for_proposal
-
         decision = decision_for_proposal(proposal.id)
     return render_template("proposals/show.html", proposal=proposal, states=states,
                            decision=decision, action_form=ActionForm())
@@ -232,8 +233,6 @@ def _form_page(template: str, form, **context):
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale())
 
 
@@ -244,15 +243,9 @@ def _board_or_404(id: int) -> queries.Board:
     board = queries.board(id, now())
     if board is None:
         abort(404)
-    if not current_user.is_authenticated or not _can_view_round(board.round):
+    if not can(current_user, "view", board.round):
         abort(403)
     return board
-
-
-def _can_view_round(round_: Round) -> bool:
-    from decisions.permissions import can
-
-    return can(current_user, "view", round_) and can(current_user, "view", round_.proposal)
 
 
 def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
@@ -304,8 +297,6 @@ def _member_in(board: queries.Board, member_id: int) -> Member:
     member = next((m for m in board.members if m.id == member_id), None)
     if member is None:
         abort(404)
-    from decisions.permissions import can
-
     if not can(current_user, "register_position", member):
         abort(403)
     return member
@@ -374,8 +365,6 @@ def answer(id: int, member_id: int):
     member = next((m for m in board.members if m.id == member_id), None)
     if member is None:
         abort(404)
-    from decisions.permissions import can
-
     if not can(current_user, "answer_objection", board.round):
         abort(403)
     form = AnswerForm()
