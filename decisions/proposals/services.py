@@ -194,12 +194,16 @@ def withdraw_proposal(actor: User, proposal: Proposal) -> None:
             raise DomainError(_l("This proposal has been decided."))
         if state.is_open:
             _end_round(actor, current, Outcome.WITHDRAWN)
+    _set_status(actor, proposal, ProposalStatus.WITHDRAWN, "proposal.withdrawn")
+
+
+def _set_status(actor: User | None, proposal: Proposal, status: ProposalStatus,
+                act: str) -> None:
     before = snapshot(proposal, "status")
-    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.status = status
     proposal.updated_at = now()
     db.session.flush()
-    record(actor, "proposal.withdrawn", proposal, before=before,
-           after=snapshot(proposal, "status"))
+    record(actor, act, proposal, before=before, after=snapshot(proposal, "status"))
 
 
 def _end_round(actor: User | None, round_: Round, outcome: Outcome,
@@ -231,14 +235,8 @@ def settle_round(round_: Round, actor: User | None = None) -> RoundState:
     if round_.outcome is not None:  # another transaction settled it first
         return RoundState(round_.outcome, round_.closed_at)
     _end_round(actor, round_, state.outcome, state.closed_at)
-    proposal = round_.proposal
     if state.outcome.adopts:
-        before = snapshot(proposal, "status")
-        proposal.status = ProposalStatus.DECIDED
-        proposal.updated_at = now()
-        db.session.flush()
-        record(actor, "proposal.decided", proposal, before=before,
-               after=snapshot(proposal, "status"))
+        _set_status(actor, round_.proposal, ProposalStatus.DECIDED, "proposal.decided")
         record_decision(round_, state.closed_at)
     return state
 
