@@ -135,8 +135,8 @@ def test_reservation_and_stand_aside_do_not_block(kind):
 
 @pytest.mark.parametrize("kind", [RESERVATION, STAND_ASIDE])
 def test_reservation_and_stand_aside_count_as_responses_for_the_quorum(kind):
-    assert consent(answers((kind, 1), (kind, 2)), DEADLINE, quorum=67).outcome == Outcome.CONSENSUS
-    assert consent(answers((kind, 1)), DEADLINE, quorum=67).outcome == Outcome.NO_CONSENSUS
+    assert consent(answers((kind, 1), (kind, 2)), DEADLINE, quorum=66).outcome == Outcome.CONSENSUS
+    assert consent(answers((kind, 1)), DEADLINE, quorum=66).outcome == Outcome.NO_CONSENSUS
 
 
 def test_objection_and_amendment_block_but_other_positions_do_not():

@@ -27,6 +27,7 @@ def test_representatives_reach_consensus_and_a_numbered_decision_is_made(app, cl
     assert round_.outcome == Outcome.CONSENSUS
     decision = db.session.query(Decision).one()
     assert decision.ref == "2026/001"
-    assert [(n.member.name, n.kind) for n in decision.notes] == [("Asker", PositionKind.RESERVATION)]
+    notes = [(n.member.name, n.kind) for n in decision.notes]
+    assert notes == [("Asker", PositionKind.RESERVATION)]
     page = client.get("/decisions/2026/1")
     assert "Kostnadsdeling etter folketall." in page.text

@@ -5,7 +5,9 @@ import re
 
 from markupsafe import Markup, escape
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
+# A word with the spaces after it: a reworded phrase then reads as one deletion and
+# one insertion, not as alternating single words around unchanged spaces.
+_TOKEN = re.compile(r"\s+|\S+\s*")
 
 
 def word_diff(old: str, new: str) -> Markup:

@@ -273,8 +273,11 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     )
     if position is not None and position.kind.blocks and on_behalf:
         raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))
-    if position is not None and (position.kind, position.comment) == (kind, comment):
+    if position is not None and (position.kind, position.comment, position.registered_by_id) == (
+            kind, comment, actor.id):
         return position  # nothing changed: nothing to record
+    # The same position restated by someone else is kept: who registered it is part of
+    # the record (a member confirming what the secretariat registered on its behalf).
     moment = now()
     before = snapshot(position, "kind", "comment") if position else None
     if position is None:
@@ -299,7 +302,18 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
 
 
 def confirm_previous_position(actor: User, round_: Round, member: Member) -> Position:
-    """Register, in one step, the position the member took on the previous version."""
+    """Register, in one step, the position the member took on the previous version.
+
+    Once the member has answered this round, its answer stands: a confirm sent from a
+    page loaded before that answer changes nothing (it would otherwise silently bring
+    back, or drop, an objection)."""
+    if not can(actor, "register_position", member):
+        raise NotAllowed(_l("You can register positions only for your own member."))
+    answered = db.session.scalar(
+        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
+    )
+    if answered is not None:
+        return answered
     previous = queries.previous_position(round_, member.id)
     if previous is None:
         raise DomainError(_l("There is no earlier position to confirm."))
@@ -312,6 +326,8 @@ def confirm_previous_position(actor: User, round_: Round, member: Member) -> Pos
 
 def answer_objection(actor: User, round_: Round, member: Member, text: str) -> ObjectionAnswer:
     _require(actor, "answer_objection", round_)
+    if not current_state(round_).is_open:
+        raise DomainError(_l("This round is closed."))
     text = (text or "").strip()
     if not text:
         raise DomainError(_l("Write the answer."), field="text")
