@@ -337,6 +337,19 @@ def _blocking(snap: Snapshot, round_: Round) -> list[Position]:
     return [p for m, p in snap.positions[round_.id].items() if m in members and p.kind.blocks]
 
 
+def _carried(snap: Snapshot, round_: Round) -> set[int]:
+    """Members of a consent round who objected to an earlier version of the proposal
+    (their latest earlier answer) and have not answered this round."""
+    if round_.procedure != Procedure.CONSENT:
+        return set()
+    latest: dict[int, Position] = {}
+    for earlier in snap.rounds:
+        if earlier.proposal_id == round_.proposal_id and earlier.id < round_.id:
+            latest.update(snap.positions[earlier.id])
+    return {m for m, p in latest.items() if p.kind.blocks
+            and m in snap.members[round_.id] and m not in snap.positions[round_.id]}
+
+
 def _all_agree(snap: Snapshot, round_: Round) -> bool:
     answered = set(snap.positions[round_.id])
     return answered >= snap.members[round_.id] and not _blocking(snap, round_)
@@ -351,6 +364,8 @@ def no_adoption_while_an_objection_is_open(snap: Snapshot) -> None:
         state = snap.states[round_.id]
         if state.outcome is not None and state.outcome.adopts:
             assert not _blocking(snap, round_), f"round {round_.id} adopted over an objection"
+            assert not _carried(snap, round_), f"round {round_.id} adopted over an objection " \
+                "to an earlier version"
 
 
 def consent_round_closes_early_exactly_when_all_agree(snap: Snapshot) -> None:
@@ -389,7 +404,7 @@ def at_the_deadline_the_outcome_follows_from_the_positions(snap: Snapshot) -> No
                 continue  # checked by consent_round_closes_early_exactly_when_all_agree
             answered = len(set(snap.positions[round_.id]) & members)
             needed = -(-len(members) * (round_.quorum_percent or 0) // 100)
-            agreed = not blocking and answered >= needed
+            agreed = not blocking and not _carried(snap, round_) and answered >= needed
             assert (state.outcome, state.closed_at) == (
                 Outcome.CONSENSUS if agreed else Outcome.NO_CONSENSUS, round_.deadline)
         elif blocking:

@@ -777,3 +777,25 @@ def test_an_objection_in_a_closed_round_can_no_longer_be_answered(sec, make, clo
         services.answer_objection(sec, round_, asker, "Svar etter fristen.")
     db.session.rollback()
     assert "objection.answered" not in acts()
+
+
+def test_revising_does_not_make_an_objection_go_away_without_the_member(sec, make, clock, client):
+    asker, baerum = make.member("Asker"), make.member("Bærum")
+    rep_asker, rep_baerum = make.representative(asker), make.representative(baerum)
+    first = make.round_(sec, [asker, baerum])
+    register(rep_baerum, first, baerum, OBJECT, "Datoen kolliderer.")
+    second = services.revise_proposal(
+        sec, first.proposal, title=first.version.title, background="Ny bakgrunn.",
+        resolution="Endret tekst.", members=[asker, baerum],
+        deadline=now() + timedelta(days=7), procedure=Procedure.CONSENT)
+    db.session.commit()
+    register(rep_asker, second, asker, SUPPORT)
+
+    clock.set(second.deadline)
+    make.login(client, rep_asker)
+    page = _round_page(client, second.id)
+
+    assert "state-no_consensus" in page
+    assert f'data-member="{baerum.id}" data-carried-from-version="1"' in page
+    db.session.rollback()
+    assert count(Decision) == 0

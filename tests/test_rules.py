@@ -272,3 +272,28 @@ def test_tally_counts_positions_of_round_members_and_derives_no_response():
     assert result.counts[OBJECT] == 1
     assert result.no_response == 2
     assert result.total == 4
+
+
+# An objection to an earlier version stands until the member answers the new round
+
+
+def test_an_objection_to_an_earlier_version_blocks_consensus_at_the_deadline():
+    state = evaluate(Procedure.CONSENT, None, MEMBERS, answers((SUPPORT, 1), (SUPPORT, 2)),
+                     DEADLINE, DEADLINE, carried_objections={3})
+
+    assert state.outcome == Outcome.NO_CONSENSUS
+
+
+def test_an_earlier_objection_no_longer_counts_once_the_member_answers_the_new_round():
+    state = evaluate(Procedure.CONSENT, None, MEMBERS,
+                     answers((SUPPORT, 1), (SUPPORT, 2), (STAND_ASIDE, 3)),
+                     DEADLINE, DEADLINE, carried_objections={3})
+
+    assert (state.outcome, state.closed_at) == (Outcome.CONSENSUS, at(3))
+
+
+def test_a_new_silence_period_starts_afresh_after_broken_silence():
+    state = evaluate(Procedure.SILENCE, None, MEMBERS, {}, DEADLINE, DEADLINE,
+                     carried_objections={3})
+
+    assert state.outcome == Outcome.ADOPTED

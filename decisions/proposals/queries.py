@@ -14,8 +14,11 @@ from decisions.proposals.models import (
     ObjectionAnswer,
     Position,
     PositionChange,
+    PositionKind,
+    Procedure,
     Proposal,
     ProposalStatus,
+    ProposalVersion,
     Round,
     RoundMember,
 )
@@ -50,19 +53,49 @@ def member_ids_for(round_ids: Iterable[int]) -> dict[int, list[int]]:
     return result
 
 
+def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
+    """Per consent round: the members whose latest answer to an earlier version of
+    the same proposal was an objection, with that version's number. (Whether they
+    have answered this round is for the caller to see.) Two queries for any number
+    of rounds."""
+    consent = [r for r in rounds if r.procedure == Procedure.CONSENT]
+    result: dict[int, dict[int, int]] = {r.id: {} for r in consent}
+    if not consent:
+        return result
+    rows = db.session.execute(
+        select(Round.proposal_id, Round.id, ProposalVersion.number, Position.member_id,
+               Position.kind)
+        .join(Round, Round.id == Position.round_id)
+        .join(ProposalVersion, ProposalVersion.id == Round.version_id)
+        .where(Round.proposal_id.in_({r.proposal_id for r in consent}))
+        .order_by(Round.id)
+    ).all()
+    for round_ in consent:
+        latest: dict[int, tuple[int, PositionKind]] = {}
+        for proposal_id, round_id, version, member_id, kind in rows:
+            if proposal_id == round_.proposal_id and round_id < round_.id:
+                latest[member_id] = (version, kind)
+        result[round_.id] = {m: v for m, (v, kind) in latest.items() if kind.blocks}
+    return result
+
+
 def state_of(round_: Round, member_ids: list[int], answers: dict[int, Answer],
-             now: datetime) -> RoundState:
+             now: datetime, carried: dict[int, int] | None = None) -> RoundState:
     recorded = (round_.outcome, round_.closed_at) if round_.outcome else None
     return evaluate(round_.procedure, round_.quorum_percent, member_ids, answers,
-                    round_.deadline, now, recorded)
+                    round_.deadline, now, recorded, carried_objections=carried or {})
 
 
 def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
-    """The state of many rounds in two queries."""
-    ids = [r.id for r in rounds if r.outcome is None]
+    """The state of many rounds in a fixed number of queries."""
+    unrecorded = [r for r in rounds if r.outcome is None]
+    ids = [r.id for r in unrecorded]
     members = member_ids_for(ids)
     answers = answers_for(ids)
-    return {r.id: state_of(r, members.get(r.id, []), answers.get(r.id, {}), now)
+    # Earlier objections only weigh once a deadline has passed.
+    carried = carried_objections([r for r in unrecorded if r.deadline <= now])
+    return {r.id: state_of(r, members.get(r.id, []), answers.get(r.id, {}), now,
+                           carried.get(r.id))
             for r in rounds}
 
 
@@ -199,6 +232,8 @@ class Board:
     answers: dict[int, list[ObjectionAnswer]]
     tally: Tally
     by_subregion: list[tuple[str, list[Member]]] = field(default_factory=list)
+    # Members whose objection to an earlier version stands until they answer this round.
+    carried: dict[int, int] = field(default_factory=dict)
 
     @property
     def not_responded(self) -> list[Member]:
@@ -222,7 +257,10 @@ def board(round_id: int, now: datetime) -> Board | None:
     groups: dict[str, list[Member]] = defaultdict(list)
     for member in members:
         groups[member.subregion.name].append(member)
+    carried = {m: v for m, v in carried_objections([round_]).get(round_.id, {}).items()
+               if m not in positions and m in set(member_ids)}
     return Board(
-        round=round_, state=state_of(round_, member_ids, answers, now), members=members,
-        positions=positions, answers=answers_to_objections(round_id),
-        tally=tally(member_ids, answers), by_subregion=sorted(groups.items()))
+        round=round_, state=state_of(round_, member_ids, answers, now, carried),
+        members=members, positions=positions, answers=answers_to_objections(round_id),
+        tally=tally(member_ids, answers), by_subregion=sorted(groups.items()),
+        carried=carried)

@@ -5,7 +5,7 @@ services reach the same answer, and the rules can be tested exhaustively.
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,11 +51,15 @@ def evaluate(
     deadline: datetime,
     now: datetime,
     recorded: tuple[Outcome, datetime] | None = None,
+    carried_objections: Collection[int] = (),
 ) -> RoundState:
     """The state of a round. `answers` are the members' current positions.
 
     `recorded` is an outcome already written (settled, superseded, withdrawn):
-    once written, it is the state.
+    once written, it is the state. `carried_objections` are the members whose
+    objection to an earlier version still stands because they have not answered
+    this round: a revision cannot make an objection go away by itself, only the
+    member can (consent rounds; a new silence period starts afresh).
     """
     if recorded is not None:
         return RoundState(*recorded)
@@ -77,7 +81,9 @@ def evaluate(
         if closed < deadline:
             return RoundState(Outcome.CONSENSUS, closed)
     if now >= deadline:
-        agreed = not blocking and quorum_met(quorum_percent, len(members), len(current))
+        still_objecting = (set(carried_objections) & members) - set(current)
+        agreed = (not blocking and not still_objecting
+                  and quorum_met(quorum_percent, len(members), len(current)))
         return RoundState(Outcome.CONSENSUS if agreed else Outcome.NO_CONSENSUS, deadline)
     return OPEN
 

@@ -215,9 +215,7 @@ def _end_round(actor: User | None, round_: Round, outcome: Outcome,
 
 
 def current_state(round_: Round) -> RoundState:
-    members = queries.member_ids_for([round_.id])[round_.id]
-    answers = queries.answers_for([round_.id])[round_.id]
-    return queries.state_of(round_, members, answers, now())
+    return queries.states_of([round_], now())[round_.id]
 
 
 def settle_round(round_: Round, actor: User | None = None) -> RoundState:
