@@ -90,14 +90,14 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 def writes_expected() -> bool:
     """Will this unit of work write? A request that is not GET/HEAD/OPTIONS, or a
     command that said so with `expect_writes()`."""
-    if has_request_context():
-        return request.method not in SAFE_METHODS
+    if has_request_context() and request.method not in SAFE_METHODS:
+        return True
     return has_app_context() and g.get("expect_writes", False)
 
 
-def expect_writes() -> None:
-    """Called by commands that write (outside any request)."""
-    g.expect_writes = True
+def expect_writes(expected: bool = True) -> None:
+    """Said by commands that write, and by a reading request before it writes."""
+    g.expect_writes = expected
 
 
 @event.listens_for(Engine, "begin")

@@ -381,7 +381,8 @@ def _round_page(client, round_id: int) -> str:
     return response.text
 
 
-def test_round_past_its_deadline_shows_its_outcome_before_any_job_ran(sec, make, clock, client):
+def test_the_first_page_after_the_deadline_shows_and_records_the_outcome_without_the_job(
+        sec, make, clock, client):
     a, b = make.member(), make.member()
     ra = make.representative(a)
     round_ = make.round_(sec, [a, b])
@@ -394,21 +395,31 @@ def test_round_past_its_deadline_shows_its_outcome_before_any_job_ran(sec, make,
     page = _round_page(client, round_.id)
     assert "state-consensus" in page
     assert "state-open" not in page
-    db.session.expire_all()
-    assert db.session.get(Round, round_.id).outcome is None  # reading settled nothing
-    assert count(Decision) == 0
+    db.session.rollback()
+    assert db.session.get(Round, round_.id).outcome == Outcome.CONSENSUS
+    decision = db.session.scalars(select(Decision)).one()
+    assert (decision.round_id, decision.adopted_at) == (round_.id, round_.deadline)
+    assert acts(act="decision.recorded") == ["decision.recorded"]
+
+    # The job finds nothing left to do, and settling again changes nothing.
+    assert services.settle_due_rounds() == 0
+    assert services.settle_round(db.session.get(Round, round_.id)).outcome == Outcome.CONSENSUS
+    db.session.commit()
+    assert count(Decision) == 1
+    assert "state-consensus" in _round_page(client, round_.id)
+
+
+def test_the_settle_job_records_an_ended_round_exactly_once(sec, make, clock):
+    a = make.member()
+    round_ = make.round_(sec, [a])
+    clock.set(round_.deadline)
 
     assert services.settle_due_rounds() == 1
     db.session.commit()
     assert services.settle_due_rounds() == 0
     db.session.commit()
-    assert services.settle_round(db.session.get(Round, round_.id)).outcome == Outcome.CONSENSUS
-    db.session.commit()
-    decision = db.session.scalars(select(Decision)).one()
-    assert decision.round_id == round_.id
-    assert decision.adopted_at == round_.deadline
+    assert count(Decision) == 1
     assert acts(act="decision.recorded") == ["decision.recorded"]
-    assert "state-consensus" in _round_page(client, round_.id)
 
 
 def test_round_past_its_deadline_with_an_objection_shows_no_consensus(sec, make, clock, client):
@@ -421,8 +432,7 @@ def test_round_past_its_deadline_with_an_objection_shows_no_consensus(sec, make,
     page = _round_page(client, round_.id)
     assert "state-no_consensus" in page
 
-    assert services.settle_due_rounds() == 1
-    db.session.commit()
+    db.session.rollback()
     db.session.refresh(round_)
     assert (round_.outcome, round_.closed_at) == (Outcome.NO_CONSENSUS, round_.deadline)
     assert count(Decision) == 0

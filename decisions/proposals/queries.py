@@ -99,6 +99,11 @@ def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
             for r in rounds}
 
 
+def due_rounds_exist(now: datetime):
+    """Is any round past its deadline without its outcome recorded?"""
+    return select(exists().where(Round.outcome.is_(None), Round.deadline <= now))
+
+
 def latest_round_subquery():
     return (select(func.max(Round.id)).where(Round.proposal_id == Proposal.id)
             .correlate(Proposal).scalar_subquery())

@@ -2,12 +2,14 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from decisions import expect_writes
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import DomainError
 from decisions.extensions import db
@@ -51,6 +53,28 @@ bp = Blueprint("proposals", __name__)
 @login_required
 def _signed_in():
     pass
+
+
+@bp.before_app_request
+def _record_ended_rounds():
+    """The first request after a deadline records the round's outcome and decision,
+    so the register and the lists never wait for `flask rounds settle`. It is its
+    own short transaction, before the request reads anything else."""
+    if request.endpoint in (None, "static") or not db.session.scalar(
+            queries.due_rounds_exist(now())):
+        return
+    db.session.rollback()  # end the read: on SQLite a read cannot turn into a write
+    expect_writes()
+    try:
+        services.settle_due_rounds()
+        db.session.commit()
+    except SQLAlchemyError:
+        # Another request settled the same round at the same moment; the page still
+        # shows the computed outcome, and the next request or the job records it.
+        db.session.rollback()
+        current_app.logger.warning("settling ended rounds failed", exc_info=True)
+    finally:
+        expect_writes(False)
 
 
 def _areas() -> list[Area]:
