@@ -16,6 +16,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     config_name = config_name or os.environ.get("SAMRAAD_CONFIG", "production")
     app.config.from_object(CONFIGS[config_name])
+    app.config["CONFIG_NAME"] = config_name
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")

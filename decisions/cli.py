@@ -72,8 +72,16 @@ def register(app: Flask) -> None:
         click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
 
     @demo.command("load")
-    def load_demo():
-        """Load the demo data, unless it is already loaded."""
+    @click.option("--force", is_flag=True, help="Load even outside development.")
+    def load_demo(force: bool):
+        """Load the demo data, unless it is already loaded.
+
+        The demo accounts have a published password, so outside the development
+        configuration this needs --force."""
+        if app.config["CONFIG_NAME"] not in ("development", "test") and not force:
+            raise click.ClickException(_(
+                "The demo data has accounts with a published password; it is loaded only "
+                "in development (SAMRAAD_CONFIG=development) or with --force."))
         expect_writes()
         from decisions.demo import DEMO_PASSWORD, DEMO_USERS, load
 

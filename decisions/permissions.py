@@ -11,7 +11,7 @@ from flask_login import AnonymousUserMixin
 
 from decisions.accounts.models import Role, User
 from decisions.members.models import Member
-from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.proposals.models import Proposal, Round
 from decisions.register.models import Decision
 
 SECRETARIAT = Role.SECRETARIAT
@@ -28,7 +28,9 @@ def proposal_rule(user: User, action: str, proposal: Proposal | None) -> bool:
     if action == "list":
         return user.role in READERS
     if action == "view":
-        if proposal is not None and proposal.status == ProposalStatus.DRAFT:
+        # Members see a proposal once it has been circulated (it has a case number);
+        # a draft, even one withdrawn before it went out, is the secretariat's.
+        if proposal is not None and proposal.case_number is None:
             return user.role == SECRETARIAT
         return user.role in READERS
     return False

@@ -391,7 +391,8 @@ def test_odd_query_parameters_on_the_decision_register_do_not_crash(client, secr
 
 
 @pytest.mark.parametrize("query", [
-    "page=abc", "object_id=abc", "page=99999999999999999999",
+    "page=abc", "object_id=abc", "page=99999999999999999999", "until=9999-12-31",
+    "since=0001-01-01", "since=2026-13-45",
 ])
 def test_odd_query_parameters_on_the_audit_log_do_not_crash(client, secretariat, query):
     response = client.get(f"/audit/?{query}")
@@ -410,3 +411,16 @@ def test_a_deadline_more_than_a_year_ahead_is_refused_next_to_the_field(app, mak
     assert refused.value.field == "deadline"
     db.session.rollback()
     assert db.session.get(Proposal, proposal.id).status == ProposalStatus.DRAFT
+
+
+def test_a_tampered_draft_version_field_is_a_form_error_not_a_crash(client, make, secretariat):
+    proposal = make.proposal(secretariat, title="Felles ladestrategi")
+
+    response = client.post(f"/proposals/{proposal.id}/edit", data={
+        "title": "Ny tittel", "area": proposal.area_id, "resolution": TYPED_RESOLUTION,
+        "background": "", "lock_version": "abc"})
+
+    assert response.status_code == 422
+    assert TYPED_RESOLUTION in response.text
+    db.session.rollback()
+    assert db.session.get(Proposal, proposal.id).title == "Felles ladestrategi"

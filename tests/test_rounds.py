@@ -809,3 +809,26 @@ def test_revising_does_not_make_an_objection_go_away_without_the_member(sec, mak
     assert f'data-member="{baerum.id}" data-carried-from-version="1"' in page
     db.session.rollback()
     assert count(Decision) == 0
+
+
+def test_a_draft_withdrawn_before_it_went_out_stays_hidden_from_members(sec, make, client):
+    asker = make.member("Asker")
+    rep = make.representative(asker)
+    draft = make.proposal(sec, title="Hemmelig utkast")
+    services.withdraw_proposal(sec, draft)
+    db.session.commit()
+
+    make.login(client, rep)
+
+    assert client.get(f"/proposals/{draft.id}").status_code == 403
+    assert "Hemmelig utkast" not in client.get("/proposals/").text
+    assert "Hemmelig utkast" not in client.get("/proposals/?status=withdrawn").text
+
+
+def test_demo_data_is_refused_outside_development_without_force(app, runner):
+    app.config["CONFIG_NAME"] = "production"
+
+    result = runner.invoke(args=["demo", "load"])
+
+    assert result.exit_code != 0
+    assert count(AuditEntry) == 0

@@ -14,10 +14,12 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def _day(name: str):
+    """A date filter; malformed or far-off dates (which would overflow) are ignored."""
     try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 9998 else None
 
 
 @bp.route("/")

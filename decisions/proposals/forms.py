@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from decisions.proposals.models import PositionKind, Procedure
 
@@ -44,7 +43,7 @@ class TextFields:
 class ProposalForm(TextFields, FlaskForm):
     area = SelectField(_l("Area of operation"), coerce=int,
                        validators=[InputRequired(_l("Choose an area."))])
-    lock_version = HiddenField()
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class MultiCheckboxField(SelectMultipleField):

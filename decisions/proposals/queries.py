@@ -119,8 +119,8 @@ def proposals(*, status: str | None = None, area_id: int | None = None,
     stmt = (select(Proposal).outerjoin(Round, latest)
             .options(selectinload(Proposal.area))
             .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
-    if not include_drafts:
-        stmt = stmt.where(Proposal.status != ProposalStatus.DRAFT)
+    if not include_drafts:  # only what has been circulated (see permissions.proposal_rule)
+        stmt = stmt.where(Proposal.case_number.is_not(None))
     if area_id:
         stmt = stmt.where(Proposal.area_id == area_id)
     if status == "open":

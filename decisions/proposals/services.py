@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from decisions.accounts.models import Role, User
 from decisions.audit.services import record, snapshot
@@ -79,7 +80,10 @@ def edit_draft(actor: User, proposal: Proposal, *, title: str, area: Area, backg
     proposal.title, proposal.area = title, area
     proposal.background, proposal.resolution = background, resolution
     proposal.updated_at = now()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # saved by someone else between our read and our write
+        raise Conflict(_l("Someone else saved this draft while you were editing it.")) from None
     record(actor, "proposal.edited", proposal, before=before,
            after=snapshot(proposal, *TEXT_FIELDS, "area_id"))
 

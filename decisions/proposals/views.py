@@ -151,7 +151,7 @@ def edit(id: int):
                 current_user, proposal, title=form.title.data,
                 area=db.session.get(Area, form.area.data),
                 background=form.background.data or "", resolution=form.resolution.data,
-                lock_version=int(form.lock_version.data or 0))
+                lock_version=form.lock_version.data or 0)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
