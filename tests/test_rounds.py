@@ -832,3 +832,23 @@ def test_demo_data_is_refused_outside_development_without_force(app, runner):
 
     assert result.exit_code != 0
     assert count(AuditEntry) == 0
+
+
+def test_a_refused_answer_keeps_the_typed_text_next_to_the_field(sec, make, clock, client):
+    asker = make.member("Asker")
+    round_ = make.round_(sec, [asker], deadline=timedelta(days=2))
+    register(make.representative(asker), round_, asker, OBJECT, "Mangler finansiering.")
+    make.login(client, sec)
+
+    empty = client.post(f"/rounds/{round_.id}/members/{asker.id}/answer", data={"text": " "})
+    assert empty.status_code == 422
+    assert 'id="answer-%d-error"' % asker.id in empty.text
+
+    clock.advance(days=2, minutes=1)
+    make.login(client, sec)
+    late = client.post(f"/rounds/{round_.id}/members/{asker.id}/answer",
+                       data={"text": "Et svar skrevet etter fristen."})
+    assert late.status_code == 422
+    assert "Et svar skrevet etter fristen." in late.text
+    db.session.rollback()
+    assert "objection.answered" not in acts()

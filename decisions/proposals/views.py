@@ -301,20 +301,23 @@ def _panel(board: queries.Board, member: Member, form: PositionForm | None = Non
 
 @bp.route("/rounds/<int:id>")
 def round(id: int):
-    board = _board_or_404(id)
+    return _round_page(_board_or_404(id))
+
+
+def _round_page(board: queries.Board, answer_typed: dict | None = None, status: int = 200):
     panel = None
     if current_user.role == "representative" and current_user.member_id in {
             m.id for m in board.members}:
         panel = _panel(board, current_user.member)
-    history = db.session.scalars(queries.history(id)).all()
+    history = db.session.scalars(queries.history(board.round.id)).all()
     return render_template("proposals/round.html", board=board, panel=panel, history=history,
-                           answer_form=AnswerForm())
+                           answer_typed=answer_typed or {}), status
 
 
 @bp.route("/rounds/<int:id>/board")
 def board(id: int):
     board = _board_or_404(id)
-    return render_template("proposals/_board.html", board=board, answer_form=AnswerForm())
+    return render_template("proposals/_board.html", board=board)
 
 
 def _member_in(board: queries.Board, member_id: int) -> Member:
@@ -369,8 +372,7 @@ def _after_position(round_id: int, member: Member):
     if wants_fragment():
         board = queries.board(round_id, now())
         return render_template("proposals/_position_saved.html", board=board,
-                               panel=_panel(board, member, saved=True),
-                               answer_form=AnswerForm())
+                               panel=_panel(board, member, saved=True))
     flash(_("The position of %(member)s is registered.", member=member.name), "success")
     return see_other("proposals.round", id=round_id)
 
@@ -397,11 +399,11 @@ def answer(id: int, member_id: int):
             services.answer_objection(current_user, board.round, member, form.text.data)
         except DomainError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(_("The answer is recorded."), "success")
-    else:
-        for message in form.text.errors:
-            flash(message, "error")
-    return see_other("proposals.round", id=id)
+            return see_other("proposals.round", id=id)
+    # Show the page again with what was typed and why it was refused.
+    typed = {"text": form.text.data or "", "errors": [*form.text.errors, *form.form_errors]}
+    return _round_page(board, {member.id: typed}, 422)
