@@ -45,9 +45,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    from decisions.accounts.views import load_user
+    from decisions.accounts.views import load_user, unauthorized
 
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
 
 
 def select_locale() -> str:

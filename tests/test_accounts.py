@@ -406,3 +406,24 @@ def test_an_unknown_language_changes_nothing(app, client):
     response = client.post("/language", data={"lang": "xx", "next": "/login"})
     assert response.status_code == 303
     assert _lang(client.get("/login")) == "nb"
+
+
+def test_an_htmx_request_after_the_login_expired_sends_the_whole_page_to_login(app, make,
+                                                                               client, clock):
+    sec = make.user(Role.SECRETARIAT)
+    make.login(client, sec)
+    clock.advance(minutes=31)
+
+    response = client.post("/rounds/1/members/1/position", data={"kind": "support"},
+                           headers={"HX-Request": "true",
+                                    "HX-Current-URL": "http://localhost/rounds/1?x=1"})
+
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/rounds/1?x%3D1"
+
+
+def test_a_page_asked_for_without_login_comes_back_after_it(app, client):
+    response = client.get("/decisions/?q=lading")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/decisions/?q%3Dlading"

@@ -1,6 +1,17 @@
 """Logging in and out, and choosing a language."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -18,6 +29,19 @@ def load_user(user_id: str):
     user = services.session_user(session.get("sid"),
                                  reading=request.method in ("GET", "HEAD", "OPTIONS"))
     return user if user is not None and str(user.id) == user_id else None
+
+
+def unauthorized():
+    """Not logged in (or the login expired): to the login page, and back afterwards.
+    An htmx request gets the redirect as HX-Redirect, so the whole page goes to the
+    login form instead of the form being swapped into a fragment."""
+    if request.headers.get("HX-Request"):
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = page.path + (f"?{page.query}" if page.query else "")
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("accounts.login", next=back or None)
+        return response
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -90,3 +90,35 @@ def test_representative_objects_in_place_and_the_board_changes(app, make, live_s
     assert page.evaluate("window.__samraadNoReload") == "still here", "the page was reloaded"
     assert page.url == round_url
     assert page_errors == []
+
+
+def test_a_refused_htmx_post_shows_its_message_and_keeps_what_was_typed(app, make, live_server,
+                                                                        browser_page):
+    secretariat = make.user(Role.SECRETARIAT)
+    asker = make.member("Asker", "Vestregionen")
+    rep = make.representative(asker)
+    round_ = make.round_(secretariat, [asker])
+    round_url = f"{live_server}/rounds/{round_.id}"
+    email = rep.email
+    db.session.remove()
+
+    page = browser_page
+    page.goto(f"{live_server}/login?next=/rounds/{round_.id}")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", make.PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(round_url)
+    page.wait_for_function("() => window.htmx !== undefined")
+
+    # The token goes stale (as after a server restart with a new key, or a copied page).
+    page.evaluate("""() => {
+        document.body.setAttribute('hx-headers', '{"X-CSRFToken": "stale"}');
+        document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'stale');
+    }""")
+    panel = page.locator("#position-panel")
+    panel.locator("input[type=radio][value=object]").check()
+    panel.locator("textarea[name=comment]").fill(REASON)
+    panel.locator("form[hx-post$='/position'] button").click()
+
+    expect(page.locator("#htmx-messages .error-page")).to_be_visible()
+    expect(panel.locator("textarea[name=comment]")).to_have_value(REASON)
