@@ -134,6 +134,13 @@ def proposals(*, status: str | None = None, area_id: int | None = None,
     return stmt
 
 
+def rounds_of(proposal_id: int) -> list[Round]:
+    """A proposal's rounds, oldest first, with their versions."""
+    return list(db.session.scalars(
+        select(Round).where(Round.proposal_id == proposal_id)
+        .options(selectinload(Round.version)).order_by(Round.id)))
+
+
 def latest_rounds(proposal_ids: Iterable[int]) -> dict[int, Round]:
     ids = list(proposal_ids)
     if not ids:

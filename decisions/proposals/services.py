@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from decisions.accounts.models import Role, User
@@ -119,20 +119,39 @@ def _check_round_settings(members: Sequence[Member], deadline: datetime,
                           field="quorum_percent")
 
 
+def _lock_for_change(proposal: Proposal) -> tuple[Proposal, Round | None]:
+    """Lock the proposal's current round, then the proposal: the order in which
+    register_position takes them (the round, then the proposal when it settles), so
+    concurrent acts on PostgreSQL queue instead of deadlocking."""
+    current_id = db.session.scalar(
+        select(func.max(Round.id)).where(Round.proposal_id == proposal.id))
+    current = _lock(Round, current_id) if current_id is not None else None
+    return _lock(Proposal, proposal.id), current
+
+
+def _settle_current(current: Round | None) -> RoundState | None:
+    """The current round's state, recorded if it has ended; refuses when it adopted
+    the text, since a decided proposal takes no further acts."""
+    if current is None:
+        return None
+    state = settle_round(current)
+    if state.outcome is not None and state.outcome.adopts:
+        raise DomainError(_l("This proposal has been decided."))
+    return state
+
+
 def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
                deadline: datetime, procedure: Procedure,
                quorum_percent: int | None = None) -> Round:
     """Circulate the proposal's current text to members: freezes a version, numbers
     the case on first circulation, opens a round."""
     _require(actor, "circulate", proposal)
-    proposal = _lock(Proposal, proposal.id)
+    proposal, current = _lock_for_change(proposal)
     if proposal.status in (ProposalStatus.DECIDED, ProposalStatus.WITHDRAWN):
         raise DomainError(_l("This proposal is closed."))
-    current = proposal.rounds[-1] if proposal.rounds else None
-    if current is not None and settle_round(current).is_open:
+    state = _settle_current(current)
+    if state is not None and state.is_open:
         raise DomainError(_l("A round is already open. Revise the proposal to change it."))
-    if current is not None and current.outcome and current.outcome.adopts:
-        raise DomainError(_l("This proposal has been decided."))
     _check_round_settings(members, deadline, procedure, quorum_percent)
 
     version = _freeze_version(actor, proposal)
@@ -163,7 +182,7 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
                     procedure: Procedure, quorum_percent: int | None = None) -> Round:
     """A new version and a new round; an open round of the old text is superseded."""
     _require(actor, "revise", proposal)
-    proposal = _lock(Proposal, proposal.id)
+    proposal, current = _lock_for_change(proposal)
     if proposal.status != ProposalStatus.CIRCULATED:
         raise DomainError(_l("Only a circulated proposal can be revised."))
     latest = proposal.versions[-1]
@@ -171,12 +190,8 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
         raise DomainError(_l("The text is the same as version %(n)s. Change it to revise.",
                              n=latest.number), field="resolution")
     _check_round_settings(members, deadline, procedure, quorum_percent)
-    current = proposal.rounds[-1]
-    state = settle_round(current)
-    if state.is_open:
+    if _settle_current(current).is_open:
         _end_round(actor, current, Outcome.SUPERSEDED)
-    elif current.outcome and current.outcome.adopts:
-        raise DomainError(_l("This proposal has been decided."))
     before = snapshot(proposal, *TEXT_FIELDS)
     proposal.title, proposal.background, proposal.resolution = title, background, resolution
     db.session.flush()
@@ -188,16 +203,12 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
 
 def withdraw_proposal(actor: User, proposal: Proposal) -> None:
     _require(actor, "withdraw", proposal)
-    proposal = _lock(Proposal, proposal.id)
+    proposal, current = _lock_for_change(proposal)
     if proposal.status in (ProposalStatus.DECIDED, ProposalStatus.WITHDRAWN):
         raise DomainError(_l("This proposal is closed."))
-    if proposal.rounds:
-        current = proposal.rounds[-1]
-        state = settle_round(current)
-        if current.outcome and current.outcome.adopts:
-            raise DomainError(_l("This proposal has been decided."))
-        if state.is_open:
-            _end_round(actor, current, Outcome.WITHDRAWN)
+    state = _settle_current(current)
+    if state is not None and state.is_open:
+        _end_round(actor, current, Outcome.WITHDRAWN)
     _set_status(actor, proposal, ProposalStatus.WITHDRAWN, "proposal.withdrawn")
 
 

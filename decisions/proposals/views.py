@@ -128,12 +128,13 @@ def new():
 @bp.route("/proposals/<int:id>")
 def show(id: int):
     proposal = load(Proposal, id)
-    moment = now()
-    states = queries.states_of(proposal.rounds, moment)
+    rounds = queries.rounds_of(proposal.id)
+    states = queries.states_of(rounds, now())
     decision = None
     if proposal.status == ProposalStatus.DECIDED:
         decision = decision_for_proposal(proposal.id)
-    return render_template("proposals/show.html", proposal=proposal, states=states,
+    return render_template("proposals/show.html", proposal=proposal, rounds=rounds,
+                           states=states,
                            decision=decision, action_form=ActionForm())
 
 
