@@ -2,15 +2,27 @@
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    """An image becomes a link to it: a remote image would tell its host who read the
+    proposal and when, and a PDF renderer would fetch it."""
+    token = tokens[idx]
+    src = escape(token.attrGet("src") or "")
+    alt = escape(token.content or token.attrGet("src") or "")
+    return f'<a href="{src}">{alt}</a>'
+
+
+_md.add_render_rule("image", _image_as_link)
+
 ALLOWED_TAGS = {
     "a", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
 def render_markdown(text: str | None) -> Markup:

@@ -427,3 +427,21 @@ def test_a_page_asked_for_without_login_comes_back_after_it(app, client):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/decisions/?q%3Dlading"
+
+
+def test_a_polling_board_does_not_keep_an_idle_login_alive(app, make, client, clock):
+    sec = make.user(Role.SECRETARIAT)
+    make.login(client, sec)
+    for _ in range(4):  # 40 minutes of a tab left open, refreshing itself
+        clock.advance(minutes=10)
+        client.get("/", headers={"HX-Request": "true", "X-Samraad-Poll": "1"})
+
+    assert client.get("/").status_code == 302  # idle for more than 30 minutes
+
+
+def test_a_person_using_the_app_stays_logged_in_past_the_idle_limit(app, make, client, clock):
+    sec = make.user(Role.SECRETARIAT)
+    make.login(client, sec)
+    for _ in range(4):
+        clock.advance(minutes=10)
+        assert client.get("/").status_code == 200

@@ -131,10 +131,12 @@ def start_session(user: User) -> str:
     return token
 
 
-def session_user(token: str | None, *, reading: bool = True) -> User | None:
+def session_user(token: str | None, *, reading: bool = True,
+                 active: bool = True) -> User | None:
     """The user of a live session, or None if it has ended, idled out or expired.
 
-    `reading` says the request only reads (GET), so it will not commit."""
+    `reading` says the request only reads (GET), so it will not commit. `active`
+    says a person did something: a page polling by itself does not keep a login alive."""
     if not token:
         return None
     login = db.session.scalar(
@@ -149,7 +151,7 @@ def session_user(token: str | None, *, reading: bool = True) -> User | None:
     if not login.user.active:
         return None
     # Touch at most once a minute, so reading pages does not mean writing rows.
-    if moment - login.last_seen_at > timedelta(minutes=1):
+    if active and moment - login.last_seen_at > timedelta(minutes=1):
         touch = (update(LoginSession).where(LoginSession.id == login.id)
                  .values(last_seen_at=moment))
         if reading:

@@ -22,12 +22,16 @@ from decisions.extensions import db
 from decisions.http import safe_next
 
 bp = Blueprint("accounts", __name__)
+# Sent by elements that refresh themselves (hx-headers), so that they do not count
+# as the user being active.
+POLL_HEADER = "X-Samraad-Poll"
 
 
 def load_user(user_id: str):
     """Flask-Login's loader: only a live server-side session yields a user."""
     user = services.session_user(session.get("sid"),
-                                 reading=request.method in ("GET", "HEAD", "OPTIONS"))
+                                 reading=request.method in ("GET", "HEAD", "OPTIONS"),
+                                 active=POLL_HEADER not in request.headers)
     return user if user is not None and str(user.id) == user_id else None
 
 
