@@ -842,7 +842,7 @@ def test_a_refused_answer_keeps_the_typed_text_next_to_the_field(sec, make, cloc
 
     empty = client.post(f"/rounds/{round_.id}/members/{asker.id}/answer", data={"text": " "})
     assert empty.status_code == 422
-    assert 'id="answer-%d-error"' % asker.id in empty.text
+    assert f'id="answer-{asker.id}-error"' in empty.text
 
     clock.advance(days=2, minutes=1)
     make.login(client, sec)
