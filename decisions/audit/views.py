@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from decisions.audit import queries
+from decisions.audit.labels import act_label, object_type_label
 from decisions.clock import from_oslo
 from decisions.extensions import db
 from decisions.http import int_arg, page_number, require
@@ -36,7 +37,7 @@ def index():
         until=from_oslo(datetime.combine(until + timedelta(days=1), time())) if until else None)
     page = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
     return render_template(
-        "audit/index.html", page=page, acts=db.session.scalars(queries.acts()).all(),
+        "audit/index.html", act_label=act_label, object_type_label=object_type_label, page=page, acts=db.session.scalars(queries.acts()).all(),
         object_types=db.session.scalars(queries.object_types()).all(),
         filters={"act": act or "", "object_type": object_type or "",
                  "object_id": object_id or "", "since": since or "", "until": until or ""})
