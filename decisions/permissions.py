@@ -62,7 +62,8 @@ def decision_rule(user: User, action: str, decision: Decision | None) -> bool:
 
 
 def audit_rule(user: User, action: str, _obj: None) -> bool:
-    return action == "view" and user.role in (Role.SECRETARIAT, Role.ADMIN)
+    # The trail holds every draft's text: the secretariat's alone.
+    return action == "view" and user.role == SECRETARIAT
 
 
 RULES: dict[str, Callable[[User, str, object], bool]] = {

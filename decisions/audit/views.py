@@ -1,4 +1,4 @@
-"""Browsing and filtering the audit trail (secretariat and admin)."""
+"""Browsing and filtering the audit trail (the secretariat)."""
 
 from datetime import datetime, time, timedelta
 
@@ -37,7 +37,8 @@ def index():
         until=from_oslo(datetime.combine(until + timedelta(days=1), time())) if until else None)
     page = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
     return render_template(
-        "audit/index.html", act_label=act_label, object_type_label=object_type_label, page=page, acts=db.session.scalars(queries.acts()).all(),
+        "audit/index.html", act_label=act_label, object_type_label=object_type_label,
+        page=page, acts=db.session.scalars(queries.acts()).all(),
         object_types=db.session.scalars(queries.object_types()).all(),
         filters={"act": act or "", "object_type": object_type or "",
                  "object_id": object_id or "", "since": since or "", "until": until or ""})
