@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -53,7 +54,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RoundFields:
     procedure = RadioField(_l("Procedure"), default=Procedure.CONSENT.value,
-                           choices=[(p.value, label) for p, label in PROCEDURE_LABELS.items()],
+                           choices=[SelectChoice(p.value, label)
+                                    for p, label in PROCEDURE_LABELS.items()],
                            validators=[InputRequired(_l("Choose a procedure."))])
     deadline = DateTimeLocalField(
         _l("Deadline (Norwegian time)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -63,7 +65,8 @@ class RoundFields:
         validators=[Optional(), NumberRange(1, 100, _l("Enter a share between 1 and 100."))],
         description=_l("Consent rounds only. Leave empty for no quorum."))
     scope = RadioField(_l("Members"), default="all",
-                       choices=[("all", _l("All members")), ("chosen", _l("Chosen members"))])
+                       choices=[SelectChoice("all", _l("All members")),
+                                SelectChoice("chosen", _l("Chosen members"))])
     members = MultiCheckboxField(_l("Chosen members"), coerce=int, validate_choice=False)
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms.fields.choices import SelectChoice
 
 from decisions import expect_writes
 from decisions.clock import from_oslo, now, oslo
@@ -114,7 +115,7 @@ def new():
     require("create", "proposal")
     form = ProposalForm()
     areas = _areas()
-    form.area.choices = [(a.id, a.name(_locale())) for a in areas]
+    form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in areas]
     if form.validate_on_submit():
         proposal = services.create_proposal(
             current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
@@ -145,7 +146,7 @@ def edit(id: int):
     if request.method == "GET":
         form.area.data = proposal.area_id
         form.lock_version.data = proposal.lock_version
-    form.area.choices = [(a.id, a.name(_locale())) for a in _areas()]
+    form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()]
     if form.validate_on_submit():
         try:
             services.edit_draft(
@@ -165,7 +166,7 @@ def edit(id: int):
 
 def _round_choices(form) -> list[Member]:
     members = _active_members()
-    form.members.choices = [(m.id, m.name) for m in members]
+    form.members.choices = [SelectChoice(m.id, m.name) for m in members]
     return members
 
 
@@ -275,7 +276,8 @@ def _board_or_404(id: int) -> queries.Board:
 
 def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
     form = PositionForm(formdata=formdata)
-    form.kind.choices = [(k.value, POSITION_LABELS[k]) for k in allowed_kinds(round_.procedure)]
+    form.kind.choices = [SelectChoice(k.value, POSITION_LABELS[k])
+                          for k in allowed_kinds(round_.procedure)]
     if formdata is None and position is not None:
         form.kind.data, form.comment.data = position.kind.value, position.comment
     return form
