@@ -852,3 +852,35 @@ def test_a_refused_answer_keeps_the_typed_text_next_to_the_field(sec, make, cloc
     assert "Et svar skrevet etter fristen." in late.text
     db.session.rollback()
     assert "objection.answered" not in acts()
+
+
+def test_the_secretariat_cannot_answer_for_a_member_whose_earlier_objection_stands(sec, make):
+    asker, baerum = make.member("Asker"), make.member("Bærum")
+    first = make.round_(sec, [asker, baerum])
+    register(make.representative(baerum), first, baerum, OBJECT, "Datoen kolliderer.")
+    second = services.revise_proposal(
+        sec, first.proposal, title=first.version.title, background="",
+        resolution="Endret tekst.", members=[asker, baerum],
+        deadline=now() + timedelta(days=7), procedure=Procedure.CONSENT)
+    db.session.commit()
+
+    with pytest.raises(NotAllowed):
+        services.register_position(sec, second, baerum, kind=SUPPORT)
+    db.session.rollback()
+    assert position_of(second, baerum) is None
+
+
+@pytest.mark.parametrize("procedure", [Procedure.CONSENT, Procedure.SILENCE])
+def test_a_new_round_must_include_the_members_whose_objection_stands(sec, make, clock,
+                                                                     procedure):
+    asker, baerum = make.member("Asker"), make.member("Bærum")
+    first = make.round_(sec, [asker, baerum], deadline=timedelta(days=2))
+    register(make.representative(baerum), first, baerum, OBJECT, "Datoen kolliderer.")
+    clock.advance(days=3)  # no consensus: back with the secretariat
+
+    with pytest.raises(DomainError) as refused:
+        services.open_round(sec, first.proposal, members=[asker], procedure=procedure,
+                            deadline=now() + timedelta(days=7))
+    assert refused.value.field == "members"
+    db.session.rollback()
+    assert count(Round) == 1

@@ -79,6 +79,21 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
     return result
 
 
+def standing_objections(proposal_id: int) -> dict[int, tuple[str, int]]:
+    """Members whose latest answer on the proposal, in any of its rounds, is an
+    objection: member id -> (member name, version number). One query."""
+    rows = db.session.execute(
+        select(Position.member_id, Member.name, Position.kind, ProposalVersion.number)
+        .join(Round, Round.id == Position.round_id)
+        .join(ProposalVersion, ProposalVersion.id == Round.version_id)
+        .join(Member, Member.id == Position.member_id)
+        .where(Round.proposal_id == proposal_id)
+        .order_by(Round.id)
+    ).all()
+    latest = {member_id: (name, kind, version) for member_id, name, kind, version in rows}
+    return {m: (name, version) for m, (name, kind, version) in latest.items() if kind.blocks}
+
+
 def state_of(round_: Round, member_ids: list[int], answers: dict[int, Answer],
              now: datetime, carried: dict[int, int] | None = None) -> RoundState:
     recorded = (round_.outcome, round_.closed_at) if round_.outcome else None

@@ -120,13 +120,30 @@ def _check_round_settings(members: Sequence[Member], deadline: datetime,
 
 
 def _lock_for_change(proposal: Proposal) -> tuple[Proposal, Round | None]:
-    """Lock the proposal's current round, then the proposal: the order in which
-    register_position takes them (the round, then the proposal when it settles), so
-    concurrent acts on PostgreSQL queue instead of deadlocking."""
+    """Lock the proposal, then its current round (read under the proposal's lock, so
+    a round opened meanwhile cannot be missed). Every act takes the proposal first
+    and then a round, so concurrent acts on PostgreSQL queue instead of deadlocking."""
+    proposal = _lock(Proposal, proposal.id)
     current_id = db.session.scalar(
         select(func.max(Round.id)).where(Round.proposal_id == proposal.id))
-    current = _lock(Round, current_id) if current_id is not None else None
-    return _lock(Proposal, proposal.id), current
+    return proposal, _lock(Round, current_id) if current_id is not None else None
+
+
+def _lock_round(round_: Round) -> Round:
+    """Lock a round's proposal, then the round (the order of `_lock_for_change`)."""
+    _lock(Proposal, round_.proposal_id)
+    return _lock(Round, round_.id)
+
+
+def _check_standing_objections(proposal: Proposal, members: Sequence[Member]) -> None:
+    """A member whose objection stands must be in the next round: leaving it out would
+    overrule the objection, which only the member can withdraw."""
+    chosen = {m.id for m in members}
+    left_out = [name for member_id, (name, _version) in
+                queries.standing_objections(proposal.id).items() if member_id not in chosen]
+    if left_out:
+        raise DomainError(_l("Include the members whose objection stands: %(members)s.",
+                             members=", ".join(sorted(left_out))), field="members")
 
 
 def _settle_current(current: Round | None) -> RoundState | None:
@@ -153,6 +170,7 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
     if state is not None and state.is_open:
         raise DomainError(_l("A round is already open. Revise the proposal to change it."))
     _check_round_settings(members, deadline, procedure, quorum_percent)
+    _check_standing_objections(proposal, members)
 
     version = _freeze_version(actor, proposal)
     before = snapshot(proposal, "status", "case_year", "case_number")
@@ -190,6 +208,7 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
         raise DomainError(_l("The text is the same as version %(n)s. Change it to revise.",
                              n=latest.number), field="resolution")
     _check_round_settings(members, deadline, procedure, quorum_percent)
+    _check_standing_objections(proposal, members)
     if _settle_current(current).is_open:
         _end_round(actor, current, Outcome.SUPERSEDED)
     before = snapshot(proposal, *TEXT_FIELDS)
@@ -244,7 +263,7 @@ def settle_round(round_: Round, actor: User | None = None) -> RoundState:
     state = current_state(round_)
     if state.is_open:
         return state
-    round_ = _lock(Round, round_.id)
+    round_ = _lock_round(round_)
     if round_.outcome is not None:  # another transaction settled it first
         return RoundState(round_.outcome, round_.closed_at)
     _end_round(actor, round_, state.outcome, state.closed_at)
@@ -269,7 +288,7 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     """A member's position in a round, new or changed; the history keeps every change."""
     if not can(actor, "register_position", member):
         raise NotAllowed(_l("You can register positions only for your own member."))
-    round_ = _lock(Round, round_.id)
+    round_ = _lock_round(round_)
     if not queries.is_member_of(round_.id, member.id):
         raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
     if not current_state(round_).is_open:
@@ -284,7 +303,8 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     position = db.session.scalar(
         select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
     )
-    if position is not None and position.kind.blocks and on_behalf:
+    if on_behalf and member.id in queries.standing_objections(round_.proposal_id):
+        # Its objection in this round, or one to an earlier version not yet answered.
         raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))
     if position is not None and (position.kind, position.comment, position.registered_by_id) == (
             kind, comment, actor.id):
@@ -322,6 +342,7 @@ def confirm_previous_position(actor: User, round_: Round, member: Member) -> Pos
     back, or drop, an objection)."""
     if not can(actor, "register_position", member):
         raise NotAllowed(_l("You can register positions only for your own member."))
+    round_ = _lock_round(round_)  # before looking, so an answer arriving meanwhile counts
     answered = db.session.scalar(
         select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
     )
