@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS
+from config import CONFIGS, database_url
 from decisions.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -18,6 +18,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(CONFIGS[config_name])
     app.config["CONFIG_NAME"] = config_name
     app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
     os.makedirs(app.instance_path, exist_ok=True)

@@ -114,9 +114,10 @@ def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
             for r in rounds}
 
 
-def due_rounds_exist(now: datetime):
-    """Is any round past its deadline without its outcome recorded?"""
-    return select(exists().where(Round.outcome.is_(None), Round.deadline <= now))
+def due_rounds(now: datetime, limit: int = 20) -> Select:
+    """Ids of rounds past their deadline whose outcome is not recorded yet."""
+    return (select(Round.id).where(Round.outcome.is_(None), Round.deadline <= now)
+            .order_by(Round.deadline).limit(limit))
 
 
 def latest_round_subquery():

@@ -276,8 +276,8 @@ def settle_round(round_: Round, actor: User | None = None) -> RoundState:
 def settle_due_rounds() -> int:
     """Settle every round whose deadline has passed but whose outcome is not recorded."""
     due = db.session.scalars(
-        select(Round).where(Round.outcome.is_(None), Round.deadline <= now()).order_by(Round.id)
-    ).all()
+        select(Round).where(Round.id.in_(queries.due_rounds(now(), limit=None)))
+        .order_by(Round.id)).all()
     for round_ in due:
         settle_round(round_)
     return len(due)

@@ -7,7 +7,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms.fields.choices import SelectChoice
 
 from decisions import expect_writes
@@ -59,21 +58,25 @@ def _signed_in():
 @bp.before_app_request
 def _record_ended_rounds():
     """The first request after a deadline records the round's outcome and decision,
-    so the register and the lists never wait for `flask rounds settle`. It is its
-    own short transaction, before the request reads anything else."""
-    if request.endpoint in (None, "static") or not db.session.scalar(
-            queries.due_rounds_exist(now())):
+    so the register and the lists never wait for `flask rounds settle`. Each round is
+    its own short transaction, before the request reads anything else; a failure is
+    logged and leaves the page to show the computed outcome."""
+    if request.endpoint in (None, "static"):
+        return
+    due = db.session.scalars(queries.due_rounds(now())).all()
+    if not due:
         return
     db.session.rollback()  # end the read: on SQLite a read cannot turn into a write
     expect_writes()
     try:
-        services.settle_due_rounds()
-        db.session.commit()
-    except SQLAlchemyError:
-        # Another request settled the same round at the same moment; the page still
-        # shows the computed outcome, and the next request or the job records it.
-        db.session.rollback()
-        current_app.logger.warning("settling ended rounds failed", exc_info=True)
+        for round_id in due:
+            try:
+                services.settle_round(db.session.get(Round, round_id))
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - the page must not fail for this
+                db.session.rollback()
+                current_app.logger.warning("recording round %s failed", round_id,
+                                           exc_info=True)
     finally:
         expect_writes(False)
 
