@@ -12,7 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from config import database_url
+import config
 from decisions import create_app
 from decisions.extensions import db
 
@@ -22,7 +22,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 def _url(backend: str, tmp_dir) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / 'test.sqlite'}"
-    return database_url(os.environ["TEST_DATABASE_URL"])
+    return config.database_url(os.environ["TEST_DATABASE_URL"])
 
 
 def _reset_postgres(url: str) -> None:
