@@ -23,9 +23,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from decisions.http import BoundedIntConverter
+    from decisions.http import BoundedIntConverter, refuse_nul_bytes
 
     app.url_map.converters["int"] = BoundedIntConverter
+    app.before_request(refuse_nul_bytes)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

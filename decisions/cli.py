@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     users = AppGroup("users", help="User accounts.")
     demo = AppGroup("demo", help="Demo data.")
     rounds = AppGroup("rounds", help="Consensus rounds.")
+    areas = AppGroup("areas", help="Areas of operation.")
 
     @members.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -43,6 +44,21 @@ def register(app: Flask) -> None:
             raise click.ClickException(_("Nothing was imported."))
         db.session.commit()
         click.echo(_("Imported %(n)s members.", n=result.created))
+
+    @areas.command("add")
+    @click.argument("name_nb")
+    @click.option("--en", "name_en", default="", help="The name in English.")
+    def add_area(name_nb: str, name_en: str):
+        """Add an area of operation (its name in bokmål, and --en in English)."""
+        expect_writes()
+        from decisions.proposals.services import create_area
+
+        try:
+            create_area(None, name_nb=name_nb, name_en=name_en)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        db.session.commit()
+        click.echo(_("Added the area %(name)s.", name=name_nb))
 
     @users.command("create")
     @click.argument("email")
@@ -104,5 +120,5 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(_("Settled %(n)s rounds.", n=count))
 
-    for group in (members, users, demo, rounds):
+    for group in (members, users, demo, rounds, areas):
         app.cli.add_command(group)

@@ -80,8 +80,8 @@ def load() -> bool:
         return False
     result = import_members(None, members_csv())
     assert not result.errors, result.errors
-    db.session.add_all(Area(name_nb=nb, name_en=en) for nb, en in AREAS)
-    db.session.flush()
+    for nb, en in AREAS:
+        services.create_area(None, name_nb=nb, name_en=en)
     by_name = {m.name: m for m in db.session.scalars(select(Member))}
     users = {}
     for email, role, member, name in DEMO_USERS:

@@ -445,3 +445,24 @@ def test_a_person_using_the_app_stays_logged_in_past_the_idle_limit(app, make, c
     for _ in range(4):
         clock.advance(minutes=10)
         assert client.get("/").status_code == 200
+
+
+def test_users_create_refuses_something_that_is_not_an_email(app, runner):
+    result = runner.invoke(args=["users", "create", "not an email", "--role", "board"],
+                           env={"SAMRAAD_PASSWORD": "et langt nok passord"})
+
+    assert result.exit_code != 0
+    assert _count(User) == 0
+
+
+def test_areas_are_added_from_the_command_line_in_both_languages(app, runner):
+    from decisions.proposals.models import Area
+
+    result = runner.invoke(args=["areas", "add", "Klima og miljø", "--en",
+                                 "Climate and environment"])
+    again = runner.invoke(args=["areas", "add", "Klima og miljø"])
+
+    assert result.exit_code == 0, result.output
+    assert again.exit_code != 0
+    assert [(a.name_nb, a.name_en) for a in db.session.query(Area)] == [
+        ("Klima og miljø", "Climate and environment")]

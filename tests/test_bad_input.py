@@ -424,3 +424,12 @@ def test_a_tampered_draft_version_field_is_a_form_error_not_a_crash(client, make
     assert TYPED_RESOLUTION in response.text
     db.session.rollback()
     assert db.session.get(Proposal, proposal.id).title == "Felles ladestrategi"
+
+
+def test_a_nul_byte_in_a_form_is_refused_before_anything_is_saved(client, make, secretariat):
+    response = client.post("/proposals/new", data={
+        "title": "Tittel\x00", "area": make.area().id, "resolution": TYPED_RESOLUTION})
+
+    assert response.status_code == 400
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0

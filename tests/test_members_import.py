@@ -242,3 +242,27 @@ def test_empty_rows_that_spreadsheets_add_at_the_end_are_skipped(app, runner, tm
     from decisions.extensions import db
     from decisions.members.models import Member
     assert [m.name for m in db.session.query(Member)] == ["Asker"]
+
+
+def test_a_field_too_long_for_the_csv_reader_is_a_clear_error_not_a_traceback(app, runner,
+                                                                            tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("name,kind,subregion\n" + "x" * 200_000 + ",municipality,Vest\n",
+                    encoding="utf-8")
+
+    result = runner.invoke(args=["members", "import", str(path)])
+
+    assert result.exit_code != 0
+    assert "field larger than field limit" in result.output  # said, not raised
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
+                                                                      SystemExit)
+
+
+def test_control_characters_in_a_row_are_refused(app, runner, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("name,kind,subregion\nAs\x00ker,municipality,Vest\n", encoding="utf-8")
+
+    result = runner.invoke(args=["members", "import", str(path)])
+
+    assert result.exit_code != 0
+    assert "Line 2" in result.output or "Linje 2" in result.output

@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ def _hasher() -> PasswordHasher:
                           memory_cost=config["ARGON2_MEMORY_COST"],
                           parallelism=config["ARGON2_PARALLELISM"])
 
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 
@@ -45,14 +47,18 @@ def hash_password(password: str) -> str:
 
 def create_user(actor: User | None, *, email: str, name: str, role: Role, password: str,
                 member: Member | None = None, locale: str | None = None) -> User:
-    email = email.strip().lower()
+    email, name = email.strip().lower(), name.strip()
+    if not EMAIL_SHAPE.fullmatch(email) or len(email) > 254:
+        raise DomainError(_l("Write an email address like name@kommune.no."), field="email")
+    if len(name) > 200:
+        raise DomainError(_l("The name can be at most 200 characters."), field="name")
     if role == Role.REPRESENTATIVE and member is None:
         raise DomainError(_l("A representative must belong to a member."), field="member")
     if role != Role.REPRESENTATIVE and member is not None:
         raise DomainError(_l("Only representatives belong to a member."), field="member")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(_l("A user with this email already exists."), field="email")
-    user = User(email=email, name=name.strip() or email, role=role,
+    user = User(email=email, name=name or email, role=role,
                 password_hash=hash_password(password), member=member, locale=locale,
                 active=True, created_at=now())
     db.session.add(user)

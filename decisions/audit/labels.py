@@ -18,6 +18,7 @@ ACTS = {
     "objection.answered": _l("Objection answered"),
     "decision.recorded": _l("Decision recorded"),
     "member.created": _l("Member created"),
+    "area.created": _l("Area of operation created"),
     "user.created": _l("User created"),
     "user.locked": _l("Account locked after failed logins"),
     "user.logged_in": _l("Logged in"),
@@ -32,6 +33,7 @@ OBJECT_TYPES = {
     "objection_answers": _l("Answer to objection"),
     "decisions": _l("Decision"),
     "members": _l("Member"),
+    "areas": _l("Area of operation"),
     "users": _l("User"),
 }
 

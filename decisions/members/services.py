@@ -44,6 +44,31 @@ def import_members(actor: User | None, text: str) -> ImportResult:
                                   columns=", ".join(missing))])
     # Names compare without case: "asker" and "Asker" are the same municipality.
     existing = {n.casefold() for n in db.session.scalars(select(Member.name))}
+    try:
+        rows, errors = _check_rows(reader, existing)
+    except csv.Error as error:  # e.g. a field longer than the csv module accepts
+        return ImportResult(0, [_("Line %(line)s: the file cannot be read (%(error)s).",
+                                  line=reader.line_num, error=str(error))])
+    if errors:
+        return ImportResult(0, errors)
+    if not rows:
+        return ImportResult(0, [_("The file has no members.")])
+    subregions = {s.name: s for s in db.session.scalars(select(Subregion))}
+    for name, kind, subregion_name in rows:
+        subregion = subregions.get(subregion_name)
+        if subregion is None:
+            subregion = subregions[subregion_name] = Subregion(name=subregion_name)
+            db.session.add(subregion)
+        member = Member(name=name, kind=kind, subregion=subregion, active=True)
+        db.session.add(member)
+        db.session.flush()
+        record(actor, "member.created", member, after=snapshot(member, "name", "kind",
+                                                               "subregion_id"))
+    return ImportResult(len(rows), [])
+
+
+def _check_rows(reader: csv.DictReader, existing: set[str]):
+    """Every row checked: the good rows, and one message per bad row."""
     seen: dict[str, int] = {}
     rows: list[tuple[str, MemberKind, str]] = []
     errors: list[str] = []
@@ -57,6 +82,8 @@ def import_members(actor: User | None, text: str) -> ImportResult:
         name, kind_word, subregion = row.get("name", ""), row.get("kind", ""), \
             row.get("subregion", "")
         problems = []
+        if any(ord(c) < 32 for value in row.values() for c in value):
+            problems.append(_("the row contains control characters"))
         if not name:
             problems.append(_("the name is empty"))
         elif len(name) > 120:
@@ -80,19 +107,4 @@ def import_members(actor: User | None, text: str) -> ImportResult:
             continue
         seen[name.casefold()] = line
         rows.append((name, kind, subregion))
-    if errors:
-        return ImportResult(0, errors)
-    if not rows:
-        return ImportResult(0, [_("The file has no members.")])
-    subregions = {s.name: s for s in db.session.scalars(select(Subregion))}
-    for name, kind, subregion_name in rows:
-        subregion = subregions.get(subregion_name)
-        if subregion is None:
-            subregion = subregions[subregion_name] = Subregion(name=subregion_name)
-            db.session.add(subregion)
-        member = Member(name=name, kind=kind, subregion=subregion, active=True)
-        db.session.add(member)
-        db.session.flush()
-        record(actor, "member.created", member, after=snapshot(member, "name", "kind",
-                                                               "subregion_id"))
-    return ImportResult(len(rows), [])
+    return rows, errors

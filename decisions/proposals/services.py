@@ -55,6 +55,20 @@ def _lock(model, id_: int):
     ).scalar_one()
 
 
+def create_area(actor: User | None, *, name_nb: str, name_en: str) -> Area:
+    """An area of operation of the alliance, named in both languages."""
+    name_nb, name_en = name_nb.strip(), name_en.strip() or name_nb.strip()
+    if not name_nb or len(name_nb) > 120 or len(name_en) > 120:
+        raise DomainError(_l("An area needs a name of at most 120 characters."), field="name")
+    if db.session.scalar(select(Area.id).where(Area.name_nb == name_nb)):
+        raise DomainError(_l("That area exists already."), field="name")
+    area = Area(name_nb=name_nb, name_en=name_en)
+    db.session.add(area)
+    db.session.flush()
+    record(actor, "area.created", area, after=snapshot(area, "name_nb", "name_en"))
+    return area
+
+
 def create_proposal(actor: User, *, title: str, area: Area, background: str,
                     resolution: str) -> Proposal:
     _require(actor, "create", kind="proposal")
