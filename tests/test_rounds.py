@@ -382,17 +382,20 @@ def _round_page(client, round_id: int) -> str:
 
 
 def test_the_first_page_after_the_deadline_shows_and_records_the_outcome_without_the_job(
-        sec, make, clock, client):
+        app, sec, make, clock, client):
     a, b = make.member(), make.member()
     ra = make.representative(a)
     round_ = make.round_(sec, [a, b])
     register(ra, round_, a, SUPPORT)
+    app.config.update(SESSION_IDLE_MINUTES=60 * 24 * 30, SESSION_ABSOLUTE_HOURS=24 * 30)
     make.login(client, sec)
     assert "state-open" in _round_page(client, round_.id)
 
     clock.set(round_.deadline + timedelta(hours=1))
-    make.login(client, sec)  # a week idle: the login session has expired
-    page = _round_page(client, round_.id)
+    db.session.rollback()
+    assert db.session.get(Round, round_.id).outcome is None  # nothing ran yet
+    page = _round_page(client, round_.id)  # a GET, the first request after the deadline
+
     assert "state-consensus" in page
     assert "state-open" not in page
     db.session.rollback()
