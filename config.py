@@ -45,6 +45,12 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     ALLIANCE_NAME = os.environ.get("ALLIANCE_NAME", "Osloregionen")
+    # Uploaded attachments and published PDFs; never under static/.
+    FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
+    ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))
+    # A request may carry one attachment and its form fields, no more.
+    MAX_CONTENT_LENGTH = (ATTACHMENT_MAX_MB + 1) * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
 
 
 class DevelopmentConfig(Config):

@@ -2,6 +2,19 @@
 
 from decisions.accounts.models import LoginFailure, LoginSession, Role, User  # noqa: F401
 from decisions.audit.models import AuditEntry  # noqa: F401
+from decisions.files.models import Attachment  # noqa: F401, E402
+from decisions.meetings.models import (  # noqa: F401, E402
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Group,
+    GroupMembership,
+    ItemAbsence,
+    Meeting,
+    MeetingDocument,
+    ProtocolEntry,
+)
 from decisions.members.models import Member, MemberKind, Subregion  # noqa: F401
 from decisions.numbering import Counter  # noqa: F401
 from decisions.proposals.models import (  # noqa: F401

@@ -10,6 +10,14 @@ from collections.abc import Callable
 from flask_login import AnonymousUserMixin
 
 from decisions.accounts.models import Role, User
+from decisions.clock import oslo
+from decisions.files.models import Attachment
+from decisions.meetings.models import (
+    Group,
+    GroupRole,
+    Meeting,
+    MeetingState,
+)
 from decisions.members.models import Member
 from decisions.proposals.models import Proposal, Round
 from decisions.register.models import Decision
@@ -66,15 +74,61 @@ def audit_rule(user: User, action: str, _obj: None) -> bool:
     return action == "view" and user.role == SECRETARIAT
 
 
+def group_rule(user: User, action: str, group: Group | None) -> bool:
+    if action in ("list", "view"):
+        return user.role in READERS
+    return action == "manage" and user.role == SECRETARIAT
+
+
+def _is_chair(user: User, meeting: Meeting) -> bool:
+    day = oslo(meeting.starts_at).date()
+    return any(seat.user_id == user.id and seat.role == GroupRole.CHAIR
+               and seat.serves_on(day) for seat in meeting.group.memberships)
+
+
+def meeting_rule(user: User, action: str, meeting: Meeting | None) -> bool:
+    if action in ("manage", "write_minutes"):
+        return user.role == SECRETARIAT
+    if meeting is None:
+        return False
+    if action == "view":
+        # A meeting is the secretariat's until its notice goes out.
+        return user.role == SECRETARIAT or (
+            user.role in READERS and meeting.notice_revision > 0)
+    if action == "view_minutes":
+        # Draft minutes are read by the secretariat and the chair who approves them.
+        if meeting.state == MeetingState.MINUTES_APPROVED:
+            return meeting_rule(user, "view", meeting)
+        return user.role == SECRETARIAT or _is_chair(user, meeting)
+    if action == "approve_as_chair":
+        return _is_chair(user, meeting)
+    return False
+
+
+def attachment_rule(user: User, action: str, attachment: Attachment | None) -> bool:
+    if action == "upload":
+        return user.role == SECRETARIAT
+    if action == "view" and attachment is not None:
+        if attachment.item_id is not None:
+            item = attachment.item
+            return meeting_rule(user, "view", item.meeting)
+        return proposal_rule(user, "view", attachment.proposal)
+    return False
+
+
 RULES: dict[str, Callable[[User, str, object], bool]] = {
     "proposal": proposal_rule,
     "round": round_rule,
     "member": member_rule,
     "decision": decision_rule,
     "audit": audit_rule,
+    "group": group_rule,
+    "meeting": meeting_rule,
+    "attachment": attachment_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
+    Group: "group", Meeting: "meeting", Attachment: "attachment",
 }
 
 

@@ -91,8 +91,9 @@ class FreshContextRunner(FlaskCliRunner):
 
 
 @pytest.fixture
-def app(database_url, clock):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+def app(database_url, clock, tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
+                     FILE_STORAGE=str(tmp_path / "files"))
     app.extensions["clock"] = clock
     app.test_client_class = FreshContextClient
     app.test_cli_runner_class = FreshContextRunner

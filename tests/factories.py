@@ -1,14 +1,26 @@
 """Callable factories for domain objects, made through the services and committed."""
 
+import io
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
+from pypdf import PdfWriter
 from sqlalchemy import insert, select
 
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.meetings import services as meetings
+from decisions.meetings.models import (
+    AgendaItem,
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    ItemKind,
+    Meeting,
+)
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Procedure, Proposal, Round
@@ -100,3 +112,48 @@ def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 303, response.data[:500]
     return response
+
+
+# --- Meetings -------------------------------------------------------------------------
+
+def group(name: str | None = None, kind=None) -> Group:
+    g = meetings.create_group(None, name=name or f"Faggruppe {next(_seq)}",
+                              kind=kind or GroupKind.BOARD)
+    db.session.commit()
+    return g
+
+
+def seat(group_: Group, person_name: str | None = None, role=None, user_: User | None = None,
+         member_: Member | None = None, term_start=None) -> GroupMembership:
+    s = meetings.add_membership(None, group_, person_name=person_name or f"Person {next(_seq)}",
+                                role=role or GroupRole.MEMBER,
+                                term_start=term_start or date(2020, 1, 1), user=user_,
+                                member=member_)
+    db.session.commit()
+    return s
+
+
+def meeting(group_: Group, starts_at=None, place: str = "Oslo rådhus") -> Meeting:
+    m = meetings.plan_meeting(None, group_, starts_at=starts_at or now() + timedelta(days=14),
+                              place=place)
+    db.session.commit()
+    return m
+
+
+def item(actor: User, meeting_: Meeting, title: str | None = None, kind=None,
+         **fields) -> AgendaItem:
+    i = meetings.add_item(actor, meeting_, kind=kind or ItemKind.DECISION,
+                          title=title or f"Sak om tema {next(_seq)}", **fields)
+    db.session.commit()
+    return i
+
+
+def pdf_bytes(pages: int = 1, text: str = "Vedlegg") -> bytes:
+    """A small, valid PDF made with pypdf (blank pages)."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Uploaded attachments and the file store they and the published PDFs live in."""

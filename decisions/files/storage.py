@@ -1,0 +1,46 @@
+"""The file store: uploaded attachments and published PDFs, outside static/, under
+random names that say nothing of their content and cannot climb out of the store."""
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+_KEY = re.compile(r"^[0-9a-f]{32}\.pdf$")
+
+
+def _root() -> Path:
+    return Path(current_app.config["FILE_STORAGE"])
+
+
+def path_of(key: str) -> Path:
+    if not _KEY.match(key):
+        raise ValueError(f"not a storage key: {key!r}")
+    return _root() / key[:2] / key
+
+
+def save(data: bytes) -> tuple[str, str]:
+    """Store `data` under a new random key; returns (key, sha256). The write is atomic:
+    a crash leaves either the whole file or none."""
+    key = secrets.token_hex(16) + ".pdf"
+    target = path_of(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return key, hashlib.sha256(data).hexdigest()
+
+
+def read(key: str) -> bytes:
+    return path_of(key).read_bytes()

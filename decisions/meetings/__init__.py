@@ -1,0 +1,1 @@
+"""Groups, their meetings, agendas, minutes and the PDFs published from them."""

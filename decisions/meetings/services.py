@@ -1,0 +1,558 @@
+"""Every act on groups, meetings, agendas and minutes: the only code that writes them."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from decisions.accounts.models import User
+from decisions.audit.services import record, snapshot
+from decisions.clock import now, oslo
+from decisions.errors import Conflict, DomainError, NotAllowed
+from decisions.extensions import db
+from decisions.files import storage
+from decisions.meetings.models import (
+    AbsenceKind,
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    DocumentKind,
+    EntryKind,
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    ItemAbsence,
+    ItemKind,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+    ProtocolEntry,
+)
+from decisions.members.models import Member
+from decisions.numbering import next_number
+from decisions.permissions import can
+from decisions.proposals.models import Position, PositionKind, Proposal, Round
+
+AGENDA_OPEN = (MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED)
+MINUTES_OPEN = (MeetingState.HELD, MeetingState.MINUTES_DRAFTED)
+ITEM_FIELDS = ("title", "kind", "case_officer", "proposed_resolution", "background",
+               "exempt_basis", "proposal_id")
+MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_url")
+# Seats that are expected at a meeting; deputies and observers come when called in.
+EXPECTED_ROLES = (GroupRole.CHAIR, GroupRole.DEPUTY_CHAIR, GroupRole.MEMBER,
+                  GroupRole.SECRETARY)
+
+
+def _require(actor: User, action: str, obj: object) -> None:
+    if not can(actor, action, obj):
+        raise NotAllowed(_l("You may not do this."))
+
+
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    """Every act on a meeting or its items takes the meeting's row first, so
+    concurrent acts queue (PostgreSQL row lock; SQLite writes are serialized)."""
+    return db.session.scalars(
+        select(Meeting).where(Meeting.id == meeting.id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def _counter(group_id: int) -> str:
+    return f"agenda-item:{group_id}"
+
+
+# --- Groups ---------------------------------------------------------------------------
+
+def create_group(actor: User | None, *, name: str, kind: GroupKind) -> Group:
+    if actor is not None:
+        _require(actor, "manage", Group(name=name, kind=kind))
+    group = Group(name=name, kind=kind, active=True)
+    db.session.add(group)
+    db.session.flush()
+    record(actor, "group.created", group, after=snapshot(group, "name", "kind"))
+    return group
+
+
+def add_membership(actor: User | None, group: Group, *, person_name: str, role: GroupRole,
+                   term_start: date, term_end: date | None = None, user: User | None = None,
+                   member: Member | None = None) -> GroupMembership:
+    if actor is not None:
+        _require(actor, "manage", group)
+    if term_end is not None and term_end < term_start:
+        raise DomainError(_l("The term cannot end before it starts."), field="term_end")
+    seat = GroupMembership(group=group, person_name=person_name, role=role,
+                           term_start=term_start, term_end=term_end,
+                           user_id=user.id if user else None,
+                           member_id=member.id if member else None)
+    db.session.add(seat)
+    db.session.flush()
+    record(actor, "group.membership_added", seat, after=snapshot(
+        seat, "group_id", "person_name", "role", "term_start", "term_end", "user_id"))
+    return seat
+
+
+def end_membership(actor: User, seat: GroupMembership, term_end: date) -> None:
+    _require(actor, "manage", seat.group)
+    if term_end < seat.term_start:
+        raise DomainError(_l("The term cannot end before it starts."), field="term_end")
+    before = snapshot(seat, "term_end")
+    seat.term_end = term_end
+    db.session.flush()
+    record(actor, "group.membership_ended", seat, before=before,
+           after=snapshot(seat, "term_end"))
+
+
+def seats_on(group: Group, day: date) -> list[GroupMembership]:
+    return [seat for seat in group.memberships if seat.serves_on(day)]
+
+
+# --- Meetings -------------------------------------------------------------------------
+
+def _previous_meeting(group: Group, before: datetime) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at < before,
+                              Meeting.state != MeetingState.CANCELLED)
+        .order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def _default_title(kind: ItemKind, previous: Meeting | None) -> str:
+    # Stored in the alliance's language (bokmål): an agenda is a document, not UI.
+    if kind == ItemKind.APPROVE_NOTICE:
+        return "Godkjenning av innkalling og saksliste"
+    if kind == ItemKind.APPROVE_MINUTES:
+        day = oslo(previous.starts_at).strftime("%d.%m.%Y") if previous else ""
+        return f"Godkjenning av protokoll fra møte {day}".strip()
+    return "Eventuelt"
+
+
+def plan_meeting(actor: User | None, group: Group, *, starts_at: datetime,
+                 ends_at: datetime | None = None, place: str = "",
+                 video_url: str = "") -> Meeting:
+    """A planned meeting, with the two opening items and "any other business"."""
+    if actor is not None:
+        _require(actor, "manage", group)
+    if ends_at is not None and ends_at <= starts_at:
+        raise DomainError(_l("The meeting must end after it starts."), field="ends_at")
+    meeting = Meeting(group=group, starts_at=starts_at, ends_at=ends_at, place=place,
+                      video_url=video_url, state=MeetingState.PLANNED, notice_revision=0,
+                      created_at=now())
+    db.session.add(meeting)
+    db.session.flush()
+    previous = _previous_meeting(group, starts_at)
+    defaults = [ItemKind.APPROVE_NOTICE]
+    if previous is not None:
+        defaults.append(ItemKind.APPROVE_MINUTES)
+    defaults.append(ItemKind.OTHER_BUSINESS)
+    for position, kind in enumerate(defaults, start=1):
+        db.session.add(AgendaItem(
+            meeting_id=meeting.id, group_id=group.id, position=position, kind=kind,
+            title=_default_title(kind, previous),
+            approves_meeting_id=previous.id if kind == ItemKind.APPROVE_MINUTES else None))
+    db.session.flush()
+    record(actor, "meeting.planned", meeting,
+           after=snapshot(meeting, "group_id", *MEETING_FIELDS))
+    return meeting
+
+
+def edit_meeting(actor: User, meeting: Meeting, *, lock_version: int, starts_at: datetime,
+                 ends_at: datetime | None, place: str, video_url: str) -> None:
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    if meeting.state not in AGENDA_OPEN:
+        raise DomainError(_l("Time and place can only be changed before the meeting."))
+    if lock_version != meeting.lock_version:
+        raise Conflict(_l("Someone else changed this meeting while you were editing it."))
+    if ends_at is not None and ends_at <= starts_at:
+        raise DomainError(_l("The meeting must end after it starts."), field="ends_at")
+    before = snapshot(meeting, *MEETING_FIELDS)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.place, meeting.video_url = place, video_url
+    db.session.flush()
+    record(actor, "meeting.edited", meeting, before=before,
+           after=snapshot(meeting, *MEETING_FIELDS))
+
+
+def cancel_meeting(actor: User, meeting: Meeting) -> None:
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    if meeting.state not in AGENDA_OPEN:
+        raise DomainError(_l("Only a meeting that has not been held can be cancelled."))
+    _set_state(actor, meeting, MeetingState.CANCELLED, "meeting.cancelled")
+
+
+def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: str) -> None:
+    before = snapshot(meeting, "state")
+    meeting.state = state
+    db.session.flush()
+    record(actor, act, meeting, before=before, after=snapshot(meeting, "state"))
+
+
+# --- The agenda -----------------------------------------------------------------------
+
+def active_items(meeting: Meeting) -> list[AgendaItem]:
+    return [item for item in meeting.items if not item.removed]
+
+
+def _number(item: AgendaItem, meeting: Meeting) -> None:
+    year = oslo(meeting.starts_at).year
+    item.year, item.number = year, next_number(_counter(meeting.group_id), year)
+
+
+def _check_agenda_open(meeting: Meeting) -> None:
+    if meeting.state not in AGENDA_OPEN:
+        raise DomainError(_l("The agenda of a meeting that has been held or cancelled "
+                             "cannot be changed."))
+
+
+def _check_proposal(proposal: Proposal | None) -> None:
+    if proposal is not None and proposal.case_number is None:
+        raise DomainError(_l("Only a proposal that has been circulated can be put on an "
+                             "agenda."), field="proposal")
+
+
+def add_item(actor: User, meeting: Meeting, *, kind: ItemKind, title: str,
+             proposal: Proposal | None = None, case_officer: str = "",
+             proposed_resolution: str = "", background: str = "",
+             exempt_basis: str = "") -> AgendaItem:
+    """A new item, placed before "any other business". After the notice is out it
+    gets its number at once; the next notice will be a revised one."""
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_agenda_open(meeting)
+    _check_proposal(proposal)
+    items = active_items(meeting)
+    tail = [i for i in items if i.kind == ItemKind.OTHER_BUSINESS]
+    position = tail[0].position if tail else (max((i.position for i in items), default=0) + 1)
+    for later in items:
+        if later.position >= position:
+            later.position += 1
+    item = AgendaItem(
+        meeting_id=meeting.id, group_id=meeting.group_id, position=position, kind=kind,
+        title=title, proposal_id=proposal.id if proposal else None,
+        case_officer=case_officer, proposed_resolution=proposed_resolution,
+        background=background, exempt_basis=exempt_basis)
+    if proposal is not None and not proposed_resolution:
+        item.proposed_resolution = proposal.resolution
+    if meeting.state == MeetingState.NOTICE_PUBLISHED:
+        _number(item, meeting)
+    db.session.add(item)
+    db.session.flush()
+    record(actor, "agenda.item_added", item,
+           after=snapshot(item, "meeting_id", "position", "year", "number", *ITEM_FIELDS))
+    return item
+
+
+def edit_item(actor: User, item: AgendaItem, *, lock_version: int, title: str,
+              kind: ItemKind, case_officer: str, proposed_resolution: str, background: str,
+              exempt_basis: str, proposal: Proposal | None) -> None:
+    _require(actor, "manage", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_agenda_open(meeting)
+    _check_proposal(proposal)
+    if lock_version != item.lock_version:
+        raise Conflict(_l("Someone else saved this item while you were editing it."))
+    before = snapshot(item, *ITEM_FIELDS)
+    item.title, item.kind, item.case_officer = title, kind, case_officer
+    item.proposed_resolution, item.background = proposed_resolution, background
+    item.exempt_basis = exempt_basis
+    item.proposal_id = proposal.id if proposal else None
+    _flush_or_conflict()
+    record(actor, "agenda.item_edited", item, before=before,
+           after=snapshot(item, *ITEM_FIELDS))
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:  # saved by someone else between our read and our write
+        raise Conflict(_l("Someone else saved this item while you were editing it.")) \
+            from None
+
+
+def remove_item(actor: User, item: AgendaItem) -> None:
+    """Removes an item from the agenda. A number it was given stays used."""
+    _require(actor, "manage", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_agenda_open(meeting)
+    item.removed = True
+    db.session.flush()
+    record(actor, "agenda.item_removed", item,
+           before=snapshot(item, "title", "year", "number"))
+
+
+def reorder_items(actor: User, meeting: Meeting, order: list[int]) -> None:
+    """Puts the items in the given order of ids (every active item exactly once)."""
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_agenda_open(meeting)
+    items = {item.id: item for item in active_items(meeting)}
+    if sorted(order) != sorted(items):
+        raise Conflict(_l("The agenda changed while you were reordering it. "
+                          "Here it is as it is now."))
+    before = [i.id for i in sorted(items.values(), key=lambda i: i.position)]
+    if before == order:
+        return
+    for position, item_id in enumerate(order, start=1):
+        items[item_id].position = position
+    db.session.flush()
+    record(actor, "agenda.reordered", meeting, before={"order": before},
+           after={"order": order})
+
+
+def move_item(actor: User, item: AgendaItem, step: int) -> None:
+    """Moves an item one place up (-1) or down (+1); at either end nothing happens."""
+    order = [i.id for i in active_items(item.meeting)]
+    index = order.index(item.id)
+    target = index + step
+    if 0 <= target < len(order):
+        order[index], order[target] = order[target], order[index]
+        reorder_items(actor, item.meeting, order)
+
+
+def publish_notice(actor: User, meeting: Meeting) -> MeetingDocument:
+    """Publishes the notice, or a revised notice when it has been published before:
+    numbers the unnumbered items in agenda order and stores the notice PDF and the
+    meeting pack, rendered once."""
+    from decisions.meetings import pdf  # WeasyPrint loads slowly; only when publishing
+
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_agenda_open(meeting)
+    items = active_items(meeting)
+    if not items:
+        raise DomainError(_l("An agenda needs at least one item."))
+    for item in items:
+        if item.number is None:
+            _number(item, meeting)
+    before = snapshot(meeting, "state", "notice_revision")
+    meeting.state = MeetingState.NOTICE_PUBLISHED
+    meeting.notice_revision += 1
+    meeting.notice_published_at = now()
+    db.session.flush()
+    notice = pdf.notice_pdf(meeting)
+    document = _store(meeting, DocumentKind.NOTICE, notice)
+    _store(meeting, DocumentKind.PACK, pdf.meeting_pack(meeting, notice))
+    record(actor, "meeting.notice_published", meeting, before=before,
+           after=snapshot(meeting, "state", "notice_revision"))
+    return document
+
+
+def _store(meeting: Meeting, kind: DocumentKind, data: bytes) -> MeetingDocument:
+    key, digest = storage.save(data)
+    revision = meeting.notice_revision if kind != DocumentKind.MINUTES else 1
+    document = MeetingDocument(meeting_id=meeting.id, kind=kind, revision=revision,
+                               storage_key=key, sha256=digest, size=len(data),
+                               created_at=now())
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def latest_document(meeting: Meeting, kind: DocumentKind) -> MeetingDocument | None:
+    return db.session.scalar(
+        select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id,
+                                      MeetingDocument.kind == kind)
+        .order_by(MeetingDocument.revision.desc()).limit(1))
+
+
+# --- Minutes --------------------------------------------------------------------------
+
+def mark_held(actor: User, meeting: Meeting) -> None:
+    """The meeting took place: attendance starts from the seats of the day (all
+    present; the secretary records apologies and deputies), and items linked to a
+    proposal get the round's reservations and stand-asides as protocol entries."""
+    _require(actor, "manage", meeting)
+    meeting = _lock_meeting(meeting)
+    if meeting.state != MeetingState.NOTICE_PUBLISHED:
+        raise DomainError(_l("Publish the notice before the meeting is held."))
+    day = oslo(meeting.starts_at).date()
+    for seat in seats_on(meeting.group, day):
+        if seat.role in EXPECTED_ROLES:
+            db.session.add(Attendance(meeting_id=meeting.id, person_name=seat.person_name,
+                                      membership_id=seat.id,
+                                      status=AttendanceStatus.PRESENT))
+    for item in active_items(meeting):
+        if item.proposal_id is not None and not item.entries:
+            _prefill_entries(item)
+    _set_state(actor, meeting, MeetingState.HELD, "meeting.held")
+
+
+NOTED = {PositionKind.RESERVATION: EntryKind.RESERVATION,
+         PositionKind.STAND_ASIDE: EntryKind.STAND_ASIDE}
+
+
+def _prefill_entries(item: AgendaItem) -> None:
+    round_id = db.session.scalar(
+        select(func.max(Round.id)).where(Round.proposal_id == item.proposal_id))
+    if round_id is None:
+        return
+    positions = db.session.scalars(
+        select(Position).where(Position.round_id == round_id,
+                               Position.kind.in_(list(NOTED)))
+        .order_by(Position.member_id))
+    for position in positions:
+        db.session.add(ProtocolEntry(item_id=item.id, kind=NOTED[position.kind],
+                                     member_id=position.member_id,
+                                     text=position.comment or ""))
+
+
+def _check_minutes_open(meeting: Meeting) -> None:
+    if meeting.state == MeetingState.MINUTES_APPROVED:
+        raise DomainError(_l("Approved minutes are final and cannot be changed."))
+    if meeting.state not in MINUTES_OPEN:
+        raise DomainError(_l("Minutes are written once the meeting has been held."))
+
+
+def _minutes_drafted(actor: User, meeting: Meeting) -> None:
+    if meeting.state == MeetingState.HELD:
+        _set_state(actor, meeting, MeetingState.MINUTES_DRAFTED, "minutes.drafted")
+
+
+def save_item_minutes(actor: User, item: AgendaItem, *, lock_version: int, notes: str,
+                      decision_text: str) -> None:
+    """Saves an item's notes and decision. A save based on an older text than the one
+    stored is refused with Conflict, so two secretaries never overwrite each other."""
+    _require(actor, "write_minutes", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_minutes_open(meeting)
+    if lock_version != item.lock_version:
+        raise Conflict(_l("Someone else saved this item while you were writing."))
+    if (notes, decision_text) == (item.notes, item.decision_text):
+        return
+    before = snapshot(item, "notes", "decision_text")
+    item.notes, item.decision_text = notes, decision_text
+    _flush_or_conflict()
+    record(actor, "minutes.item_saved", item, before=before,
+           after=snapshot(item, "notes", "decision_text"))
+    _minutes_drafted(actor, meeting)
+
+
+def set_attendance(actor: User, meeting: Meeting, *, person_name: str,
+                   status: AttendanceStatus, stands_in_for: str = "", note: str = "",
+                   attendance: Attendance | None = None) -> Attendance:
+    """Adds a line of attendance, or changes one."""
+    _require(actor, "write_minutes", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_minutes_open(meeting)
+    if status == AttendanceStatus.DEPUTY and not stands_in_for:
+        raise DomainError(_l("Say whom the deputy stands in for."), field="stands_in_for")
+    if attendance is None:
+        attendance = Attendance(meeting_id=meeting.id, person_name=person_name,
+                                status=status)
+        db.session.add(attendance)
+        before = None
+    else:
+        before = snapshot(attendance, "person_name", "status", "stands_in_for", "note")
+    attendance.person_name, attendance.status = person_name, status
+    attendance.stands_in_for = stands_in_for if status == AttendanceStatus.DEPUTY else ""
+    attendance.note = note
+    db.session.flush()
+    record(actor, "minutes.attendance_set", attendance, before=before,
+           after=snapshot(attendance, "meeting_id", "person_name", "status",
+                          "stands_in_for", "note"))
+    _minutes_drafted(actor, meeting)
+    return attendance
+
+
+def remove_attendance(actor: User, attendance: Attendance) -> None:
+    _require(actor, "write_minutes", attendance.meeting)
+    meeting = _lock_meeting(attendance.meeting)
+    _check_minutes_open(meeting)
+    record(actor, "minutes.attendance_removed", attendance,
+           before=snapshot(attendance, "meeting_id", "person_name", "status"))
+    db.session.delete(attendance)
+    db.session.flush()
+
+
+def add_entry(actor: User, item: AgendaItem, *, kind: EntryKind, text: str,
+              member: Member | None = None) -> ProtocolEntry:
+    _require(actor, "write_minutes", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_minutes_open(meeting)
+    entry = ProtocolEntry(item_id=item.id, kind=kind, text=text,
+                          member_id=member.id if member else None)
+    db.session.add(entry)
+    db.session.flush()
+    record(actor, "minutes.entry_added", entry,
+           after=snapshot(entry, "item_id", "kind", "member_id", "text"))
+    _minutes_drafted(actor, meeting)
+    return entry
+
+
+def add_absence(actor: User, item: AgendaItem, *, person_name: str, kind: AbsenceKind,
+                note: str = "") -> ItemAbsence:
+    _require(actor, "write_minutes", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_minutes_open(meeting)
+    absence = ItemAbsence(item_id=item.id, person_name=person_name, kind=kind, note=note)
+    db.session.add(absence)
+    db.session.flush()
+    record(actor, "minutes.absence_added", absence,
+           after=snapshot(absence, "item_id", "person_name", "kind", "note"))
+    _minutes_drafted(actor, meeting)
+    return absence
+
+
+def add_action(actor: User, item: AgendaItem, *, description: str, owner: str,
+               due: date | None) -> ActionItem:
+    _require(actor, "write_minutes", item.meeting)
+    meeting = _lock_meeting(item.meeting)
+    _check_minutes_open(meeting)
+    action = ActionItem(item_id=item.id, description=description, owner=owner, due=due)
+    db.session.add(action)
+    db.session.flush()
+    record(actor, "minutes.action_added", action,
+           after=snapshot(action, "item_id", "description", "owner", "due"))
+    _minutes_drafted(actor, meeting)
+    return action
+
+
+def remove_minutes_line(actor: User, line: ProtocolEntry | ItemAbsence | ActionItem) -> None:
+    """Removes a protocol entry, an absence or an action item from unapproved minutes."""
+    _require(actor, "write_minutes", line.item.meeting)
+    meeting = _lock_meeting(line.item.meeting)
+    _check_minutes_open(meeting)
+    record(actor, f"minutes.{line.__tablename__}_removed", line,
+           before={"item_id": line.item_id})
+    db.session.delete(line)
+    db.session.flush()
+
+
+def approve_minutes(actor: User, meeting: Meeting, *,
+                    by_item: AgendaItem | None = None) -> MeetingDocument:
+    """Approves the minutes, by the chair (no item) or by the approval item of a later
+    meeting that has been held. The PDF is rendered now, once, and kept with its hash."""
+    from decisions.meetings import pdf
+
+    meeting = _lock_meeting(meeting)
+    if by_item is None:
+        _require(actor, "approve_as_chair", meeting)
+    else:
+        _require(actor, "manage", meeting)
+        if (by_item.kind != ItemKind.APPROVE_MINUTES or by_item.removed
+                or by_item.approves_meeting_id != meeting.id):
+            raise DomainError(_l("That item does not approve these minutes."))
+        if by_item.meeting.state not in (*MINUTES_OPEN, MeetingState.MINUTES_APPROVED):
+            raise DomainError(_l("Minutes are approved by a meeting that has been held."))
+    if meeting.state != MeetingState.MINUTES_DRAFTED:
+        if meeting.state == MeetingState.MINUTES_APPROVED:
+            raise DomainError(_l("These minutes are already approved."))
+        raise DomainError(_l("There are no minutes to approve yet."))
+    before = snapshot(meeting, "state")
+    meeting.state = MeetingState.MINUTES_APPROVED
+    meeting.minutes_approved_at = now()
+    meeting.minutes_approved_by_id = actor.id
+    meeting.minutes_approved_by_chair = by_item is None
+    db.session.flush()
+    document = _store(meeting, DocumentKind.MINUTES, pdf.minutes_pdf(meeting))
+    record(actor, "minutes.approved", meeting, before=before,
+           after=snapshot(meeting, "state", "minutes_approved_by_chair")
+           | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})
+    return document
+
+
+def chair_of(group: Group, day: date) -> GroupMembership | None:
+    return next((seat for seat in seats_on(group, day) if seat.role == GroupRole.CHAIR),
+                None)
