@@ -117,12 +117,18 @@ def _sqlite_begin(connection):
 def register_blueprints(app: Flask) -> None:
     from decisions.accounts.views import bp as accounts_bp
     from decisions.audit.views import bp as audit_bp
+    from decisions.files.views import bp as files_bp
     from decisions.main import bp as main_bp
+    from decisions.meetings.calendar_views import bp as calendar_bp
+    from decisions.meetings.views import bp as meetings_bp
     from decisions.members.views import bp as members_bp
     from decisions.proposals.views import bp as proposals_bp
+    from decisions.public.views import bp as public_bp
     from decisions.register.views import bp as register_bp
+    from decisions.search.views import bp as search_bp
 
-    for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp):
+    for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
+               meetings_bp, files_bp, calendar_bp, public_bp, search_bp):
         app.register_blueprint(bp)
 
 

@@ -2,9 +2,15 @@
 a valid form for every POST: shared by the permission matrix and the CSRF tests."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from decisions.accounts.models import Role, User
+from decisions.clock import now
 from decisions.extensions import db
+from decisions.files.models import Attachment
+from decisions.files.services import add_attachment
+from decisions.meetings import services as meetings
+from decisions.meetings.models import AgendaItem, Group, GroupRole, Meeting
 from decisions.members.models import Member
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
@@ -30,9 +36,25 @@ class World:
     circulated: Proposal  # revised once: version 2 is out in `round`
     round: Round
     decision: Decision
+    meetings: "Meetings | None" = None
 
 
-def build(make) -> World:
+@dataclass
+class Meetings:
+    """The board (chaired by the board user) and a meeting in every state that matters."""
+
+    group: Group
+    planned: Meeting  # notice not yet out: the secretariat's
+    meeting: Meeting  # notice published; `item` is linked to the circulated proposal
+    item: AgendaItem
+    attachment: Attachment  # on `item`
+    proposal_attachment: Attachment  # on the circulated proposal
+    held: Meeting  # held, minutes drafted
+    held_item: AgendaItem
+    approved: Meeting  # minutes approved by the chair
+
+
+def build(make, with_meetings: bool = False) -> World:
     """A world of its own: several can live in one database side by side."""
     secretariat = make.user(Role.SECRETARIAT)
     # Unnamed members, so that a test can build a second world beside the first.
@@ -66,9 +88,44 @@ def build(make) -> World:
     adopted = make.round_(secretariat, [member], make.proposal(secretariat, title="Budsjett"))
     make.position(users["representative"], adopted, member, PositionKind.SUPPORT)
     decision = db.session.query(Decision).filter_by(round_id=adopted.id).one()
-    return World(users=users, member=member, other=other, objector=objector,
-                 area=make.area(), draft=draft, circulated=circulated, round=round_,
-                 decision=decision)
+    world = World(users=users, member=member, other=other, objector=objector,
+                  area=make.area(), draft=draft, circulated=circulated, round=round_,
+                  decision=decision)
+    if with_meetings:
+        world.meetings = _build_meetings(make, world)
+    return world
+
+
+def _build_meetings(make, world: World) -> Meetings:
+    sec, chair = world.users["secretariat"], world.users["board"]
+    group = make.group()
+    make.seat(group, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    make.seat(group, role=GroupRole.MEMBER, member_=world.member)
+    start = now()
+    approved = make.meeting(group, starts_at=start - timedelta(days=60))
+    held = make.meeting(group, starts_at=start - timedelta(days=30))
+    meeting = make.meeting(group, starts_at=start + timedelta(days=14))
+    planned = make.meeting(group, starts_at=start + timedelta(days=45))
+    item = make.item(sec, meeting, "Felles ladestrategi", proposal=world.circulated,
+                     case_officer="Kari Saksbehandler")
+    attachment = add_attachment(sec, data=make.pdf_bytes(), filename="strategi.pdf",
+                                item=item)
+    proposal_attachment = add_attachment(sec, data=make.pdf_bytes(), filename="notat.pdf",
+                                         proposal=world.circulated)
+    held_item = make.item(sec, held, "Årsmelding")
+    for done in (approved, held):
+        meetings.publish_notice(sec, done)
+        meetings.mark_held(sec, done)
+        first = meetings.active_items(done)[0]
+        meetings.save_item_minutes(sec, first, lock_version=first.lock_version,
+                                   notes="Innkallingen ble godkjent.",
+                                   decision_text="Innkalling og saksliste godkjennes.")
+    meetings.approve_minutes(chair, approved)
+    meetings.publish_notice(sec, meeting)
+    db.session.commit()
+    return Meetings(group=group, planned=planned, meeting=meeting, item=item,
+                    attachment=attachment, proposal_attachment=proposal_attachment,
+                    held=held, held_item=held_item, approved=approved)
 
 
 def url_args(endpoint: str, world: World) -> dict:

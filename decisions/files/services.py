@@ -1,0 +1,99 @@
+"""Adding and removing PDF attachments: the only code that writes them."""
+
+import io
+import re
+import unicodedata
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from decisions.accounts.models import User
+from decisions.audit.services import record, snapshot
+from decisions.clock import now
+from decisions.errors import DomainError, NotAllowed
+from decisions.extensions import db
+from decisions.files import storage
+from decisions.files.models import Attachment
+from decisions.meetings.models import AgendaItem, MeetingState
+from decisions.permissions import can
+from decisions.proposals.models import Proposal
+
+PDF_MAGIC = b"%PDF-"
+
+
+def clean_filename(name: str) -> str:
+    """A display name from what the browser sent: no directories, no control or
+    quoting characters, never empty, always ending in .pdf."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '"<>|:*?')
+    name = name.strip(" .")[:150]
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem or 'vedlegg'}.pdf"
+
+
+def _page_count(data: bytes) -> int:
+    """A PDF is judged by its content: it must start like one and open as one."""
+    if not data.startswith(PDF_MAGIC):
+        raise DomainError(_l("The file is not a PDF. Only PDF attachments can be added."),
+                          field="file")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DomainError(_l("The PDF is password protected. Upload it without a "
+                                 "password."), field="file")
+        pages = len(reader.pages)
+    except DomainError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError):
+        pages = 0
+    if pages == 0:
+        raise DomainError(_l("The PDF could not be read. Save it again as PDF and upload "
+                             "it once more."), field="file")
+    return pages
+
+
+def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
+                   item: AgendaItem | None = None,
+                   proposal: Proposal | None = None) -> Attachment:
+    """Stores a PDF attachment of an agenda item or a proposal under a random name."""
+    if (item is None) == (proposal is None):
+        raise ValueError("an attachment belongs to an item or a proposal")
+    if not can(actor, "upload", kind="attachment"):
+        raise NotAllowed(_l("You may not do this."))
+    if item is not None and item.meeting.state not in (MeetingState.PLANNED,
+                                                        MeetingState.NOTICE_PUBLISHED):
+        raise DomainError(_l("Attachments can only be added before the meeting."),
+                          field="file")
+    limit = current_app.config["ATTACHMENT_MAX_MB"]
+    if len(data) > limit * 1024 * 1024:
+        raise DomainError(_l("The file is larger than %(limit)s MB.", limit=limit),
+                          field="file")
+    pages = _page_count(data)
+    name = clean_filename(filename)
+    key, digest = storage.save(data)
+    attachment = Attachment(
+        item_id=item.id if item else None, proposal_id=proposal.id if proposal else None,
+        filename=name, title=(title or name[:-4])[:300], storage_key=key, sha256=digest,
+        size=len(data), pages=pages, uploaded_by_id=actor.id, uploaded_at=now())
+    db.session.add(attachment)
+    db.session.flush()
+    record(actor, "attachment.added", attachment, after=snapshot(
+        attachment, "item_id", "proposal_id", "filename", "title", "sha256", "size"))
+    return attachment
+
+
+def remove_attachment(actor: User, attachment: Attachment) -> None:
+    """Takes an attachment off its item or proposal; the file stays for the record."""
+    if not can(actor, "upload", kind="attachment"):
+        raise NotAllowed(_l("You may not do this."))
+    if attachment.item is not None and attachment.item.meeting.state not in (
+            MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED):
+        raise DomainError(_l("Attachments can only be removed before the meeting."))
+    attachment.removed = True
+    db.session.flush()
+    record(actor, "attachment.removed", attachment,
+           before=snapshot(attachment, "item_id", "proposal_id", "filename"))

@@ -1,0 +1,5 @@
+"""Uploading and downloading attachments."""
+
+from flask import Blueprint
+
+bp = Blueprint("files", __name__)

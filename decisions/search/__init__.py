@@ -1,0 +1,1 @@
+"""Search over agendas, minutes and decisions."""
