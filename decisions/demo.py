@@ -12,10 +12,12 @@ from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import from_oslo, frozen_at, now, oslo
 from decisions.extensions import db
+from decisions.meetings import services as meetings
+from decisions.meetings.models import GroupKind, GroupRole, ItemKind, Meeting
 from decisions.members.models import Member
 from decisions.members.services import import_members
 from decisions.proposals import services
-from decisions.proposals.models import Area, PositionKind, Procedure, Round
+from decisions.proposals.models import Area, PositionKind, Procedure, Proposal, Round
 
 DEMO_PASSWORD = "samraad-demo-2026"
 
@@ -89,6 +91,7 @@ def load() -> bool:
                                    password=DEMO_PASSWORD,
                                    member=by_name[member] if member else None)
     _proposals(users, by_name)
+    _meetings(users, by_name)
     return True
 
 
@@ -203,3 +206,109 @@ def _proposals(users: dict[str, User], members: dict[str, Member]) -> None:
             area=areas["Climate and environment"],
             background="", resolution="Osloregionen kjøper inn kurs i klimaregnskap.")
         services.withdraw_proposal(sec, p)
+
+
+# name, kind, months between meetings, seats (person, role, member)
+GROUPS = [
+    ("Styret", GroupKind.BOARD, 2, [
+        ("Bjørn Styremedlem", GroupRole.CHAIR, "Oslo"),
+        ("Hanne Nestleder", GroupRole.DEPUTY_CHAIR, "Bærum"),
+        ("Geir Lunde", GroupRole.MEMBER, "Lillestrøm"),
+        ("Marit Sand", GroupRole.MEMBER, "Asker"),
+        ("Tor Fjeld", GroupRole.MEMBER, "Moss"),
+        ("Randi Holm", GroupRole.DEPUTY, "Drammen"),
+        ("Ingrid Sekretær", GroupRole.SECRETARY, None),
+    ]),
+    ("Representantskapet", GroupKind.COUNCIL, 6, [
+        ("Kari Oslo", GroupRole.CHAIR, "Oslo"),
+        ("Per Bærum", GroupRole.MEMBER, "Bærum"),
+        ("Lars Asker", GroupRole.MEMBER, "Asker"),
+        ("Nina Lillestrøm", GroupRole.MEMBER, "Lillestrøm"),
+        ("Eva Moss", GroupRole.MEMBER, "Moss"),
+        ("Ola Rådgiver", GroupRole.SECRETARY, None),
+    ]),
+    ("Administrativ koordineringsgruppe", GroupKind.COORDINATION, 3, [
+        ("Sven Rådmann", GroupRole.CHAIR, "Lillestrøm"),
+        ("Tone Kommunedirektør", GroupRole.MEMBER, "Asker"),
+        ("Ola Rådgiver", GroupRole.SECRETARY, None),
+    ]),
+    ("Faggruppe for næringssamarbeid", GroupKind.EXPERT, 4, [
+        ("Mona Næring", GroupRole.CHAIR, "Bærum"),
+        ("Jon Utvikler", GroupRole.MEMBER, "Drammen"),
+        ("Lise Observatør", GroupRole.OBSERVER, None),
+    ]),
+]
+SUBSTANTIVE = [
+    (ItemKind.ORIENTATION, "Orientering fra sekretariatet"),
+    (ItemKind.DISCUSSION, "Regional transportplan: videre arbeid"),
+    (ItemKind.DECISION, "Budsjett og handlingsplan"),
+    (ItemKind.REFERENCE, "Referatsaker"),
+]
+
+
+def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
+    """A year of meetings per group: approved minutes behind, one meeting held with
+    minutes in draft, the next with its notice out and one planned after it."""
+    today = oslo(now()).date()
+    sec = users["sekretariat@samraad.test"]
+    chair_user = users["styre@samraad.test"]
+    decided = db.session.scalar(select(Proposal).where(
+        Proposal.title == "Felles satsing på talentattraksjon 2027"))
+    open_case = db.session.scalar(select(Proposal).where(
+        Proposal.title == "Regional strategi for ladeinfrastruktur"))
+    for name, kind, months, seats in GROUPS:
+        group = meetings.create_group(None, name=name, kind=kind)
+        for person, role, member in seats:
+            meetings.add_membership(
+                None, group, person_name=person, role=role, term_start=date(today.year - 1, 1, 1),
+                user=chair_user if person == chair_user.name else None,
+                member=members.get(member) if member else None)
+        step = months * 30
+        days = sorted({-step * n for n in range(1, 360 // step + 1)} | {14, 14 + step})
+        held: list[Meeting] = []
+        for offset in days:
+            starts = datetime.combine(today + timedelta(days=offset), time(10))
+            with frozen_at(from_oslo(starts) - timedelta(days=21)):
+                meeting = meetings.plan_meeting(sec, group, starts_at=from_oslo(starts),
+                                                ends_at=from_oslo(starts + timedelta(hours=3)),
+                                                place="Oslo rådhus, møterom 3",
+                                                video_url="https://meet.example.org/osloregionen")
+                for item_kind, title in SUBSTANTIVE[: 2 + len(held) % 3]:
+                    meetings.add_item(sec, meeting, kind=item_kind, title=title,
+                                      case_officer="Ola Rådgiver",
+                                      background="Saken legges fram for drøfting.")
+                if kind == GroupKind.BOARD and offset > 0 and open_case is not None:
+                    meetings.add_item(sec, meeting, kind=ItemKind.DECISION,
+                                      title=open_case.title, proposal=open_case)
+                if kind == GroupKind.BOARD and offset == days[-3] and decided is not None:
+                    meetings.add_item(sec, meeting, kind=ItemKind.DECISION,
+                                      title=decided.title, proposal=decided)
+            if offset == days[-1]:
+                continue  # the one after next: planned, the notice not yet out
+            with frozen_at(from_oslo(starts) - timedelta(days=14)):
+                meetings.publish_notice(sec, meeting)
+            if offset > 0:
+                continue
+            with frozen_at(from_oslo(starts) + timedelta(hours=3)):
+                meetings.mark_held(sec, meeting)
+                for item in meetings.active_items(meeting):
+                    meetings.save_item_minutes(
+                        sec, item, lock_version=item.lock_version,
+                        notes="Saken ble drøftet.", decision_text=_decision_text(item.kind))
+            held.append(meeting)
+        # Every held meeting's minutes but the last are approved by the next meeting.
+        for earlier, later in zip(held, held[1:], strict=False):
+            item = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
+            with frozen_at(later.starts_at + timedelta(hours=3)):
+                meetings.approve_minutes(sec, earlier, by_item=item)
+        db.session.flush()
+
+
+def _decision_text(kind: ItemKind) -> str:
+    return {
+        ItemKind.APPROVE_NOTICE: "Innkalling og saksliste godkjennes.",
+        ItemKind.APPROVE_MINUTES: "Protokollen godkjennes.",
+        ItemKind.ORIENTATION: "Orienteringen tas til orientering.",
+        ItemKind.REFERENCE: "Referatsakene tas til orientering.",
+        ItemKind.OTHER_BUSINESS: "Ingen saker under eventuelt.",
+    }.get(kind, "Styret slutter seg til forslaget.")

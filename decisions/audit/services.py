@@ -1,6 +1,6 @@
 """Writing audit entries. Services call `record` in the same transaction as their change."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -13,7 +13,7 @@ from decisions.extensions import db
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
 

@@ -1,0 +1,131 @@
+"""Read-only queries for group, meeting and minutes pages, each in a fixed number of
+SQL queries whatever the size of the agenda."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from decisions.extensions import db
+from decisions.meetings.models import (
+    AgendaItem,
+    DocumentKind,
+    Group,
+    GroupMembership,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+)
+from decisions.proposals import queries as proposal_queries
+from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.proposals.rules import RoundState
+from decisions.register.models import Decision
+
+
+def groups() -> list[Group]:
+    return list(db.session.scalars(
+        select(Group).where(Group.active).order_by(Group.kind, Group.name)))
+
+
+def meetings_of(group_id: int, *, include_unpublished: bool) -> Select:
+    """A group's meetings, newest first; others than the secretariat see those whose
+    notice is out."""
+    query = select(Meeting).where(Meeting.group_id == group_id)
+    if not include_unpublished:
+        query = query.where(Meeting.notice_revision > 0)
+    return query.order_by(Meeting.starts_at.desc())
+
+
+def upcoming(now: datetime, *, include_unpublished: bool, limit: int = 10) -> list[Meeting]:
+    query = (select(Meeting).options(selectinload(Meeting.group))
+             .where(Meeting.starts_at >= now, Meeting.state != MeetingState.CANCELLED))
+    if not include_unpublished:
+        query = query.where(Meeting.notice_revision > 0)
+    return list(db.session.scalars(query.order_by(Meeting.starts_at).limit(limit)))
+
+
+def seats(group_id: int) -> list[GroupMembership]:
+    return list(db.session.scalars(
+        select(GroupMembership).options(selectinload(GroupMembership.member))
+        .where(GroupMembership.group_id == group_id)
+        .order_by(GroupMembership.term_end.is_not(None), GroupMembership.role,
+                  GroupMembership.person_name)))
+
+
+def documents(meeting_ids: list[int]) -> dict[int, dict[DocumentKind, MeetingDocument]]:
+    """The latest document of each kind per meeting."""
+    found: dict[int, dict[DocumentKind, MeetingDocument]] = {}
+    if not meeting_ids:
+        return found
+    rows = db.session.scalars(
+        select(MeetingDocument).where(MeetingDocument.meeting_id.in_(meeting_ids))
+        .order_by(MeetingDocument.revision))
+    for document in rows:
+        found.setdefault(document.meeting_id, {})[document.kind] = document
+    return found
+
+
+def meeting_with_agenda(meeting_id: int) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(
+            selectinload(Meeting.group),
+            selectinload(Meeting.attendance),
+            selectinload(Meeting.items).options(
+                selectinload(AgendaItem.proposal),
+                selectinload(AgendaItem.attachments),
+                selectinload(AgendaItem.entries),
+                selectinload(AgendaItem.absences),
+                selectinload(AgendaItem.actions),
+                selectinload(AgendaItem.approves_meeting),
+            )))
+
+
+@dataclass
+class LinkedProposal:
+    """Where a proposal on the agenda stands: its latest round, objections, decision."""
+
+    proposal: Proposal
+    round: Round | None = None
+    state: RoundState | None = None
+    objections: dict[int, tuple[str, int]] = field(default_factory=dict)
+    decision: Decision | None = None
+
+
+def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, LinkedProposal]:
+    """Per linked proposal id: its consensus state, the objections that stand and the
+    decision; a fixed number of queries for the rounds and decisions, plus one per
+    proposal with objections standing (an agenda links a handful)."""
+    proposals = {item.proposal_id: item.proposal for item in items
+                 if item.proposal_id is not None and not item.removed}
+    if not proposals:
+        return {}
+    rounds = proposal_queries.latest_rounds(proposals)
+    states = proposal_queries.states_of(list(rounds.values()), now)
+    decisions = {d.proposal_id: d for d in db.session.scalars(
+        select(Decision).where(Decision.proposal_id.in_(list(proposals))))}
+    linked = {}
+    for proposal_id, proposal in proposals.items():
+        round_ = rounds.get(proposal_id)
+        objections = {}
+        if proposal.status == ProposalStatus.CIRCULATED:
+            objections = proposal_queries.standing_objections(proposal_id)
+        linked[proposal_id] = LinkedProposal(
+            proposal=proposal, round=round_, state=states.get(round_.id) if round_ else None,
+            objections=objections, decision=decisions.get(proposal_id))
+    return linked
+
+
+def proposals_for_agenda() -> list[Proposal]:
+    """Proposals that can be put on an agenda: circulated or decided, newest first."""
+    return list(db.session.scalars(
+        select(Proposal).where(Proposal.case_number.is_not(None),
+                               Proposal.status != ProposalStatus.WITHDRAWN)
+        .order_by(Proposal.case_year.desc(), Proposal.case_number.desc()).limit(200)))
+
+
+def approving_items(meeting_id: int) -> list[AgendaItem]:
+    """Approval-of-minutes items of later meetings that name this meeting."""
+    return list(db.session.scalars(
+        select(AgendaItem).options(selectinload(AgendaItem.meeting))
+        .where(AgendaItem.approves_meeting_id == meeting_id, AgendaItem.removed.is_(False))))
