@@ -1,6 +1,7 @@
 """One small alliance with an object of every kind, the URL of every route in it and
 a valid form for every POST: shared by the permission matrix and the CSRF tests."""
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,11 +11,20 @@ from decisions.extensions import db
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
 from decisions.meetings import services as meetings
-from decisions.meetings.models import AgendaItem, Group, GroupRole, Meeting
+from decisions.meetings.calendar import create_feed
+from decisions.meetings.models import (
+    AgendaItem,
+    EntryKind,
+    Group,
+    GroupRole,
+    Meeting,
+    ProtocolEntry,
+)
 from decisions.members.models import Member
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
+from tests.factories import pdf_bytes
 
 # Deadlines typed into forms, in Oslo time; the tests' clock starts on 2 March 2026.
 FORM_DEADLINE = "2026-03-20T12:00"
@@ -51,7 +61,17 @@ class Meetings:
     proposal_attachment: Attachment  # on the circulated proposal
     held: Meeting  # held, minutes drafted
     held_item: AgendaItem
+    entry: ProtocolEntry  # on `held_item`
     approved: Meeting  # minutes approved by the chair
+    feed_token: str  # the chair's calendar feed
+
+
+# Routes whose objects are meetings, items and attachments: their world has meetings.
+MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.")
+
+
+def needs_meetings(endpoint: str) -> bool:
+    return endpoint.startswith(MEETING_BLUEPRINTS)
 
 
 def build(make, with_meetings: bool = False) -> World:
@@ -120,16 +140,25 @@ def _build_meetings(make, world: World) -> Meetings:
         meetings.save_item_minutes(sec, first, lock_version=first.lock_version,
                                    notes="Innkallingen ble godkjent.",
                                    decision_text="Innkalling og saksliste godkjennes.")
+    entry = meetings.add_entry(sec, held_item, kind=EntryKind.DISSENT,
+                               text="Dissens fra et medlem.", member=world.member)
     meetings.approve_minutes(chair, approved)
     meetings.publish_notice(sec, meeting)
+    feed_token = create_feed(chair)
     db.session.commit()
     return Meetings(group=group, planned=planned, meeting=meeting, item=item,
                     attachment=attachment, proposal_attachment=proposal_attachment,
-                    held=held, held_item=held_item, approved=approved)
+                    held=held, held_item=held_item, entry=entry, approved=approved,
+                    feed_token=feed_token)
 
 
-def url_args(endpoint: str, world: World) -> dict:
-    """The URL values of `endpoint` in `world` (the route's natural object)."""
+def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
+    """The URL values of `endpoint` in `world`: the route's natural object, or the
+    object named by `target` (a field of World or of World.meetings)."""
+    if world.meetings is not None and needs_meetings(endpoint):
+        found = _meeting_url_args(endpoint, world.meetings, target)
+        if found is not None:
+            return found
     round_id = world.round.id
     return {
         "proposals.show": {"id": world.circulated.id},
@@ -143,7 +172,76 @@ def url_args(endpoint: str, world: World) -> dict:
         "proposals.confirm": {"id": round_id, "member_id": world.member.id},
         "proposals.answer": {"id": round_id, "member_id": world.objector.id},
         "register.show": {"year": world.decision.year, "number": world.decision.number},
+        "public.decision": {"year": world.decision.year, "number": world.decision.number},
+        "files.upload_to_proposal": {"id": world.circulated.id},
     }.get(endpoint, {})
+
+
+def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | None:
+    if target in ("planned", "meeting", "held", "approved") and endpoint in (
+            "meetings.meeting", "meetings.minutes", "calendar.meeting"):
+        return {"id": getattr(m, target).id}
+    if endpoint in ("files.download", "files.remove"):
+        return {"id": getattr(m, target or "attachment").id}
+    if endpoint == "calendar.feed":
+        return {"token": m.feed_token}
+    if endpoint == "meetings.document":
+        if target == "approved":
+            return {"id": m.approved.id, "kind": "minutes"}
+        return {"id": m.meeting.id, "kind": "notice"}
+    by_object = {
+        "group": ("meetings.group", "meetings.new_meeting"),
+        "planned": ("meetings.edit_meeting", "meetings.cancel", "meetings.publish"),
+        "meeting": ("meetings.meeting", "meetings.held", "meetings.add_item",
+                    "meetings.reorder"),
+        "item": ("meetings.edit_item", "meetings.remove_item", "meetings.move_item",
+                 "files.upload_to_item"),
+        "held": ("meetings.minutes", "meetings.attendance", "meetings.approve"),
+        "held_item": ("meetings.save_minutes", "meetings.add_entry", "meetings.add_absence",
+                      "meetings.add_action"),
+    }
+    for name, endpoints in by_object.items():
+        if endpoint in endpoints:
+            return {"id": getattr(m, name).id}
+    if endpoint == "meetings.remove_line":
+        return {"kind": "entry", "id": m.entry.id}
+    if endpoint == "public.minutes":
+        return {"id": m.approved.id}
+    if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):
+        return {"line": m.held.attendance[0].id}
+    return None
+
+
+MEETING_FORM = "2026-04-01T10:00"
+
+
+def _meeting_forms(m: Meetings) -> dict:
+    return {
+        "meetings.new_meeting": {"starts_at": MEETING_FORM, "place": "Oslo rådhus"},
+        "meetings.edit_meeting": {"starts_at": MEETING_FORM, "place": "Lillestrøm",
+                                  "lock_version": m.planned.lock_version},
+        "meetings.add_item": {"title": "Ny sak", "kind": "decision", "proposal": 0},
+        "meetings.edit_item": {"title": "Endret sak", "kind": "decision", "proposal": 0,
+                               "lock_version": m.item.lock_version},
+        "meetings.move_item": {"direction": "up"},
+        "meetings.reorder": {"item": [i.id for i in reversed(meetings.active_items(
+            m.meeting))]},
+        "meetings.save_minutes": {"notes": "Notater.", "decision_text": "Vedtatt.",
+                                  "lock_version": m.held_item.lock_version},
+        "meetings.add_entry": {"kind": "dissent", "member": 0, "text": "Dissens."},
+        "meetings.add_absence": {"person_name": "Ola Nordmann", "kind": "left"},
+        "meetings.add_action": {"description": "Følge opp saken.", "owner": "Sekretariatet"},
+        "meetings.attendance": {"person_name": "Ola Nordmann", "status": "other"},
+        "meetings.change_attendance": {"person_name": m.held.attendance[0].person_name,
+                                       "status": "apologies"},
+        "files.upload_to_item": _pdf_upload(),
+        "files.upload_to_proposal": _pdf_upload(),
+    }
+
+
+def _pdf_upload() -> dict:
+    """An attachment form: a new file object each time, as the client closes what it sent."""
+    return {"file": (io.BytesIO(pdf_bytes()), "vedlegg.pdf"), "title": "Vedlegg"}
 
 
 def form_data(endpoint: str, world: World) -> dict:
@@ -163,4 +261,5 @@ def form_data(endpoint: str, world: World) -> dict:
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
+        **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, {})
