@@ -13,6 +13,7 @@ from decisions import expect_writes
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import DomainError
 from decisions.extensions import db
+from decisions.files import queries as attachments
 from decisions.http import (
     attach_error,
     int_arg,
@@ -138,8 +139,8 @@ def show(id: int):
     if proposal.status == ProposalStatus.DECIDED:
         decision = decision_for_proposal(proposal.id)
     return render_template("proposals/show.html", proposal=proposal, rounds=rounds,
-                           states=states,
-                           decision=decision, action_form=ActionForm())
+                           states=states, decision=decision, action_form=ActionForm(),
+                           attachments=attachments.of_proposal(proposal.id))
 
 
 @bp.route("/proposals/<int:id>/edit", methods=["GET", "POST"])
