@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.meetings import queries as meeting_queries
+from decisions.permissions import can
 from decisions.proposals import queries as proposal_queries
 from decisions.register import queries as register_queries
 
@@ -32,8 +34,11 @@ def index():
             proposal_queries.proposals(status="awaiting", include_drafts=True, now=moment)
             .limit(20)).all()
     recent = db.session.scalars(register_queries.decisions().limit(5)).all()
+    meetings = meeting_queries.upcoming(
+        moment, include_unpublished=can(current_user, "manage", kind="meeting"), limit=5)
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
-                           open_rounds=open_rounds, awaiting=awaiting, recent=recent)
+                           open_rounds=open_rounds, awaiting=awaiting, recent=recent,
+                           meetings=meetings)
 
 
 @bp.route("/health")
