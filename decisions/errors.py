@@ -1,6 +1,6 @@
 """Domain errors raised by services, and the error pages every failure ends in."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -41,7 +41,7 @@ def register_errorhandlers(app: Flask) -> None:
         405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
         409: (_l("Changed by someone else"), _l("Someone else changed this in the meantime. "
                                                 "Reload the page to see their change.")),
-        413: (_l("Too large"), _l("What you sent is too large.")),
+        413: (_l("Too large"), None),  # the message names the limit: see http_error
         429: (_l("Too many attempts"), _l("Wait a little and try again.")),
         500: (_l("Something went wrong"), _l("Nothing was saved. Try again, and contact the "
                                              "secretariat if it happens again.")),
@@ -54,6 +54,9 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         code = error.code or 500
         title, message = messages.get(code, (error.name, error.description))
+        if code == 413:  # only an attachment is ever that large: say the limit
+            message = _l("The file is larger than %(limit)s MB.",
+                         limit=current_app.config["ATTACHMENT_MAX_MB"])
         return _page(code, title, message)
 
     @app.errorhandler(CSRFError)
