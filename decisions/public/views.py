@@ -1,5 +1,52 @@
-"""The public register: adopted decisions and approved minutes, without login."""
+"""The public register: adopted decisions and approved minutes, without login.
 
-from flask import Blueprint
+Nothing here names a person: no attendance, case officer, representative or approver,
+only member organisations. Items exempt from public access show their number and
+legal basis, and decisions made under them are not listed at all.
+"""
 
-bp = Blueprint("public", __name__)
+from flask import Blueprint, abort, render_template, request
+
+from decisions.extensions import db
+from decisions.http import int_arg, page_number
+from decisions.public import queries
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+
+SEARCH_MAX = 200
+
+
+@bp.route("/")
+def index():
+    search = (request.args.get("q") or "").strip()[:SEARCH_MAX]
+    page = db.paginate(queries.decisions(search=search or None), page=page_number(),
+                       per_page=25, error_out=False)
+    return render_template("public/index.html", page=page, search=search)
+
+
+@bp.route("/decisions/<int:year>/<int:number>")
+def decision(year: int, number: int):
+    found = queries.decision(year, number)
+    if found is None:
+        abort(404)
+    return render_template("public/decision.html", decision=found)
+
+
+@bp.route("/minutes/")
+def meetings():
+    groups = queries.groups_with_approved_minutes()
+    group_id = int_arg("group")
+    group_id = group_id if group_id in {g.id for g in groups} else None
+    page = db.paginate(queries.approved_meetings(group_id=group_id), page=page_number(),
+                       per_page=50, error_out=False)
+    return render_template("public/meetings.html", page=page, groups=groups,
+                           group_id=group_id)
+
+
+@bp.route("/minutes/<int:id>")
+def minutes(id: int):
+    meeting = queries.approved_minutes(id)
+    if meeting is None:
+        abort(404)
+    return render_template("public/minutes.html", meeting=meeting,
+                           items=[item for item in meeting.items if not item.removed])

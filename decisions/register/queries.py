@@ -11,10 +11,15 @@ def decisions(*, search: str | None = None, year: int | None = None) -> Select:
     stmt = select(Decision).order_by(Decision.year.desc(), Decision.number.desc())
     if year:
         stmt = stmt.where(Decision.year == year)
-    if search:
-        pattern = f"%{search.strip()}%"
-        stmt = stmt.where(or_(Decision.title.ilike(pattern), Decision.resolution.ilike(pattern)))
-    return stmt
+    return matching(stmt, search) if search else stmt
+
+
+def matching(stmt: Select, search: str) -> Select:
+    """Decisions whose title or resolution contains `search`. Autoescaped: a % or _
+    the user typed matches itself, not any text."""
+    text = search.strip()
+    return stmt.where(or_(Decision.title.icontains(text, autoescape=True),
+                          Decision.resolution.icontains(text, autoescape=True)))
 
 
 def decision(year: int, number: int) -> Decision | None:

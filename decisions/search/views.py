@@ -1,5 +1,45 @@
 """Search over agendas, minutes and decisions for signed-in users."""
 
-from flask import Blueprint
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from decisions.extensions import db
+from decisions.permissions import can
+from decisions.search import queries
 
 bp = Blueprint("search", __name__)
+
+SEARCH_MAX = 200
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    pass
+
+
+def item_url(item) -> str:
+    """The item's place on its meeting's page."""
+    try:
+        meeting = url_for("meetings.meeting", id=item.meeting_id)
+    except BuildError:  # until the meeting pages exist
+        meeting = f"/meetings/{item.meeting_id}"
+    return f"{meeting}#item-{item.id}"
+
+
+@bp.route("/search")
+def index():
+    text = (request.args.get("q") or "").strip()[:SEARCH_MAX]
+    items = decisions = None
+    if text:
+        # One more than shown, to know whether there are more.
+        items = db.session.scalars(
+            queries.items(current_user, text).limit(queries.LIMIT + 1)).all()
+        decisions = []
+        if can(current_user, "list", kind="decision"):
+            decisions = db.session.scalars(
+                queries.decisions(text).limit(queries.LIMIT + 1)).all()
+    return render_template("search/index.html", text=text, items=items,
+                           decisions=decisions, limit=queries.LIMIT, item_url=item_url,
+                           excerpt=lambda item: queries.excerpt(current_user, item, text))

@@ -1,0 +1,277 @@
+"""Search for signed-in users: agenda items and minutes of the meetings the user may
+read, and decisions; the user's text is matched literally, and the page costs the same
+queries whatever it finds."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from decisions.accounts.models import Role, User
+from decisions.clock import now
+from decisions.extensions import db
+from decisions.meetings import services as meetings
+from decisions.meetings.models import AgendaItem, GroupRole, Meeting
+from decisions.members.models import Member
+from decisions.permissions import can
+from decisions.proposals.models import PositionKind
+from decisions.register.models import Decision
+from tests.test_board_queries import queries_for
+
+EN = {"Accept-Language": "en"}
+
+
+class Links(HTMLParser):
+    """The links of a page, and the text of each."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href"), []
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, " ".join("".join(self._text).split())))
+            self._href = None
+
+
+def results(client, text: str) -> list[tuple[str, str]]:
+    """(href, link text) of every search result."""
+    response = client.get("/search", query_string={"q": text}, headers=EN)
+    assert response.status_code == 200
+    page = response.text
+    start = page.find('id="items-h"')
+    assert start > 0, "no results shown"
+    return Links(page[start:page.find("</main>")]).links
+
+
+def titles(client, text: str) -> list[str]:
+    return [label for _href, label in results(client, text)]
+
+
+@dataclass
+class Board:
+    secretariat: User
+    representative: User
+    member: Member
+    planned: Meeting  # notice not out
+    published: Meeting  # notice out
+    published_item: AgendaItem
+    drafted: Meeting  # held, minutes written but not approved
+    drafted_item: AgendaItem
+    approved: Meeting
+    approved_item: AgendaItem
+
+
+def board(make) -> Board:
+    """A board with a meeting in each state, every item with its own words."""
+    sec = make.user(Role.SECRETARIAT)
+    chair = make.user(Role.BOARD)
+    member = make.member()
+    group = make.group("Styret")
+    make.seat(group, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    make.seat(group, role=GroupRole.MEMBER, member_=member)
+    start = now()
+
+    approved = make.meeting(group, starts_at=start - timedelta(days=60))
+    approved_item = make.item(sec, approved, "Årsregnskap",
+                              background="Regnskapet viser overskudd.")
+    drafted = make.meeting(group, starts_at=start - timedelta(days=30))
+    drafted_item = make.item(sec, drafted, "Høringssvar om jernbane",
+                             background="Om dobbeltspor til Hønefoss.")
+    for meeting, item, notes in (
+            (approved, approved_item, "Revisor godkjente regnskapsåret."),
+            (drafted, drafted_item, "Utkast: uenighet om kostnadsdelingen.")):
+        meetings.publish_notice(sec, meeting)
+        meetings.mark_held(sec, meeting)
+        meetings.save_item_minutes(sec, item, lock_version=item.lock_version, notes=notes,
+                                   decision_text=f"Vedtak: {item.title}.")
+    meetings.approve_minutes(chair, approved)
+
+    published = make.meeting(group, starts_at=start + timedelta(days=14))
+    published_item = make.item(sec, published, "Regional sykkelplan",
+                               background="Sykkelekspressveier mellom kommunene.",
+                               proposed_resolution="Styret vedtar planen.")
+    meetings.publish_notice(sec, published)
+    planned = make.meeting(group, starts_at=start + timedelta(days=45))
+    make.item(sec, planned, "Omorganisering av sekretariatet",
+              background="Fortrolig forslag om nedbemanning.")
+    db.session.commit()
+    return Board(sec, make.representative(member), member, planned, published,
+                 published_item, drafted, drafted_item, approved, approved_item)
+
+
+def decide(make, secretariat: User, title: str) -> Decision:
+    member = make.member()
+    proposal = make.proposal(secretariat, title=title, resolution=f"Vedtatt: {title}.")
+    round_ = make.round_(secretariat, [member], proposal)
+    make.position(secretariat, round_, member, PositionKind.SUPPORT)
+    return db.session.query(Decision).filter_by(round_id=round_.id).one()
+
+
+@pytest.fixture
+def world(app, make):
+    return board(make)
+
+
+def test_finds_an_agenda_item_by_a_word_in_its_background_and_links_to_it(
+        app, client, make, world):
+    make.login(client, world.representative)
+
+    found = results(client, "ekspressvei")
+
+    item = world.published_item
+    with app.test_request_context():
+        href = url_for("meetings.meeting", id=item.meeting_id) + f"#item-{item.id}"
+    assert found == [(href, f"Item {item.ref} Regional sykkelplan")]
+
+
+def test_the_search_ignores_case(app, client, make, world):
+    make.login(client, world.representative)
+    assert titles(client, "REGIONAL SYKKELPLAN") == [
+        f"Item {world.published_item.ref} Regional sykkelplan"]
+
+
+def test_a_representative_finds_nothing_of_a_meeting_whose_notice_is_not_out(
+        app, client, make, world):
+    make.login(client, world.representative)
+    assert titles(client, "nedbemanning") == []
+    assert titles(client, "Omorganisering") == []
+
+
+def test_a_representative_reads_minutes_in_search_only_once_they_are_approved(
+        app, client, make, world):
+    make.login(client, world.representative)
+
+    assert titles(client, "kostnadsdelingen") == []  # draft notes
+    assert titles(client, "Vedtak: Høringssvar") == []  # draft decision
+    # The drafted meeting's notice is out: its case papers are found, not its minutes.
+    assert titles(client, "dobbeltspor") == [f"Item {world.drafted_item.ref} "
+                                             "Høringssvar om jernbane"]
+    assert "kostnadsdelingen" not in client.get("/search?q=dobbeltspor").text
+    assert titles(client, "regnskapsåret") == [f"Item {world.approved_item.ref} Årsregnskap"]
+    assert titles(client, "Vedtak: Årsregnskap") == [
+        f"Item {world.approved_item.ref} Årsregnskap"]
+
+
+def test_the_secretariat_finds_planned_meetings_and_draft_minutes(app, client, make, world):
+    make.login(client, world.secretariat)
+
+    assert titles(client, "nedbemanning") == ["Omorganisering av sekretariatet"]
+    assert titles(client, "kostnadsdelingen") == [
+        f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
+    assert "Utkast: uenighet om kostnadsdelingen." in client.get(
+        "/search?q=kostnadsdelingen").text
+
+
+def test_every_item_found_is_in_a_meeting_the_user_may_view(app, client, make, world):
+    """The search's SQL and the permission rule agree, for every role."""
+    everything = db.session.scalars(db.select(AgendaItem)).all()
+    for user in (world.secretariat, world.representative, make.user(Role.BOARD),
+                 make.user(Role.ADMIN)):
+        browser = app.test_client()
+        make.login(browser, user)
+        found = {href for href, _label in results(browser, "e")}
+        for item in everything:
+            listed = any(href.endswith(f"#item-{item.id}") for href in found)
+            if listed:
+                assert can(user, "view", item.meeting), (user.role, item.title)
+            elif not item.removed and can(user, "view", item.meeting) and "e" in (
+                    item.title + item.background + item.proposed_resolution).lower():
+                raise AssertionError(f"{user.role} did not find {item.title}")
+
+
+def test_finds_decisions_by_title_and_resolution_and_links_to_the_register(
+        app, client, make, world):
+    decision = decide(make, world.secretariat, "Felles ladestrategi")
+    decide(make, world.secretariat, "Budsjett")
+    make.login(client, world.representative)
+
+    by_title = results(client, "ladestrategi")
+    by_resolution = results(client, "Vedtatt: Felles")
+
+    with app.test_request_context():
+        href = url_for("register.show", year=decision.year, number=decision.number)
+    assert by_title == by_resolution == [(href, f"Decision {decision.ref} Felles ladestrategi")]
+
+
+def test_percent_and_underscore_are_matched_literally(app, client, make, world):
+    percent = decide(make, world.secretariat, "Kutt 50% av utslippene")
+    decide(make, world.secretariat, "Kutt 50 prosent av klimagassene")
+    underscore = decide(make, world.secretariat, "Mal for sak_nr i arkivet")
+    decide(make, world.secretariat, "Nytt saksnr i arkivet")
+    make.login(client, world.representative)
+
+    assert titles(client, "50%") == [f"Decision {percent.ref} Kutt 50% av utslippene"]
+    assert titles(client, "k_n") == [f"Decision {underscore.ref} Mal for sak_nr i arkivet"]
+    # A lone wildcard character finds only what contains it.
+    assert titles(client, "%") == [f"Decision {percent.ref} Kutt 50% av utslippene"]
+
+
+def test_an_empty_query_shows_the_form_without_results(app, client, make, world):
+    make.login(client, world.representative)
+    for query in ("", "?q=", "?q=%20%20%20"):
+        response = client.get(f"/search{query}", headers=EN)
+        assert response.status_code == 200
+        assert 'name="q"' in response.text
+        assert 'id="items-h"' not in response.text
+        assert "No decisions match" not in response.text
+
+
+def test_a_long_query_is_cut_to_200_characters(app, client, make, world):
+    make.login(client, world.representative)
+    response = client.get("/search", query_string={"q": "sykkel" + "x" * 500})
+    assert response.status_code == 200
+    assert 'value="sykkel' + "x" * 194 + '"' in response.text
+
+
+def test_search_requires_login(app, client):
+    response = client.get("/search?q=plan")
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/login"
+
+
+def test_more_than_50_results_show_the_first_50_and_say_so(app, client, make, world):
+    for n in range(51):
+        make.item(world.secretariat, world.published, f"Rapport om veiprosjekt {n}")
+    make.login(client, world.representative)
+
+    response = client.get("/search?q=veiprosjekt", headers=EN)
+
+    assert response.text.count("Rapport om veiprosjekt") == 50
+    assert "Showing the first 50" in response.text
+
+
+def test_search_costs_the_same_queries_for_few_and_many_results(app, client, make, world):
+    make.login(client, world.representative)
+    db.session.commit()
+    decide(make, world.secretariat, "Plan for kollektivtrafikk 0")
+    few = queries_for(app, client, "/search?q=kollektiv")
+
+    group = make.group("Faggruppe for samferdsel")
+    extra = make.meeting(group, starts_at=now() + timedelta(days=3))
+    make.item(world.secretariat, extra, "Kollektivknutepunkt på Lysaker")
+    meetings.publish_notice(world.secretariat, extra)
+    db.session.commit()
+    for n in range(20):
+        make.item(world.secretariat, world.published, f"Kollektivfelt {n}")
+        make.item(world.secretariat, extra, f"Kollektivtilbud {n}")
+    for n in range(1, 15):
+        decide(make, world.secretariat, f"Plan for kollektivtrafikk {n}")
+    many = queries_for(app, client, "/search?q=kollektiv")
+
+    assert len(titles(client, "kollektiv")) == 41 + 15
+    assert few == many
