@@ -13,48 +13,13 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from decisions.meetings.models import (
-    AbsenceKind,
-    AttendanceStatus,
-    EntryKind,
-    GroupRole,
-    ItemKind,
+from decisions.meetings.labels import (
+    ABSENCE_LABELS,
+    ATTENDANCE_LABELS,
+    ENTRY_LABELS,
+    ITEM_KIND_LABELS,
 )
-
-GROUP_ROLE_LABELS = {
-    GroupRole.CHAIR: _l("Chair"),
-    GroupRole.DEPUTY_CHAIR: _l("Deputy chair"),
-    GroupRole.MEMBER: _l("Member"),
-    GroupRole.DEPUTY: _l("Deputy"),
-    GroupRole.SECRETARY: _l("Secretary"),
-    GroupRole.OBSERVER: _l("Observer"),
-}
-
-ITEM_KIND_LABELS = {
-    ItemKind.APPROVE_NOTICE: _l("Approval of notice and agenda"),
-    ItemKind.APPROVE_MINUTES: _l("Approval of minutes"),
-    ItemKind.DECISION: _l("Decision item"),
-    ItemKind.DISCUSSION: _l("Discussion item"),
-    ItemKind.ORIENTATION: _l("Orientation item"),
-    ItemKind.REFERENCE: _l("Reference item"),
-    ItemKind.OTHER_BUSINESS: _l("Any other business"),
-}
-ATTENDANCE_LABELS = {
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.APOLOGIES: _l("Apologies"),
-    AttendanceStatus.DEPUTY: _l("Deputy"),
-    AttendanceStatus.OTHER: _l("Also present"),
-}
-ENTRY_LABELS = {
-    EntryKind.DISSENT: _l("Dissent"),
-    EntryKind.RESERVATION: _l("Reservation"),
-    EntryKind.STAND_ASIDE: _l("Stands aside"),
-    EntryKind.OTHER: _l("Other entry"),
-}
-ABSENCE_LABELS = {
-    AbsenceKind.LEFT: _l("Left the meeting"),
-    AbsenceKind.DISQUALIFIED: _l("Disqualified"),
-}
+from decisions.meetings.models import ItemKind
 
 
 def _choices(labels: dict) -> list[tuple[str, object]]:

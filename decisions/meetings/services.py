@@ -192,7 +192,10 @@ def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: s
 # --- The agenda -----------------------------------------------------------------------
 
 def active_items(meeting: Meeting) -> list[AgendaItem]:
-    return [item for item in meeting.items if not item.removed]
+    """The agenda in order. Sorted here, not only by the relationship's ORDER BY, so
+    that a second move in the same transaction sees the first."""
+    return sorted((item for item in meeting.items if not item.removed),
+                  key=lambda item: item.position)
 
 
 def _number(item: AgendaItem, meeting: Meeting) -> None:
@@ -466,47 +469,37 @@ def remove_attendance(actor: User, attendance: Attendance) -> None:
     db.session.flush()
 
 
-def add_entry(actor: User, item: AgendaItem, *, kind: EntryKind, text: str,
-              member: Member | None = None) -> ProtocolEntry:
+def _add_line(actor: User, item: AgendaItem, line, act: str, *fields: str):
+    """Adds a protocol entry, an absence or an action to an item's unapproved minutes."""
     _require(actor, "write_minutes", item.meeting)
     meeting = _lock_meeting(item.meeting)
     _check_minutes_open(meeting)
+    db.session.add(line)
+    db.session.flush()
+    record(actor, act, line, after=snapshot(line, "item_id", *fields))
+    _minutes_drafted(actor, meeting)
+    return line
+
+
+def add_entry(actor: User, item: AgendaItem, *, kind: EntryKind, text: str,
+              member: Member | None = None) -> ProtocolEntry:
     entry = ProtocolEntry(item_id=item.id, kind=kind, text=text,
                           member_id=member.id if member else None)
-    db.session.add(entry)
-    db.session.flush()
-    record(actor, "minutes.entry_added", entry,
-           after=snapshot(entry, "item_id", "kind", "member_id", "text"))
-    _minutes_drafted(actor, meeting)
-    return entry
+    return _add_line(actor, item, entry, "minutes.entry_added", "kind", "member_id", "text")
 
 
 def add_absence(actor: User, item: AgendaItem, *, person_name: str, kind: AbsenceKind,
                 note: str = "") -> ItemAbsence:
-    _require(actor, "write_minutes", item.meeting)
-    meeting = _lock_meeting(item.meeting)
-    _check_minutes_open(meeting)
     absence = ItemAbsence(item_id=item.id, person_name=person_name, kind=kind, note=note)
-    db.session.add(absence)
-    db.session.flush()
-    record(actor, "minutes.absence_added", absence,
-           after=snapshot(absence, "item_id", "person_name", "kind", "note"))
-    _minutes_drafted(actor, meeting)
-    return absence
+    return _add_line(actor, item, absence, "minutes.absence_added", "person_name", "kind",
+                     "note")
 
 
 def add_action(actor: User, item: AgendaItem, *, description: str, owner: str,
                due: date | None) -> ActionItem:
-    _require(actor, "write_minutes", item.meeting)
-    meeting = _lock_meeting(item.meeting)
-    _check_minutes_open(meeting)
     action = ActionItem(item_id=item.id, description=description, owner=owner, due=due)
-    db.session.add(action)
-    db.session.flush()
-    record(actor, "minutes.action_added", action,
-           after=snapshot(action, "item_id", "description", "owner", "due"))
-    _minutes_drafted(actor, meeting)
-    return action
+    return _add_line(actor, item, action, "minutes.action_added", "description", "owner",
+                     "due")
 
 
 def remove_minutes_line(actor: User, line: ProtocolEntry | ItemAbsence | ActionItem) -> None:

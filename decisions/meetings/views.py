@@ -12,11 +12,6 @@ from decisions.files import storage
 from decisions.http import attach_error, load, page_number, see_other, wants_fragment
 from decisions.meetings import queries, services
 from decisions.meetings.forms import (
-    ABSENCE_LABELS,
-    ATTENDANCE_LABELS,
-    ENTRY_LABELS,
-    GROUP_ROLE_LABELS,
-    ITEM_KIND_LABELS,
     AbsenceForm,
     ActionForm,
     ApproveForm,
@@ -27,6 +22,13 @@ from decisions.meetings.forms import (
     MeetingForm,
     MinutesForm,
     NewItemForm,
+)
+from decisions.meetings.labels import (
+    ABSENCE_LABELS,
+    ATTENDANCE_LABELS,
+    ENTRY_LABELS,
+    GROUP_ROLE_LABELS,
+    ITEM_KIND_LABELS,
 )
 from decisions.meetings.models import (
     AbsenceKind,
