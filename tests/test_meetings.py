@@ -16,6 +16,7 @@ from decisions.meetings.models import (
     AgendaItem,
     AttendanceStatus,
     EntryKind,
+    GroupMembership,
     GroupRole,
     ItemKind,
     Meeting,
@@ -468,3 +469,34 @@ def test_the_meeting_page_runs_the_same_queries_for_5_and_25_items(app, make, se
             assert client.get(f"/meetings/{meeting_id}").status_code == 200
         counts[count] = len(statements)
     assert counts[5] == counts[25], counts
+
+
+# --- Groups from the command line -------------------------------------------------------
+
+def test_groups_and_seats_are_added_from_the_command_line(app, make, runner):
+    chair = make.user(Role.BOARD, email="leder@kommune.test")
+    make.member("Asker")
+    added = runner.invoke(args=["groups", "add", "Styret", "--kind", "board"])
+    assert added.exit_code == 0, added.output
+    seated = runner.invoke(args=["groups", "seat", "Styret", "Marit Sand", "--role", "chair",
+                                 "--from", "2026-01-01", "--user", "leder@kommune.test",
+                                 "--member", "Asker"])
+    assert seated.exit_code == 0, seated.output
+    db.session.rollback()
+    seat = db.session.scalars(select(GroupMembership)).one()
+    assert (seat.group.name, seat.person_name, seat.role, seat.user_id, seat.member.name) == (
+        "Styret", "Marit Sand", GroupRole.CHAIR, chair.id, "Asker")
+
+
+def test_a_seat_in_an_unknown_group_or_with_a_backwards_term_is_refused(app, make, runner):
+    make.group("Styret")
+    unknown = runner.invoke(args=["groups", "seat", "Styre", "Ola", "--role", "member",
+                                  "--from", "2026-01-01"])
+    backwards = runner.invoke(args=["groups", "seat", "Styret", "Ola", "--role", "member",
+                                    "--from", "2026-06-01", "--to", "2026-01-01"])
+    twice = runner.invoke(args=["groups", "add", "Styret", "--kind", "board"])
+    assert unknown.exit_code != 0 and "Styre" in unknown.output
+    assert backwards.exit_code != 0
+    assert twice.exit_code != 0
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(GroupMembership)) == 0
