@@ -111,7 +111,7 @@ def attachment_rule(user: User, action: str, attachment: Attachment | None) -> b
     if action == "view" and attachment is not None:
         if attachment.item_id is not None:
             item = attachment.item
-            return meeting_rule(user, "view", item.meeting)
+            return not item.removed and meeting_rule(user, "view", item.meeting)
         return proposal_rule(user, "view", attachment.proposal)
     return False
 

@@ -500,3 +500,37 @@ def test_a_seat_in_an_unknown_group_or_with_a_backwards_term_is_refused(app, mak
     assert twice.exit_code != 0
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(GroupMembership)) == 0
+
+
+# --- Attachments and the life of their owner --------------------------------------------
+
+def test_an_attachment_of_a_removed_item_is_no_longer_served(app, make, sec, board):
+    from decisions.files.services import add_attachment
+    from decisions.permissions import can
+
+    reader = make.user(Role.BOARD)
+    meeting = make.meeting(board)
+    item = make.item(sec, meeting, "Trekkes")
+    attachment = add_attachment(sec, data=make.pdf_bytes(), filename="notat.pdf", item=item)
+    services.publish_notice(sec, meeting)
+    db.session.commit()
+    assert can(reader, "view", attachment)
+
+    services.remove_item(sec, item)
+    db.session.commit()
+    assert not can(reader, "view", attachment)
+
+
+def test_a_decided_proposal_takes_no_new_attachments(app, make, sec):
+    from decisions.files.services import add_attachment
+    from decisions.proposals.models import ProposalStatus
+
+    member = make.member()
+    round_ = make.round_(sec, [member])
+    make.position(sec, round_, member, PositionKind.SUPPORT)
+    db.session.refresh(round_.proposal)
+    assert round_.proposal.status == ProposalStatus.DECIDED
+    with pytest.raises(DomainError) as refused:
+        add_attachment(sec, data=make.pdf_bytes(), filename="sent.pdf",
+                       proposal=round_.proposal)
+    assert refused.value.field == "file"

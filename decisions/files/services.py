@@ -18,7 +18,7 @@ from decisions.files import storage
 from decisions.files.models import Attachment
 from decisions.meetings.models import AgendaItem, MeetingState
 from decisions.permissions import can
-from decisions.proposals.models import Proposal
+from decisions.proposals.models import Proposal, ProposalStatus
 
 PDF_MAGIC = b"%PDF-"
 
@@ -67,6 +67,10 @@ def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
     if item is not None and item.meeting.state not in (MeetingState.PLANNED,
                                                         MeetingState.NOTICE_PUBLISHED):
         raise DomainError(_l("Attachments can only be added before the meeting."),
+                          field="file")
+    if proposal is not None and proposal.status not in (ProposalStatus.DRAFT,
+                                                        ProposalStatus.CIRCULATED):
+        raise DomainError(_l("A decided or withdrawn proposal takes no new attachments."),
                           field="file")
     limit = current_app.config["ATTACHMENT_MAX_MB"]
     if len(data) > limit * 1024 * 1024:

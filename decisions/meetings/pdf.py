@@ -32,20 +32,17 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
-from sqlalchemy import select
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
 from decisions.clock import now, oslo
-from decisions.extensions import db
 from decisions.files import storage
 from decisions.meetings import services
 from decisions.meetings.labels import ABSENCE_LABELS, ENTRY_LABELS, ITEM_KIND_LABELS
 from decisions.meetings.models import (
     AgendaItem,
     AttendanceStatus,
-    ItemKind,
     Meeting,
 )
 
@@ -205,18 +202,20 @@ def notice_pdf(meeting: Meeting) -> bytes:
                        items=services.active_items(meeting))
 
 
-def minutes_pdf(meeting: Meeting) -> bytes:
-    """The minutes (protokoll): attendance, and per item notes, decision and entries."""
+def minutes_pdf(meeting: Meeting, by_item: AgendaItem | None = None) -> bytes:
+    """The minutes (protokoll): attendance, and per item notes, decision and entries.
+    `by_item` is the item of a later meeting that approved them, if not the chair."""
     with force_locale(DOCUMENT_LANGUAGE):
         people = {status: [a for a in meeting.attendance if a.status == status]
                   for status in AttendanceStatus}
         return _render("pdf/minutes.html", meeting, kind=_("Minutes"),
                        items=services.active_items(meeting), people=people,
                        statuses=AttendanceStatus, entry_kinds=ENTRY_LABELS,
-                       absence_kinds=ABSENCE_LABELS, approval=_approval_line(meeting))
+                       absence_kinds=ABSENCE_LABELS,
+                       approval=_approval_line(meeting, by_item))
 
 
-def _approval_line(meeting: Meeting) -> str:
+def _approval_line(meeting: Meeting, by_item: AgendaItem | None) -> str:
     if meeting.minutes_approved_at is None:
         return ""
     day = _format_day(oslo(meeting.minutes_approved_at).date())
@@ -224,11 +223,6 @@ def _approval_line(meeting: Meeting) -> str:
         who = meeting.minutes_approved_by.name if meeting.minutes_approved_by else ""
         return _("Minutes approved by the chair, %(name)s, on %(date)s.",
                        name=who, date=day)
-    by_item = db.session.scalar(
-        select(AgendaItem).where(AgendaItem.approves_meeting_id == meeting.id,
-                                 AgendaItem.kind == ItemKind.APPROVE_MINUTES,
-                                 AgendaItem.removed.is_(False))
-        .order_by(AgendaItem.id.desc()).limit(1))
     if by_item is None:
         return _("Minutes approved on %(date)s.", date=day)
     return _("Minutes approved by the meeting of %(date)s, item %(ref)s.",

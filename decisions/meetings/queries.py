@@ -13,9 +13,11 @@ from decisions.meetings.models import (
     DocumentKind,
     Group,
     GroupMembership,
+    ItemKind,
     Meeting,
     MeetingDocument,
     MeetingState,
+    ProtocolEntry,
 )
 from decisions.proposals import queries as proposal_queries
 from decisions.proposals.models import Proposal, ProposalStatus, Round
@@ -74,7 +76,7 @@ def meeting_with_agenda(meeting_id: int) -> Meeting | None:
             selectinload(Meeting.items).options(
                 selectinload(AgendaItem.proposal),
                 selectinload(AgendaItem.attachments),
-                selectinload(AgendaItem.entries),
+                selectinload(AgendaItem.entries).selectinload(ProtocolEntry.member),
                 selectinload(AgendaItem.absences),
                 selectinload(AgendaItem.actions),
                 selectinload(AgendaItem.approves_meeting),
@@ -128,4 +130,5 @@ def approving_items(meeting_id: int) -> list[AgendaItem]:
     """Approval-of-minutes items of later meetings that name this meeting."""
     return list(db.session.scalars(
         select(AgendaItem).options(selectinload(AgendaItem.meeting))
-        .where(AgendaItem.approves_meeting_id == meeting_id, AgendaItem.removed.is_(False))))
+        .where(AgendaItem.approves_meeting_id == meeting_id,
+               AgendaItem.kind == ItemKind.APPROVE_MINUTES, AgendaItem.removed.is_(False))))

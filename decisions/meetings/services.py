@@ -334,12 +334,20 @@ def publish_notice(actor: User, meeting: Meeting) -> MeetingDocument:
     meeting.notice_revision += 1
     meeting.notice_published_at = now()
     db.session.flush()
+    meeting = _with_agenda(meeting)
     notice = pdf.notice_pdf(meeting)
     document = _store(meeting, DocumentKind.NOTICE, notice)
     _store(meeting, DocumentKind.PACK, pdf.meeting_pack(meeting, notice))
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
     return document
+
+
+def _with_agenda(meeting: Meeting) -> Meeting:
+    """The meeting with everything a PDF shows, loaded in a fixed number of queries."""
+    from decisions.meetings.queries import meeting_with_agenda
+
+    return meeting_with_agenda(meeting.id)
 
 
 def _store(meeting: Meeting, kind: DocumentKind, data: bytes) -> MeetingDocument:
@@ -439,6 +447,8 @@ def set_attendance(actor: User, meeting: Meeting, *, person_name: str,
     _require(actor, "write_minutes", meeting)
     meeting = _lock_meeting(meeting)
     _check_minutes_open(meeting)
+    if attendance is not None and attendance.meeting_id != meeting.id:
+        raise ValueError("that attendance line belongs to another meeting")
     if status == AttendanceStatus.DEPUTY and not stands_in_for:
         raise DomainError(_l("Say whom the deputy stands in for."), field="stands_in_for")
     if attendance is None:
@@ -539,7 +549,8 @@ def approve_minutes(actor: User, meeting: Meeting, *,
     meeting.minutes_approved_by_id = actor.id
     meeting.minutes_approved_by_chair = by_item is None
     db.session.flush()
-    document = _store(meeting, DocumentKind.MINUTES, pdf.minutes_pdf(meeting))
+    document = _store(meeting, DocumentKind.MINUTES,
+                      pdf.minutes_pdf(_with_agenda(meeting), by_item))
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})

@@ -158,8 +158,7 @@ def _proposal_choices(form) -> None:
 @bp.route("/meetings/<int:id>")
 def meeting(id: int):
     meeting_ = _load_meeting(id)
-    return render_template("meetings/meeting.html", **_agenda_context(meeting_),
-                           approving=queries.approving_items(meeting_.id))
+    return render_template("meetings/meeting.html", **_agenda_context(meeting_))
 
 
 def _agenda_response(meeting: Meeting, message: str | None = None):
@@ -248,7 +247,7 @@ def held(id: int):
 
 @bp.route("/meetings/<int:id>/items", methods=["POST"])
 def add_item(id: int):
-    meeting_ = load(Meeting, id, "manage")
+    meeting_ = _load_meeting(id, "manage")
     form = NewItemForm()
     _proposal_choices(form)
     if not form.validate_on_submit():
@@ -256,7 +255,7 @@ def add_item(id: int):
         context["new_item_form"] = form
         if wants_fragment():  # htmx swaps a 200 in place: the form with its errors
             return render_template("meetings/_agenda.html", **context)
-        return render_template("meetings/meeting.html", approving=[], **context), 422
+        return render_template("meetings/meeting.html", **context), 422
     try:
         item = services.add_item(current_user, meeting_, kind=ItemKind(form.kind.data),
                                  title=form.title.data, proposal=_proposal(form.proposal.data))
@@ -285,6 +284,10 @@ def edit_item(id: int):
         abort(403)
     form = ItemForm(obj=item if request.method == "GET" else None)
     _proposal_choices(form)
+    if item.proposal is not None and item.proposal_id not in dict(form.proposal.choices):
+        # A link to a proposal outside the list (withdrawn, or older) is kept on save.
+        form.proposal.choices.insert(1, (item.proposal_id, f"{item.proposal.case_ref} "
+                                         f"{item.proposal.title}"))
     if request.method == "GET":
         form.kind.data, form.proposal.data = item.kind.value, item.proposal_id or 0
     if form.validate_on_submit():
@@ -341,9 +344,9 @@ def move_item(id: int):
     except DomainError as error:
         return _refused(error, item.meeting)
     db.session.commit()
-    return _agenda_response(item.meeting, _("“%(title)s” is moved %(where)s.",
-                                            title=item.title,
-                                            where=_("up") if step < 0 else _("down")))
+    message = (_("“%(title)s” is moved up.", title=item.title) if step < 0
+               else _("“%(title)s” is moved down.", title=item.title))
+    return _agenda_response(item.meeting, message)
 
 
 @bp.route("/meetings/<int:id>/order", methods=["POST"])
@@ -459,9 +462,8 @@ def save_minutes(id: int):
                                conflict=mine, message=error.message, **context), 409
     except DomainError as error:
         db.session.rollback()
-        if wants_fragment():
-            return render_template("meetings/_saved.html", item=item,
-                                   error=error.message), 409
+        if wants_fragment():  # in place of the status line, so a 200
+            return render_template("meetings/_saved.html", item=item, error=error.message)
         flash(error.message, "error")
         return see_other("meetings.minutes", id=item.meeting_id)
     db.session.commit()
@@ -480,14 +482,15 @@ def _lines_response(meeting: Meeting, form=None, item: AgendaItem | None = None,
                                item.id if item else None)
     if wants_fragment():
         if item is None:
-            return render_template("meetings/_attendance.html", message=message, **context)
+            return render_template("meetings/_attendance.html", message=message,
+                                   refused=status >= 400, **context)
         item = next(i for i in context["items"] if i.id == item.id)
         return render_template("meetings/_item_lines.html", item=item, message=message,
-                               **context)
+                               refused=status >= 400, **context)
     if failed is not None:
         return render_template("meetings/minutes.html", **context), status
     if message:
-        flash(message, "success")
+        flash(message, "error" if status >= 400 else "success")
     anchor = f"lines-{item.id}" if item else "attendance"
     return see_other("meetings.minutes", id=meeting.id, _anchor=anchor)
 
@@ -561,7 +564,7 @@ def remove_line(kind: str, id: int):
         services.remove_minutes_line(current_user, line)
     except DomainError as error:
         db.session.rollback()
-        return _lines_response(item.meeting, item=item, message=error.message)
+        return _lines_response(item.meeting, item=item, message=error.message, status=409)
     db.session.commit()
     return _lines_response(item.meeting, item=item, message=_("Removed."))
 
@@ -604,7 +607,7 @@ def remove_attendance(line: int):
         services.remove_attendance(current_user, existing)
     except DomainError as error:
         db.session.rollback()
-        return _lines_response(meeting_, message=error.message)
+        return _lines_response(meeting_, message=error.message, status=409)
     db.session.commit()
     return _lines_response(meeting_, message=_("Removed."))
 
@@ -620,7 +623,7 @@ def approve(id: int):
     by_item = None
     if form.item.data:
         by_item = db.session.get(AgendaItem, form.item.data)
-        if by_item is None:
+        if by_item is None or by_item.removed:
             abort(404)
         allowed = can(current_user, "manage", meeting_)
     else:

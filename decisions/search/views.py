@@ -1,10 +1,10 @@
 """Search over agendas, minutes and decisions for signed-in users."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from decisions.extensions import db
+from decisions.meetings.views import item_url
 from decisions.permissions import can
 from decisions.search import queries
 
@@ -17,15 +17,6 @@ SEARCH_MAX = 200
 @login_required
 def _signed_in():
     pass
-
-
-def item_url(item) -> str:
-    """The item's place on its meeting's page."""
-    try:
-        meeting = url_for("meetings.meeting", id=item.meeting_id)
-    except BuildError:  # until the meeting pages exist
-        meeting = f"/meetings/{item.meeting_id}"
-    return f"{meeting}#item-{item.id}"
 
 
 @bp.route("/search")
