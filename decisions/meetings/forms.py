@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -22,8 +23,8 @@ from decisions.meetings.labels import (
 from decisions.meetings.models import ItemKind
 
 
-def _choices(labels: dict) -> list[tuple[str, object]]:
-    return [(key.value, label) for key, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
 class MeetingForm(FlaskForm):

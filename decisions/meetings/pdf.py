@@ -241,13 +241,13 @@ def meeting_pack(meeting: Meeting, notice: bytes) -> bytes:
         writer.append(notice_reader, import_outline=False)
         for item in items:
             heading = item_heading(item)
-            parent = writer.add_outline_item(heading, pages.get(heading, 0))
+            parent = writer.add_outline_item(title=heading, page_number=pages.get(heading, 0))
             for n, attachment in enumerate(item.attachments, start=1):
                 first_page = len(writer.pages)
                 writer.append(PdfReader(io.BytesIO(storage.read(attachment.storage_key))),
                               import_outline=False)
-                writer.add_outline_item(attachment_bookmark(item, n, attachment.title),
-                                        first_page, parent=parent)
+                writer.add_outline_item(title=attachment_bookmark(item, n, attachment.title),
+                                        page_number=first_page, parent=parent)
         writer.add_metadata({"/Title": _document_title(_("Meeting pack"), meeting),
                              "/Author": current_app.config["ALLIANCE_NAME"]})
         writer._root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, make_response, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import Conflict, DomainError
@@ -151,8 +152,8 @@ def _agenda_context(meeting: Meeting) -> dict:
 
 
 def _proposal_choices(form) -> None:
-    form.proposal.choices = [(0, _("No linked proposal"))] + [
-        (p.id, f"{p.case_ref} {p.title}") for p in queries.proposals_for_agenda()]
+    form.proposal.choices = [SelectChoice(0, _("No linked proposal"))] + [
+        SelectChoice(p.id, f"{p.case_ref} {p.title}") for p in queries.proposals_for_agenda()]
 
 
 @bp.route("/meetings/<int:id>")
@@ -284,10 +285,11 @@ def edit_item(id: int):
         abort(403)
     form = ItemForm(obj=item if request.method == "GET" else None)
     _proposal_choices(form)
-    if item.proposal is not None and item.proposal_id not in dict(form.proposal.choices):
+    if item.proposal is not None and item.proposal_id not in {
+            choice.value for choice in form.proposal.choices}:
         # A link to a proposal outside the list (withdrawn, or older) is kept on save.
-        form.proposal.choices.insert(1, (item.proposal_id, f"{item.proposal.case_ref} "
-                                         f"{item.proposal.title}"))
+        form.proposal.choices.insert(1, SelectChoice(
+            item.proposal_id, f"{item.proposal.case_ref} {item.proposal.title}"))
     if request.method == "GET":
         form.kind.data, form.proposal.data = item.kind.value, item.proposal_id or 0
     if form.validate_on_submit():
@@ -420,7 +422,8 @@ def _minutes_context(meeting: Meeting, failed_form=None,
 
 
 def _member_choices(form: EntryForm, members: list[Member]) -> None:
-    form.member.choices = [(0, "—")] + [(m.id, m.name) for m in members]
+    form.member.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
+                                                     for m in members]
 
 
 @bp.route("/meetings/<int:id>/minutes")
