@@ -20,6 +20,7 @@ from decisions.files.forms import RemoveForm, UploadForm
 from decisions.files.models import Attachment
 from decisions.http import attach_error, load, require, safe_next, wants_fragment
 from decisions.meetings.models import AgendaItem
+from decisions.meetings.views import load_item
 from decisions.permissions import can
 from decisions.proposals.models import Proposal
 
@@ -32,16 +33,6 @@ def _signed_in():
     pass
 
 
-def _item(id: int) -> AgendaItem:
-    """An agenda item whose attachments the user may change (its meeting's managers)."""
-    item = db.session.get(AgendaItem, id)
-    if item is None or item.removed:
-        abort(404)
-    if not can(current_user, "manage", item.meeting):
-        abort(403)
-    return item
-
-
 def _proposal(id: int) -> Proposal:
     proposal = load(Proposal, id)
     require("upload", "attachment")
@@ -51,7 +42,7 @@ def _proposal(id: int) -> Proposal:
 def _owner_of(attachment: Attachment) -> dict:
     """The item or the proposal an attachment belongs to, checked as above."""
     if attachment.item_id is not None:
-        return {"item": _item(attachment.item_id)}
+        return {"item": load_item(attachment.item_id, "manage")}
     return {"proposal": _proposal(attachment.proposal_id)}
 
 
@@ -90,7 +81,7 @@ def _back(next_: str | None, owner: dict):
 
 @bp.route("/items/<int:id>/attachments", methods=["GET", "POST"])
 def upload_to_item(id: int):
-    return _upload(item=_item(id))
+    return _upload(item=load_item(id, "manage"))
 
 
 @bp.route("/proposals/<int:id>/attachments", methods=["GET", "POST"])

@@ -278,11 +278,7 @@ def _proposal(proposal_id: int | None) -> Proposal | None:
 
 @bp.route("/items/<int:id>/edit", methods=["GET", "POST"])
 def edit_item(id: int):
-    item = db.session.get(AgendaItem, id)
-    if item is None or item.removed:
-        abort(404)
-    if not can(current_user, "manage", item.meeting):
-        abort(403)
+    item = load_item(id, "manage")
     form = ItemForm(obj=item if request.method == "GET" else None)
     _proposal_choices(form)
     if item.proposal is not None and item.proposal_id not in {
@@ -312,12 +308,20 @@ def edit_item(id: int):
     return _form_page("meetings/item_form.html", form, item=item, meeting=item.meeting)
 
 
-def _load_item(id: int, action: str = "manage") -> AgendaItem:
+def load_item(id: int, action: str) -> AgendaItem:
+    """An agenda item on its meeting's agenda (404 otherwise), if the user may
+    `action` its meeting (403 otherwise)."""
     item = db.session.get(AgendaItem, id)
     if item is None or item.removed:
         abort(404)
     if not can(current_user, action, item.meeting):
         abort(403)
+    return item
+
+
+def _button_item(id: int, action: str = "manage") -> AgendaItem:
+    """The item of a button's POST, its CSRF token checked."""
+    item = load_item(id, action)
     if not ButtonForm().validate_on_submit():
         abort(400)
     return item
@@ -325,7 +329,7 @@ def _load_item(id: int, action: str = "manage") -> AgendaItem:
 
 @bp.route("/items/<int:id>/remove", methods=["POST"])
 def remove_item(id: int):
-    item = _load_item(id)
+    item = _button_item(id)
     try:
         services.remove_item(current_user, item)
     except DomainError as error:
@@ -337,7 +341,7 @@ def remove_item(id: int):
 
 @bp.route("/items/<int:id>/move", methods=["POST"])
 def move_item(id: int):
-    item = _load_item(id)
+    item = _button_item(id)
     step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if step is None:
         abort(400)
@@ -437,11 +441,7 @@ def minutes(id: int):
 
 @bp.route("/items/<int:id>/minutes", methods=["POST"])
 def save_minutes(id: int):
-    item = db.session.get(AgendaItem, id)
-    if item is None or item.removed:
-        abort(404)
-    if not can(current_user, "write_minutes", item.meeting):
-        abort(403)
+    item = load_item(id, "write_minutes")
     form = MinutesForm()
     if not form.validate_on_submit():
         abort(400)
@@ -498,15 +498,6 @@ def _lines_response(meeting: Meeting, form=None, item: AgendaItem | None = None,
     return see_other("meetings.minutes", id=meeting.id, _anchor=anchor)
 
 
-def _minutes_item(id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, id)
-    if item is None or item.removed:
-        abort(404)
-    if not can(current_user, "write_minutes", item.meeting):
-        abort(403)
-    return item
-
-
 def _add_line(item: AgendaItem, form, act, message: str):
     if not form.validate_on_submit():
         return _lines_response(item.meeting, form, item, status=422)
@@ -522,7 +513,7 @@ def _add_line(item: AgendaItem, form, act, message: str):
 
 @bp.route("/items/<int:id>/entries", methods=["POST"])
 def add_entry(id: int):
-    item = _minutes_item(id)
+    item = load_item(id, "write_minutes")
     form = EntryForm()
     _member_choices(form, list(db.session.scalars(select(Member).order_by(Member.name))))
 
@@ -535,7 +526,7 @@ def add_entry(id: int):
 
 @bp.route("/items/<int:id>/absences", methods=["POST"])
 def add_absence(id: int):
-    item = _minutes_item(id)
+    item = load_item(id, "write_minutes")
     form = AbsenceForm()
     return _add_line(item, form, lambda: services.add_absence(
         current_user, item, person_name=form.person_name.data,
@@ -545,7 +536,7 @@ def add_absence(id: int):
 
 @bp.route("/items/<int:id>/actions", methods=["POST"])
 def add_action(id: int):
-    item = _minutes_item(id)
+    item = load_item(id, "write_minutes")
     form = ActionForm()
     return _add_line(item, form, lambda: services.add_action(
         current_user, item, description=form.description.data, owner=form.owner.data,
@@ -560,7 +551,7 @@ def remove_line(kind: str, id: int):
     line = db.session.get(LINES[kind], id)
     if line is None:
         abort(404)
-    item = _minutes_item(line.item_id)
+    item = load_item(line.item_id, "write_minutes")
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
