@@ -51,6 +51,19 @@ class Config:
     # A request may carry one attachment and its form fields, no more.
     MAX_CONTENT_LENGTH = (ATTACHMENT_MAX_MB + 1) * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # Where users reach Samråd: the links in emails and calendar files start with it.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Email (sent by `flask sweep`): an SMTP server, STARTTLS or TLS, optional login.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_STARTTLS = _bool("MAIL_USE_STARTTLS", False)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)  # TLS from the first byte (port 465)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Samråd <samraad@localhost>")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    # The daily digest goes out at the first sweep after this hour, Oslo time.
+    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
 
 
 class DevelopmentConfig(Config):

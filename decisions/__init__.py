@@ -122,13 +122,14 @@ def register_blueprints(app: Flask) -> None:
     from decisions.meetings.calendar_views import bp as calendar_bp
     from decisions.meetings.views import bp as meetings_bp
     from decisions.members.views import bp as members_bp
+    from decisions.notifications.views import bp as notifications_bp
     from decisions.proposals.views import bp as proposals_bp
     from decisions.public.views import bp as public_bp
     from decisions.register.views import bp as register_bp
     from decisions.search.views import bp as search_bp
 
     for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
-               meetings_bp, files_bp, calendar_bp, public_bp, search_bp):
+               meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp):
         app.register_blueprint(bp)
 
 
@@ -144,14 +145,22 @@ def register_template_helpers(app: Flask) -> None:
     from decisions.clock import now, oslo
     from decisions.markdown import render_markdown
     from decisions.permissions import can
-    from decisions.proposals.forms import POSITION_LABELS
+    from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
+    app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    def unread_notifications() -> int:
+        from decisions.notifications.queries import unread_count
+
+        return unread_count(current_user) if current_user.is_authenticated else 0
+
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
 
     @app.context_processor
     def helpers():

@@ -1,5 +1,5 @@
 """Command-line commands: members import, users create, demo data, settling rounds,
-groups and their seats."""
+the sweep, groups and their seats."""
 
 import os
 from pathlib import Path
@@ -115,12 +115,22 @@ def register(app: Flask) -> None:
     @rounds.command("settle")
     def settle():
         """Record the outcome of every round whose deadline has passed."""
-        expect_writes()
-        from decisions.proposals.services import settle_due_rounds
+        from decisions.sweep import record_ended_rounds
 
-        count = settle_due_rounds()
-        db.session.commit()
-        click.echo(_("Settled %(n)s rounds.", n=count))
+        click.echo(_("Settled %(n)s rounds.", n=record_ended_rounds()))
+
+    @app.cli.command("sweep")
+    def sweep():
+        """Record ended rounds, send due reminders and emails. Run it every minute."""
+        from decisions.notifications.mail import describe
+        from decisions.sweep import sweep as run
+
+        result = run()
+        click.echo(_("Rounds recorded: %(settled)s. Reminded: %(reminded)s. Emails queued: "
+                     "%(queued)s, digests: %(digests)s.", settled=result.settled,
+                     reminded=result.reminded, queued=result.queued,
+                     digests=result.digests))
+        click.echo(describe(result.delivery))
 
     @groups.command("add")
     @click.argument("name")

@@ -6,7 +6,7 @@ and numbers as real use.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
@@ -16,6 +16,7 @@ from decisions.meetings import services as meetings
 from decisions.meetings.models import GroupKind, GroupRole, ItemKind, Meeting
 from decisions.members.models import Member
 from decisions.members.services import import_members
+from decisions.notifications.models import EmailState, Notification
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Procedure, Proposal, Round
 
@@ -92,7 +93,17 @@ def load() -> bool:
                                    member=by_name[member] if member else None)
     _proposals(users, by_name)
     _meetings(users, by_name)
+    _history_notified()
     return True
+
+
+def _history_notified() -> None:
+    """The demo's past was never emailed: its notifications stay in the app only, and
+    those older than three days are read."""
+    moment = now()
+    db.session.execute(update(Notification).values(email_state=EmailState.NOT_SENT))
+    db.session.execute(update(Notification).where(
+        Notification.created_at < moment - timedelta(days=3)).values(read_at=moment))
 
 
 def _proposals(users: dict[str, User], members: dict[str, Member]) -> None:

@@ -16,6 +16,11 @@ from decisions.meetings.models import (  # noqa: F401, E402
     ProtocolEntry,
 )
 from decisions.members.models import Member, MemberKind, Subregion  # noqa: F401
+from decisions.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+)
 from decisions.numbering import Counter  # noqa: F401
 from decisions.proposals.models import (  # noqa: F401
     Area,

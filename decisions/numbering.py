@@ -1,9 +1,9 @@
 """Gap-free yearly counters (case numbers, decision numbers), safe under concurrent writers."""
 
 from sqlalchemy import String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from decisions.database import dialect_insert
 from decisions.extensions import db
 
 
@@ -21,9 +21,7 @@ def next_number(name: str, year: int) -> int:
     One atomic upsert: concurrent transactions queue on the counter row, and a
     rolled-back transaction gives its number back.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Counter).values(name=name, year=year, value=1)
+    stmt = dialect_insert(db.session, Counter).values(name=name, year=year, value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Counter.name, Counter.year], set_={"value": Counter.value + 1}
     ).returning(Counter.value)

@@ -137,3 +137,59 @@ def make():
     from tests import factories
 
     return factories
+
+
+class Inbox:
+    """What a real SMTP server on loopback (aiosmtpd) received. `fail_next` answers
+    the next DATA commands with a temporary error; `refuse` refuses addresses for good;
+    `delay` makes each delivery take that long (to overlap concurrent senders)."""
+
+    def __init__(self):
+        self.messages = []
+        self.fail_next = 0
+        self.refuse: set[str] = set()
+        self.delay = 0.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        from email import message_from_bytes, policy
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_next:
+            self.fail_next -= 1
+            return "451 4.3.0 Try again later"
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 for this test; the app sends to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                      BASE_URL="https://samraad.example")
+    yield inbox
+    controller.stop()

@@ -48,7 +48,7 @@ def _form_token(html: str) -> str:
 
 
 # Who may post a route that the secretariat may not: the chair approves minutes.
-POSTER = {"meetings.approve": "board"}
+POSTER = {"meetings.approve": "board", "notifications.follow": "representative"}
 
 
 def _sign_in(client, user) -> None:

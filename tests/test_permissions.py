@@ -14,7 +14,7 @@ from decisions.extensions import db
 from decisions.permissions import can
 from tests import world as worlds
 
-OK, DENIED, LOGIN = "allowed", "403", "login"
+OK, DENIED, LOGIN, NOT_FOUND = "allowed", "403", "login", "404"
 
 # Expected outcome per role, in the order of worlds.ROLES:
 # anonymous, secretariat, representative (of the member in question),
@@ -29,6 +29,9 @@ AUDITORS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, DENIED)))
 CHAIR = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, OK, DENIED)))
 CHAIR_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, DENIED, OK, DENIED)))
 OWN_MEMBER = dict(zip(worlds.ROLES, (LOGIN, OK, OK, DENIED, DENIED, DENIED)))
+# A notification is its recipient's: to anyone else it is not there.
+OWN_NOTIFICATION = dict(zip(worlds.ROLES, (LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND,
+                                           NOT_FOUND)))
 # Logging out lands on the login page whoever asks; there is nothing to deny.
 # (test_accounts.py proves that it ends the session.)
 TO_LOGIN = dict(zip(worlds.ROLES, (LOGIN,) * 6))
@@ -115,12 +118,19 @@ MATRIX = {
     ("calendar.settings", "GET", None): SIGNED_IN,
     ("calendar.settings", "POST", None): SIGNED_IN,
     ("calendar.revoke", "POST", None): SIGNED_IN,
+    ("notifications.index", "GET", None): SIGNED_IN,
+    ("notifications.count", "GET", None): SIGNED_IN,
+    ("notifications.follow", "POST", "notification"): OWN_NOTIFICATION,
+    ("notifications.read_all", "POST", None): SIGNED_IN,
+    ("notifications.settings", "GET", None): SIGNED_IN,
+    ("notifications.settings", "POST", None): SIGNED_IN,
 }
 
 
 # Posts that change only the signed-in user's own session or settings: the world
 # stays the same for the next role.
-ACTS_ON_ONESELF = {"accounts.logout", "accounts.language"}
+ACTS_ON_ONESELF = {"accounts.logout", "accounts.language", "notifications.follow",
+                   "notifications.read_all", "notifications.settings"}
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -146,6 +156,8 @@ def test_the_matrix_has_a_user_of_every_role(app, make):
 def _outcome(response) -> str:
     if response.status_code == 403:
         return DENIED
+    if response.status_code == 404:
+        return NOT_FOUND
     if response.status_code in (301, 302, 303, 307, 308):
         if urlsplit(response.headers["Location"]).path == "/login":
             return LOGIN

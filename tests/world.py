@@ -5,6 +5,8 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from decisions.accounts.models import Role, User
 from decisions.clock import now
 from decisions.extensions import db
@@ -21,6 +23,7 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.members.models import Member
+from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
@@ -174,7 +177,13 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "register.show": {"year": world.decision.year, "number": world.decision.number},
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
+        "notifications.follow": {"id": _newest_notification(world.users["representative"])},
     }.get(endpoint, {})
+
+
+def _newest_notification(user) -> int:
+    return db.session.scalar(select(func.max(Notification.id)).where(
+        Notification.user_id == user.id))
 
 
 def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | None:
@@ -261,5 +270,6 @@ def form_data(endpoint: str, world: World) -> dict:
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
+        "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, {})

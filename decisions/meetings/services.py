@@ -32,6 +32,7 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.members.models import Member
+from decisions.notifications import services as notifications
 from decisions.numbering import next_number
 from decisions.permissions import can
 from decisions.proposals.models import Position, PositionKind, Proposal, Round
@@ -180,6 +181,7 @@ def cancel_meeting(actor: User, meeting: Meeting) -> None:
     if meeting.state not in AGENDA_OPEN:
         raise DomainError(_l("Only a meeting that has not been held can be cancelled."))
     _set_state(actor, meeting, MeetingState.CANCELLED, "meeting.cancelled")
+    notifications.meeting_cancelled(meeting)
 
 
 def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: str) -> None:
@@ -340,6 +342,7 @@ def publish_notice(actor: User, meeting: Meeting) -> MeetingDocument:
     _store(meeting, DocumentKind.PACK, pdf.meeting_pack(meeting, notice))
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
+    notifications.notice_published(meeting)
     return document
 
 
@@ -554,6 +557,7 @@ def approve_minutes(actor: User, meeting: Meeting, *,
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})
+    notifications.minutes_approved(meeting)
     return document
 
 

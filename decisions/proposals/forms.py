@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from decisions.proposals.models import PositionKind, Procedure
+from decisions.proposals.models import Outcome, PositionKind, Procedure
 
 POSITION_LABELS = {
     PositionKind.SUPPORT: _l("Support"),
@@ -23,6 +23,14 @@ POSITION_LABELS = {
     PositionKind.STAND_ASIDE: _l("Stand aside"),
     PositionKind.OBJECT: _l("Object"),
     PositionKind.AMENDMENT: _l("Propose an amendment (breaks silence)"),
+}
+OUTCOME_LABELS = {
+    Outcome.CONSENSUS: _l("Consensus"),
+    Outcome.ADOPTED: _l("Adopted (silence held)"),
+    Outcome.NO_CONSENSUS: _l("No consensus"),
+    Outcome.NOT_ADOPTED: _l("Not adopted (silence broken)"),
+    Outcome.SUPERSEDED: _l("Replaced by a revised version"),
+    Outcome.WITHDRAWN: _l("Withdrawn"),
 }
 PROCEDURE_LABELS = {
     Procedure.CONSENT: _l("Consent round"),
@@ -64,6 +72,11 @@ class RoundFields:
         _l("Quorum (share of members that must respond, %)"),
         validators=[Optional(), NumberRange(1, 100, _l("Enter a share between 1 and 100."))],
         description=_l("Consent rounds only. Leave empty for no quorum."))
+    reminder_hours = IntegerField(
+        _l("Reminder (hours before the deadline)"), default=48,
+        validators=[Optional(), NumberRange(0, 720, _l("Enter between 0 and 720 hours."))],
+        description=_l("Members that have not answered get an email this long before the "
+                       "deadline. 0: no reminder; empty: 48."))
     scope = RadioField(_l("Members"), default="all",
                        choices=[SelectChoice("all", _l("All members")),
                                 SelectChoice("chosen", _l("Chosen members"))])

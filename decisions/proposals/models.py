@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
@@ -120,6 +120,12 @@ class Round(db.Model):
     # Set when the outcome was recorded (settled); until then it is computed.
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
+    # The reminder to members that have not answered: how long before the deadline
+    # (0: none), the moment that gives (none when it would come before the round
+    # opened) and when the sweep sent it.
+    reminder_hours: Mapped[int] = mapped_column(default=48, server_default=text("48"))
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None]
 
     proposal: Mapped[Proposal] = relationship(back_populates="rounds")
     version: Mapped[ProposalVersion] = relationship()

@@ -17,6 +17,7 @@ from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.members.models import Member
+from decisions.notifications import services as notifications
 from decisions.numbering import next_number
 from decisions.permissions import can
 from decisions.proposals import queries
@@ -119,7 +120,8 @@ def _freeze_version(actor: User, proposal: Proposal) -> ProposalVersion:
 
 
 def _check_round_settings(members: Sequence[Member], deadline: datetime,
-                          procedure: Procedure, quorum_percent: int | None) -> None:
+                          procedure: Procedure, quorum_percent: int | None,
+                          reminder_hours: int) -> None:
     if not members:
         raise DomainError(_l("Choose at least one member."), field="members")
     if deadline <= now():
@@ -131,6 +133,7 @@ def _check_round_settings(members: Sequence[Member], deadline: datetime,
     if quorum_percent is not None and not 1 <= quorum_percent <= 100:
         raise DomainError(_l("The quorum is a share between 1 and 100 %."),
                           field="quorum_percent")
+    notifications.check_reminder_hours(reminder_hours)
 
 
 def _lock_for_change(proposal: Proposal) -> tuple[Proposal, Round | None]:
@@ -143,7 +146,7 @@ def _lock_for_change(proposal: Proposal) -> tuple[Proposal, Round | None]:
     return proposal, _lock(Round, current_id) if current_id is not None else None
 
 
-def _lock_round(round_: Round) -> Round:
+def lock_round(round_: Round) -> Round:
     """Lock a round's proposal, then the round (the order of `_lock_for_change`)."""
     _lock(Proposal, round_.proposal_id)
     return _lock(Round, round_.id)
@@ -173,7 +176,8 @@ def _settle_current(current: Round | None) -> RoundState | None:
 
 def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
                deadline: datetime, procedure: Procedure,
-               quorum_percent: int | None = None) -> Round:
+               quorum_percent: int | None = None,
+               reminder_hours: int = notifications.DEFAULT_REMINDER_HOURS) -> Round:
     """Circulate the proposal's current text to members: freezes a version, numbers
     the case on first circulation, opens a round."""
     _require(actor, "circulate", proposal)
@@ -183,7 +187,7 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
     state = _settle_current(current)
     if state is not None and state.is_open:
         raise DomainError(_l("A round is already open. Revise the proposal to change it."))
-    _check_round_settings(members, deadline, procedure, quorum_percent)
+    _check_round_settings(members, deadline, procedure, quorum_percent, reminder_hours)
     _check_standing_objections(proposal, members)
 
     version = _freeze_version(actor, proposal)
@@ -196,7 +200,8 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
     proposal.updated_at = moment
     round_ = Round(proposal=proposal, version=version, procedure=procedure,
                    quorum_percent=quorum_percent, opened_at=moment, deadline=deadline,
-                   opened_by_id=actor.id)
+                   opened_by_id=actor.id, reminder_hours=reminder_hours,
+                   remind_at=notifications.remind_at(moment, deadline, reminder_hours))
     db.session.add(round_)
     db.session.flush()
     db.session.add_all(RoundMember(round_id=round_.id, member_id=m.id) for m in members)
@@ -205,13 +210,16 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
            after=snapshot(proposal, "status", "case_year", "case_number"))
     record(actor, "round.opened", round_, after={
         "version": version.number, "procedure": procedure, "deadline": deadline,
-        "quorum_percent": quorum_percent, "members": len(members)})
+        "quorum_percent": quorum_percent, "members": len(members),
+        "reminder_hours": reminder_hours})
+    notifications.round_opened(round_)
     return round_
 
 
 def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: str,
                     resolution: str, members: Sequence[Member], deadline: datetime,
-                    procedure: Procedure, quorum_percent: int | None = None) -> Round:
+                    procedure: Procedure, quorum_percent: int | None = None,
+                    reminder_hours: int = notifications.DEFAULT_REMINDER_HOURS) -> Round:
     """A new version and a new round; an open round of the old text is superseded."""
     _require(actor, "revise", proposal)
     proposal, current = _lock_for_change(proposal)
@@ -221,7 +229,7 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
     if (title, background, resolution) == (latest.title, latest.background, latest.resolution):
         raise DomainError(_l("The text is the same as version %(n)s. Change it to revise.",
                              n=latest.number), field="resolution")
-    _check_round_settings(members, deadline, procedure, quorum_percent)
+    _check_round_settings(members, deadline, procedure, quorum_percent, reminder_hours)
     _check_standing_objections(proposal, members)
     if _settle_current(current).is_open:
         _end_round(actor, current, Outcome.SUPERSEDED)
@@ -231,7 +239,8 @@ def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: 
     record(actor, "proposal.revised", proposal, before=before,
            after=snapshot(proposal, *TEXT_FIELDS))
     return open_round(actor, proposal, members=members, deadline=deadline,
-                      procedure=procedure, quorum_percent=quorum_percent)
+                      procedure=procedure, quorum_percent=quorum_percent,
+                      reminder_hours=reminder_hours)
 
 
 def withdraw_proposal(actor: User, proposal: Proposal) -> None:
@@ -260,6 +269,7 @@ def _end_round(actor: User | None, round_: Round, outcome: Outcome,
     db.session.flush()
     record(actor, "round.closed", round_,
            after={"outcome": outcome, "closed_at": round_.closed_at})
+    notifications.round_closed(round_)
 
 
 def current_state(round_: Round) -> RoundState:
@@ -277,7 +287,7 @@ def settle_round(round_: Round, actor: User | None = None) -> RoundState:
     state = current_state(round_)
     if state.is_open:
         return state
-    round_ = _lock_round(round_)
+    round_ = lock_round(round_)
     if round_.outcome is not None:  # another transaction settled it first
         return RoundState(round_.outcome, round_.closed_at)
     _end_round(actor, round_, state.outcome, state.closed_at)
@@ -302,7 +312,7 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     """A member's position in a round, new or changed; the history keeps every change."""
     if not can(actor, "register_position", member):
         raise NotAllowed(_l("You can register positions only for your own member."))
-    round_ = _lock_round(round_)
+    round_ = lock_round(round_)
     if not queries.is_member_of(round_.id, member.id):
         raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
     if not current_state(round_).is_open:
@@ -334,16 +344,18 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     position.kind, position.comment = kind, comment
     position.registered_by_id, position.on_behalf = actor.id, on_behalf
     position.registered_at = moment
-    db.session.add(PositionChange(
+    change = PositionChange(
         round_id=round_.id, member_id=member.id, from_kind=from_kind, kind=kind,
         comment=comment, registered_by_id=actor.id, on_behalf=on_behalf,
-        confirmed_from_round_id=confirmed_from.id if confirmed_from else None, at=moment))
+        confirmed_from_round_id=confirmed_from.id if confirmed_from else None, at=moment)
+    db.session.add(change)
     db.session.flush()
     act = "position.confirmed" if confirmed_from else (
         "position.registered" if before is None else "position.changed")
     record(actor, act, position, before=before,
            after={"kind": kind, "comment": comment, "member_id": member.id,
                   "round_id": round_.id, "on_behalf": on_behalf})
+    notifications.objection_registered(change)
     settle_round(round_, actor)
     return position
 
@@ -356,7 +368,7 @@ def confirm_previous_position(actor: User, round_: Round, member: Member) -> Pos
     back, or drop, an objection)."""
     if not can(actor, "register_position", member):
         raise NotAllowed(_l("You can register positions only for your own member."))
-    round_ = _lock_round(round_)  # before looking, so an answer arriving meanwhile counts
+    round_ = lock_round(round_)  # before looking, so an answer arriving meanwhile counts
     answered = db.session.scalar(
         select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
     )
@@ -391,4 +403,5 @@ def answer_objection(actor: User, round_: Round, member: Member, text: str) -> O
     db.session.flush()
     record(actor, "objection.answered", answer,
            after={"round_id": round_.id, "member_id": member.id, "text": text})
+    notifications.objection_answered(answer)
     return answer

@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,6 +24,7 @@ from decisions.http import (
     wants_fragment,
 )
 from decisions.members.models import Member
+from decisions.notifications.services import DEFAULT_REMINDER_HOURS
 from decisions.permissions import can
 from decisions.proposals import queries, services
 from decisions.proposals.diff import word_diff
@@ -46,6 +47,7 @@ from decisions.proposals.models import (
 )
 from decisions.proposals.rules import allowed_kinds
 from decisions.register.queries import decision_for_proposal
+from decisions.sweep import record_ended_rounds
 
 bp = Blueprint("proposals", __name__)
 
@@ -59,25 +61,13 @@ def _signed_in():
 @bp.before_app_request
 def _record_ended_rounds():
     """The first request after a deadline records the round's outcome and decision,
-    so the register and the lists never wait for `flask rounds settle`. Each round is
-    its own short transaction, before the request reads anything else; a failure is
-    logged and leaves the page to show the computed outcome."""
+    so the register and the lists never wait for the sweep. Each round is its own
+    short transaction, before the request reads anything else; a failure is logged
+    and leaves the page to show the computed outcome."""
     if request.endpoint in (None, "static"):
         return
-    due = db.session.scalars(queries.due_rounds(now())).all()
-    if not due:
-        return
-    db.session.rollback()  # end the read: on SQLite a read cannot turn into a write
-    expect_writes()
     try:
-        for round_id in due:
-            try:
-                services.settle_round(db.session.get(Round, round_id))
-                db.session.commit()
-            except Exception:  # noqa: BLE001 - the page must not fail for this
-                db.session.rollback()
-                current_app.logger.warning("recording round %s failed", round_id,
-                                           exc_info=True)
+        record_ended_rounds(limit=20)
     finally:
         expect_writes(False)
 
@@ -183,7 +173,9 @@ def _round_settings(form, members: list[Member]) -> dict:
         raise DomainError(_("The deadline must be in the future."), field="deadline") from None
     return {"members": chosen, "deadline": deadline,
             "procedure": Procedure(form.procedure.data),
-            "quorum_percent": form.quorum_percent.data}
+            "quorum_percent": form.quorum_percent.data,
+            "reminder_hours": DEFAULT_REMINDER_HOURS if form.reminder_hours.data is None
+            else form.reminder_hours.data}
 
 
 def _default_deadline() -> datetime:
@@ -226,6 +218,7 @@ def revise(id: int):
             previous = proposal.rounds[-1]
             form.procedure.data = previous.procedure.value
             form.quorum_percent.data = previous.quorum_percent
+            form.reminder_hours.data = previous.reminder_hours
             chosen = {m.id for m in previous.members}
             form.scope.data = "all" if chosen >= {m.id for m in members} else "chosen"
             form.members.data = sorted(chosen)

@@ -1,0 +1,302 @@
+"""Email: turning notifications into outbound emails, and sending those over SMTP.
+
+Both run in the sweep, after the acts have committed. An outbound email is rendered
+once, in the recipient's language, and kept; sending it is retried until the mail
+server takes it (or refuses the address for good). A claim with a deadline keeps two
+sweeps from sending the same email; an email is marked sent in its own commit the
+moment the server has taken it.
+"""
+
+import base64
+import hashlib
+import secrets
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+
+from decisions.accounts.models import User
+from decisions.clock import now, oslo
+from decisions.database import dialect_insert
+from decisions.extensions import db
+from decisions.notifications import messages
+from decisions.notifications.models import (
+    Delivery,
+    EmailState,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    OutboxState,
+)
+
+BATCH = 200
+CLAIM = timedelta(minutes=10)  # a sweep that dies mid-send frees its emails after this
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@contextmanager
+def link_context() -> Iterator[None]:
+    """Build absolute links to BASE_URL, as a request to it would (the sweep has no
+    request of its own)."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        yield
+
+
+def _locale(user: User) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return user.locale if user.locale in languages else current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+def _render(user: User, subject: str, *, message: messages.Message | None = None,
+            items: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    context = {"user": user, "message": message, "items": items or [],
+               "settings_url": url_for("notifications.settings", _external=True),
+               "alliance": current_app.config["ALLIANCE_NAME"], "subject": subject}
+    return {"subject": subject[:300],
+            "text_body": render_template("email/message.txt", **context),
+            "html_body": render_template("email/message.html", **context)}
+
+
+def _add_outbound(key: str, user: User, content: dict, attachments=()) -> int | None:
+    """The outbound email under `key`, unless one exists (then None)."""
+    moment = now()
+    stmt = dialect_insert(db.session, OutboundEmail).values(
+        key=key, user_id=user.id, to_address=user.email, attachments=list(attachments),
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=moment, last_error="",
+        created_at=moment, **content)
+    return db.session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["key"]).returning(OutboundEmail.id)
+    ).scalar()
+
+
+def _claimed(stmt, limit: int):
+    """Rows no other sweep holds (PostgreSQL: SKIP LOCKED; SQLite runs one writer)."""
+    return stmt.limit(limit).with_for_update(skip_locked=True)
+
+
+def _deliveries(user_ids: set[int]) -> dict[tuple[int, str], Delivery]:
+    rows = db.session.execute(select(NotificationPreference).where(
+        NotificationPreference.user_id.in_(user_ids))).scalars()
+    return {(row.user_id, row.kind): row.delivery for row in rows}
+
+
+def queue_emails() -> int:
+    """Emails for new notifications, as each user wants them: one email now, a place
+    in tomorrow's digest, or none. Returns how many emails were queued."""
+    queued = 0
+    with link_context():
+        while True:
+            batch = db.session.scalars(_claimed(
+                select(Notification).where(Notification.email_state == EmailState.PENDING)
+                .order_by(Notification.id)
+                .options(selectinload(Notification.user).selectinload(User.member)),
+                BATCH)).all()
+            if not batch:
+                break
+            chosen = _deliveries({n.user_id for n in batch})
+            for n in batch:
+                delivery = chosen.get((n.user_id, n.kind), Delivery.IMMEDIATE)
+                if delivery == Delivery.OFF or not n.user.active:
+                    n.email_state = EmailState.NOT_SENT
+                elif delivery == Delivery.DIGEST:
+                    n.email_state = EmailState.DIGEST
+                elif not messages.still_relevant(n):
+                    n.email_state = EmailState.NOT_SENT
+                else:
+                    with force_locale(_locale(n.user)):
+                        message = messages.compose(n)
+                        content = _render(n.user, message.subject, message=message)
+                    n.email_id = _add_outbound(f"notification:{n.id}", n.user, content,
+                                               message.attachments)
+                    n.email_state = EmailState.QUEUED
+                    queued += 1
+            db.session.commit()
+    return queued
+
+
+def queue_digests() -> int:
+    """Once a day, after DIGEST_HOUR in Oslo: one email per user gathering what waits
+    for the digest. Returns how many digests were queued."""
+    moment = now()
+    local = oslo(moment)
+    if local.hour < current_app.config["DIGEST_HOUR"]:
+        return 0
+    queued = 0
+    with link_context():
+        user_ids = db.session.scalars(
+            select(Notification.user_id).where(Notification.email_state == EmailState.DIGEST)
+            .distinct().order_by(Notification.user_id)).all()
+        for user_id in user_ids:
+            queued += _queue_digest(db.session.get(User, user_id), local.date())
+            db.session.commit()
+    return queued
+
+
+def _queue_digest(user: User, day) -> int:
+    waiting = db.session.scalars(_claimed(
+        select(Notification).where(Notification.user_id == user.id,
+                                   Notification.email_state == EmailState.DIGEST)
+        .order_by(Notification.id), 500)).all()
+    relevant = [n for n in waiting if user.active and messages.still_relevant(n)]
+    if not relevant:
+        for n in waiting:
+            n.email_state = EmailState.NOT_SENT
+        return 0
+    with force_locale(_locale(user)):
+        items = [(messages.subject(n), messages.link(n, external=True)) for n in relevant]
+        subject = ngettext("Samråd: %(num)s new notification",
+                           "Samråd: %(num)s new notifications", len(items))
+        content = _render(user, subject, items=items)
+    email_id = _add_outbound(f"digest:{user.id}:{day.isoformat()}", user, content)
+    if email_id is None:  # today's digest has gone out: these wait for tomorrow's
+        return 0
+    for n in waiting:
+        n.email_state = EmailState.QUEUED if n in relevant else EmailState.NOT_SENT
+        n.email_id = email_id if n in relevant else None
+    return 1
+
+
+# --- Sending --------------------------------------------------------------------------
+
+class Permanent(Exception):
+    """The server refused the email for good (e.g. an unknown address)."""
+
+
+def _message(email: OutboundEmail) -> EmailMessage:
+    config = current_app.config
+    sender = config["MAIL_SENDER"]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "samraad"
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = sender
+    message["To"] = email.to_address
+    message["Date"] = format_datetime(now())
+    # The same id on every attempt, so a mail system can drop a duplicate.
+    token = hashlib.sha256(f"{email.id}:{email.key}".encode()).hexdigest()[:24]
+    message["Message-ID"] = f"<{token}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text_body)
+    message.add_alternative(email.html_body, subtype="html")
+    for attachment in email.attachments:
+        maintype, _slash, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(base64.b64decode(attachment["data"]), maintype=maintype,
+                               subtype=subtype, filename=attachment["filename"])
+    return message
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    context = ssl.create_default_context()
+    if config["MAIL_USE_TLS"]:
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"],
+                                timeout=config["MAIL_TIMEOUT"], context=context)
+    else:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                            timeout=config["MAIL_TIMEOUT"])
+        if config["MAIL_USE_STARTTLS"]:
+            smtp.starttls(context=context)
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
+
+
+def _send(smtp: smtplib.SMTP, email: OutboundEmail) -> None:
+    try:
+        smtp.send_message(_message(email))
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            raise Permanent(str(error.recipients)) from error
+        raise
+    except smtplib.SMTPResponseException as error:
+        if 500 <= error.smtp_code < 600 and not isinstance(
+                error, smtplib.SMTPSenderRefused):
+            raise Permanent(f"{error.smtp_code} {error.smtp_error!r}") from error
+        raise
+
+
+def _claim() -> tuple[str, list[int]]:
+    moment = now()
+    token = secrets.token_hex(16)
+    ids = db.session.scalars(_claimed(
+        select(OutboundEmail.id).where(
+            OutboundEmail.state == OutboxState.PENDING,
+            OutboundEmail.next_attempt_at <= moment,
+            or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until < moment))
+        .order_by(OutboundEmail.id), BATCH)).all()
+    if ids:
+        db.session.execute(update(OutboundEmail).where(OutboundEmail.id.in_(ids))
+                           .values(claimed_until=moment + CLAIM, claim_token=token))
+    db.session.commit()
+    return token, list(ids)
+
+
+def _finish(email_id: int, token: str, **values) -> None:
+    db.session.execute(update(OutboundEmail).where(
+        OutboundEmail.id == email_id, OutboundEmail.claim_token == token)
+        .values(claimed_until=None, claim_token=None, **values))
+    db.session.commit()
+
+
+def _retry_values(attempts: int, error: str) -> dict:
+    backoff = min(timedelta(minutes=2 ** min(attempts - 1, 12)), MAX_BACKOFF)
+    return {"attempts": attempts, "next_attempt_at": now() + backoff,
+            "last_error": error[:2000]}
+
+
+def deliver() -> dict[str, int]:
+    """Send every email that is due. Returns counts of sent, retried and failed."""
+    counts = {"sent": 0, "retried": 0, "failed": 0}
+    smtp = None
+    try:
+        while True:
+            token, ids = _claim()
+            if not ids:
+                break
+            for position, email_id in enumerate(ids):
+                email = db.session.get(OutboundEmail, email_id)
+                attempts = email.attempts + 1
+                try:
+                    smtp = smtp or _connect()
+                    _send(smtp, email)
+                except Permanent as error:
+                    _finish(email_id, token, state=OutboxState.FAILED, attempts=attempts,
+                            last_error=str(error)[:2000])
+                    counts["failed"] += 1
+                    current_app.logger.error("email %s refused for good: %s", email_id, error)
+                except (OSError, smtplib.SMTPException) as error:
+                    _finish(email_id, token, **_retry_values(attempts, repr(error)))
+                    counts["retried"] += 1
+                    current_app.logger.warning("email %s not sent, will retry: %r",
+                                               email_id, error)
+                    if smtp is None or isinstance(error, (OSError,
+                                                          smtplib.SMTPServerDisconnected)):
+                        # The server is not there: the rest wait for the next sweep.
+                        for rest in ids[position + 1:]:
+                            _finish(rest, token, next_attempt_at=now() + timedelta(minutes=1))
+                        return counts
+                else:
+                    _finish(email_id, token, state=OutboxState.SENT, attempts=attempts,
+                            sent_at=now(), last_error="")
+                    counts["sent"] += 1
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return counts
+
+
+def describe(counts: dict[str, int]) -> str:
+    return _("Sent %(sent)s, to retry %(retried)s, refused %(failed)s.", **counts)

@@ -1,0 +1,27 @@
+"""Reading a user's notifications."""
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from decisions.accounts.models import User
+from decisions.extensions import db
+from decisions.notifications.models import Notification
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def of_user(user: User) -> Select:
+    """Newest first, with what their sentences name loaded in a fixed number of queries."""
+    from decisions.meetings.models import Meeting
+    from decisions.proposals.models import Proposal, Round
+
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .options(selectinload(Notification.user).selectinload(User.member),
+                     selectinload(Notification.round).selectinload(Round.proposal)
+                     .selectinload(Proposal.versions),
+                     selectinload(Notification.round).selectinload(Round.version),
+                     selectinload(Notification.meeting).selectinload(Meeting.group)))

@@ -1,0 +1,74 @@
+"""The sweep (`flask sweep`, from cron every minute): records the rounds whose deadline
+has passed, sends the reminders that are due, and turns notifications into emails and
+sends them.
+
+Each step is its own short transactions, so that a failure in one round or one email
+leaves the rest done. Every step can run twice, or on several machines at once, and
+do each thing once: outcomes are recorded under the round's lock, notifications and
+emails have unique keys, and emails are claimed before they are sent.
+"""
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from decisions import expect_writes
+from decisions.clock import now
+from decisions.extensions import db
+
+
+@dataclass
+class SweepResult:
+    settled: int = 0
+    reminded: int = 0
+    queued: int = 0
+    digests: int = 0
+    delivery: dict[str, int] = field(default_factory=dict)
+
+
+def _each(ids, act, what: str) -> int:
+    """Run `act(id)` for each id in its own transaction; returns the sum of what the
+    acts return. A failing one is logged and rolled back; the others go on."""
+    total = 0
+    for id_ in ids:
+        try:
+            total += act(id_) or 0
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one bad round must not stop the others
+            db.session.rollback()
+            current_app.logger.warning("%s %s failed", what, id_, exc_info=True)
+    return total
+
+
+def record_ended_rounds(limit: int | None = None) -> int:
+    """Record the outcome (and decision) of rounds whose deadline has passed."""
+    from decisions.proposals import queries
+    from decisions.proposals.models import Round
+    from decisions.proposals.services import settle_round
+
+    due = db.session.scalars(queries.due_rounds(now(), limit=limit)).all()
+    if not due:
+        return 0
+    db.session.rollback()  # end the read: on SQLite a read cannot turn into a write
+    expect_writes()
+
+    def settle(round_id: int) -> int:
+        settle_round(db.session.get(Round, round_id))
+        return 1
+
+    return _each(due, settle, "recording round")
+
+
+def sweep() -> SweepResult:
+    from decisions.notifications import mail
+    from decisions.notifications.services import due_reminders, send_reminder
+
+    expect_writes()
+    result = SweepResult()
+    result.settled = record_ended_rounds()
+    result.reminded = _each(due_reminders(now()), send_reminder, "reminding round")
+    db.session.commit()
+    result.queued = mail.queue_emails()
+    result.digests = mail.queue_digests()
+    result.delivery = mail.deliver()
+    return result
