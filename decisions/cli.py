@@ -131,6 +131,9 @@ def register(app: Flask) -> None:
                      reminded=result.reminded, queued=result.queued,
                      digests=result.digests))
         click.echo(describe(result.delivery))
+        if result.failed_steps:  # logged with their tracebacks; cron sees the exit code
+            raise click.ClickException(_("These steps failed: %(steps)s.",
+                                         steps=", ".join(result.failed_steps)))
 
     @groups.command("add")
     @click.argument("name")

@@ -23,7 +23,9 @@ class SweepResult:
     reminded: int = 0
     queued: int = 0
     digests: int = 0
-    delivery: dict[str, int] = field(default_factory=dict)
+    delivery: dict[str, int] = field(default_factory=lambda: {
+        "sent": 0, "retried": 0, "failed": 0})
+    failed_steps: list[str] = field(default_factory=list)
 
 
 def _each(ids, act, what: str) -> int:
@@ -44,7 +46,7 @@ def record_ended_rounds(limit: int | None = None) -> int:
     """Record the outcome (and decision) of rounds whose deadline has passed."""
     from decisions.proposals import queries
     from decisions.proposals.models import Round
-    from decisions.proposals.services import settle_round
+    from decisions.proposals.services import record_outcome
 
     due = db.session.scalars(queries.due_rounds(now(), limit=limit)).all()
     if not due:
@@ -52,11 +54,8 @@ def record_ended_rounds(limit: int | None = None) -> int:
     db.session.rollback()  # end the read: on SQLite a read cannot turn into a write
     expect_writes()
 
-    def settle(round_id: int) -> int:
-        settle_round(db.session.get(Round, round_id))
-        return 1
-
-    return _each(due, settle, "recording round")
+    return _each(due, lambda round_id: record_outcome(db.session.get(Round, round_id)),
+                 "recording round")
 
 
 def sweep() -> SweepResult:
@@ -65,10 +64,18 @@ def sweep() -> SweepResult:
 
     expect_writes()
     result = SweepResult()
-    result.settled = record_ended_rounds()
-    result.reminded = _each(due_reminders(now()), send_reminder, "reminding round")
-    db.session.commit()
-    result.queued = mail.queue_emails()
-    result.digests = mail.queue_digests()
-    result.delivery = mail.deliver()
+    steps = [
+        ("settled", record_ended_rounds),
+        ("reminded", lambda: _each(due_reminders(now()), send_reminder, "reminding round")),
+        ("queued", mail.queue_emails),
+        ("digests", mail.queue_digests),
+        ("delivery", mail.deliver),
+    ]
+    for name, step in steps:
+        try:
+            setattr(result, name, step())
+        except Exception:  # noqa: BLE001 - a failing step must not stop the next ones
+            db.session.rollback()
+            result.failed_steps.append(name)
+            current_app.logger.exception("sweep step %s failed", name)
     return result

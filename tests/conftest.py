@@ -146,6 +146,7 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.envelopes: list[list[str]] = []  # the RCPT TO addresses of each message
         self.fail_next = 0
         self.refuse: set[str] = set()
         self.delay = 0.0
@@ -167,6 +168,7 @@ class Inbox:
             return "451 4.3.0 Try again later"
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)
+        self.envelopes.append(list(envelope.rcpt_tos))
         return "250 OK"
 
     def to(self, address: str) -> list:

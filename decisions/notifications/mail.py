@@ -62,6 +62,7 @@ def _render(user: User, subject: str, *, message: messages.Message | None = None
     context = {"user": user, "message": message, "items": items or [],
                "settings_url": url_for("notifications.settings", _external=True),
                "alliance": current_app.config["ALLIANCE_NAME"], "subject": subject}
+    subject = " ".join(subject.split())  # a header is one line, whatever a title holds
     return {"subject": subject[:300],
             "text_body": render_template("email/message.txt", **context),
             "html_body": render_template("email/message.html", **context)}
@@ -106,22 +107,39 @@ def queue_emails() -> int:
             chosen = _deliveries({n.user_id for n in batch})
             for n in batch:
                 delivery = chosen.get((n.user_id, n.kind), Delivery.IMMEDIATE)
-                if delivery == Delivery.OFF or not n.user.active:
-                    n.email_state = EmailState.NOT_SENT
-                elif delivery == Delivery.DIGEST:
-                    n.email_state = EmailState.DIGEST
-                elif not messages.still_relevant(n):
-                    n.email_state = EmailState.NOT_SENT
-                else:
-                    with force_locale(_locale(n.user)):
-                        message = messages.compose(n)
-                        content = _render(n.user, message.subject, message=message)
-                    n.email_id = _add_outbound(f"notification:{n.id}", n.user, content,
-                                               message.attachments)
-                    n.email_state = EmailState.QUEUED
-                    queued += 1
+                queued += _guarded(n, lambda n=n, d=delivery: _queue_one(n, d))
             db.session.commit()
     return queued
+
+
+def _guarded(n: Notification, step) -> int:
+    """Run one notification's step in a savepoint: if it fails, the notification is
+    marked failed (and logged) and the others go on."""
+    try:
+        with db.session.begin_nested():
+            return step()
+    except Exception:  # noqa: BLE001 - one broken notification must not stop the others
+        current_app.logger.exception("notification %s could not be made an email", n.id)
+        n.email_state = EmailState.FAILED
+        return 0
+
+
+def _queue_one(n: Notification, delivery: Delivery) -> int:
+    if delivery == Delivery.OFF or not n.user.active:
+        n.email_state = EmailState.NOT_SENT
+        return 0
+    if delivery == Delivery.DIGEST:
+        n.email_state = EmailState.DIGEST
+        return 0
+    if not messages.still_relevant(n):
+        n.email_state = EmailState.NOT_SENT
+        return 0
+    with force_locale(_locale(n.user)):
+        message = messages.compose(n)
+        content = _render(n.user, message.subject, message=message)
+    n.email_id = _add_outbound(f"notification:{n.id}", n.user, content, message.attachments)
+    n.email_state = EmailState.QUEUED
+    return 1
 
 
 def queue_digests() -> int:
@@ -137,8 +155,12 @@ def queue_digests() -> int:
             select(Notification.user_id).where(Notification.email_state == EmailState.DIGEST)
             .distinct().order_by(Notification.user_id)).all()
         for user_id in user_ids:
-            queued += _queue_digest(db.session.get(User, user_id), local.date())
-            db.session.commit()
+            try:
+                queued += _queue_digest(db.session.get(User, user_id), local.date())
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - one user's digest must not stop the others
+                db.session.rollback()
+                current_app.logger.exception("the digest of user %s failed", user_id)
     return queued
 
 
@@ -172,14 +194,14 @@ class Permanent(Exception):
     """The server refused the email for good (e.g. an unknown address)."""
 
 
-def _message(email: OutboundEmail) -> EmailMessage:
+def _message(email: OutboundEmail, *, to: str) -> EmailMessage:
     config = current_app.config
     sender = config["MAIL_SENDER"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "samraad"
     message = EmailMessage()
     message["Subject"] = email.subject
     message["From"] = sender
-    message["To"] = email.to_address
+    message["To"] = to
     message["Date"] = format_datetime(now())
     # The same id on every attempt, so a mail system can drop a duplicate.
     token = hashlib.sha256(f"{email.id}:{email.key}".encode()).hexdigest()[:24]
@@ -210,9 +232,9 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def _send(smtp: smtplib.SMTP, email: OutboundEmail) -> None:
+def _send(smtp: smtplib.SMTP, message: EmailMessage) -> None:
     try:
-        smtp.send_message(_message(email))
+        smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _text in error.recipients.values()]
         if codes and all(500 <= code < 600 for code in codes):
@@ -223,6 +245,26 @@ def _send(smtp: smtplib.SMTP, email: OutboundEmail) -> None:
                 error, smtplib.SMTPSenderRefused):
             raise Permanent(f"{error.smtp_code} {error.smtp_error!r}") from error
         raise
+
+
+class Connection:
+    """One SMTP connection for a sweep, opened at the first email that needs it."""
+
+    def __init__(self):
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
+            self.smtp = _connect()
+        _send(self.smtp, message)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
 
 
 def _claim() -> tuple[str, list[int]]:
@@ -254,47 +296,77 @@ def _retry_values(attempts: int, error: str) -> dict:
             "last_error": error[:2000]}
 
 
+def _renew(email_id: int, token: str) -> bool:
+    """Extend this sweep's claim on an email just before sending it, and end the
+    transaction (so that SQLite's write lock is not held while the mail server is
+    talked to). False when the claim ran out and another sweep holds the email."""
+    moment = now()
+    renewed = db.session.execute(update(OutboundEmail).where(
+        OutboundEmail.id == email_id, OutboundEmail.claim_token == token,
+        OutboundEmail.claimed_until > moment).values(claimed_until=moment + CLAIM)
+        .returning(OutboundEmail.id)).scalar()
+    db.session.commit()
+    return renewed is not None
+
+
+def send_batch(token: str, ids: list[int], connection: Connection,
+               counts: dict[str, int]) -> bool:
+    """Send the claimed emails; False when the mail server is away (the rest of the
+    batch then waits for the next sweep)."""
+    for position, email_id in enumerate(ids):
+        email = db.session.get(OutboundEmail, email_id)
+        attempts = email.attempts + 1
+        if not email.user.active:
+            _finish(email_id, token, state=OutboxState.DROPPED,
+                    last_error="the account was deactivated before the email went")
+            continue
+        try:
+            message = _message(email, to=email.user.email)
+        except (ValueError, TypeError) as error:  # an email that cannot be built
+            _finish(email_id, token, state=OutboxState.FAILED, attempts=attempts,
+                    last_error=repr(error)[:2000])
+            counts["failed"] += 1
+            current_app.logger.exception("email %s could not be built", email_id)
+            continue
+        to_address = message["To"]
+        if not _renew(email_id, token):
+            continue  # another sweep has it now
+        try:
+            connection.send(message)
+        except Permanent as error:
+            _finish(email_id, token, state=OutboxState.FAILED, attempts=attempts,
+                    last_error=str(error)[:2000])
+            counts["failed"] += 1
+            current_app.logger.error("email %s refused for good: %s", email_id, error)
+        except (OSError, ValueError, smtplib.SMTPException) as error:
+            # ValueError: e.g. a login the server could not take; it may be fixed.
+            _finish(email_id, token, **_retry_values(attempts, repr(error)))
+            counts["retried"] += 1
+            current_app.logger.warning("email %s not sent, will retry: %r", email_id, error)
+            if connection.smtp is None or isinstance(
+                    error, (OSError, ValueError, smtplib.SMTPServerDisconnected)):
+                connection.close()
+                for rest in ids[position + 1:]:
+                    _finish(rest, token, next_attempt_at=now() + timedelta(minutes=1))
+                return False
+        else:
+            _finish(email_id, token, state=OutboxState.SENT, attempts=attempts,
+                    sent_at=now(), last_error="", to_address=to_address)
+            counts["sent"] += 1
+    return True
+
+
 def deliver() -> dict[str, int]:
     """Send every email that is due. Returns counts of sent, retried and failed."""
     counts = {"sent": 0, "retried": 0, "failed": 0}
-    smtp = None
+    connection = Connection()
     try:
         while True:
             token, ids = _claim()
-            if not ids:
+            if not ids or not send_batch(token, ids, connection, counts):
                 break
-            for position, email_id in enumerate(ids):
-                email = db.session.get(OutboundEmail, email_id)
-                attempts = email.attempts + 1
-                try:
-                    smtp = smtp or _connect()
-                    _send(smtp, email)
-                except Permanent as error:
-                    _finish(email_id, token, state=OutboxState.FAILED, attempts=attempts,
-                            last_error=str(error)[:2000])
-                    counts["failed"] += 1
-                    current_app.logger.error("email %s refused for good: %s", email_id, error)
-                except (OSError, smtplib.SMTPException) as error:
-                    _finish(email_id, token, **_retry_values(attempts, repr(error)))
-                    counts["retried"] += 1
-                    current_app.logger.warning("email %s not sent, will retry: %r",
-                                               email_id, error)
-                    if smtp is None or isinstance(error, (OSError,
-                                                          smtplib.SMTPServerDisconnected)):
-                        # The server is not there: the rest wait for the next sweep.
-                        for rest in ids[position + 1:]:
-                            _finish(rest, token, next_attempt_at=now() + timedelta(minutes=1))
-                        return counts
-                else:
-                    _finish(email_id, token, state=OutboxState.SENT, attempts=attempts,
-                            sent_at=now(), last_error="")
-                    counts["sent"] += 1
     finally:
-        if smtp is not None:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+        connection.close()
     return counts
 
 

@@ -41,6 +41,7 @@ class EmailState(StrEnum):
     DIGEST = "digest"  # waits for the user's next daily digest
     QUEUED = "queued"  # an outbound email carries it (see email_id)
     NOT_SENT = "not_sent"  # email off for this kind, or no longer relevant
+    FAILED = "failed"  # could not be made into an email (logged); kept to look into
 
 
 class Notification(db.Model):
@@ -85,6 +86,7 @@ class OutboxState(StrEnum):
     PENDING = "pending"  # to send at next_attempt_at
     SENT = "sent"
     FAILED = "failed"  # refused for good by the mail server (a bad address)
+    DROPPED = "dropped"  # the recipient's account was deactivated before it went
 
 
 class OutboundEmail(db.Model):
@@ -114,3 +116,5 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -279,22 +279,32 @@ def current_state(round_: Round) -> RoundState:
 def settle_round(round_: Round, actor: User | None = None) -> RoundState:
     """Record a round's outcome once the rules say it has ended; idempotent.
 
-    Called after every position, and by `flask rounds settle` for deadlines;
-    pages compute the same state without it.
+    Called after every position, by the first request after a deadline and by the
+    sweep; pages compute the same state without it.
     """
+    return _settle(round_, actor)[0]
+
+
+def record_outcome(round_: Round) -> bool:
+    """Settle the round; True when this call recorded its outcome (not another
+    transaction before it, and not still open)."""
+    return _settle(round_, None)[1]
+
+
+def _settle(round_: Round, actor: User | None) -> tuple[RoundState, bool]:
     if round_.outcome is not None:
-        return RoundState(round_.outcome, round_.closed_at)
+        return RoundState(round_.outcome, round_.closed_at), False
     state = current_state(round_)
     if state.is_open:
-        return state
+        return state, False
     round_ = lock_round(round_)
     if round_.outcome is not None:  # another transaction settled it first
-        return RoundState(round_.outcome, round_.closed_at)
+        return RoundState(round_.outcome, round_.closed_at), False
     _end_round(actor, round_, state.outcome, state.closed_at)
     if state.outcome.adopts:
         _set_status(actor, round_.proposal, ProposalStatus.DECIDED, "proposal.decided")
         record_decision(round_, state.closed_at)
-    return state
+    return state, True
 
 
 def settle_due_rounds() -> int:

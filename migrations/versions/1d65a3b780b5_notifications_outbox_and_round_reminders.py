@@ -5,6 +5,8 @@ Revises: 5c5f990f6585
 Create Date: 2026-11-23 20:55:29.260753
 
 """
+from datetime import timedelta
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -36,7 +38,7 @@ def upgrade():
     sa.Column('text_body', sa.Text(), nullable=False),
     sa.Column('html_body', sa.Text(), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
-    sa.Column('state', sa.Enum('pending', 'sent', 'failed', name='outbox_state', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'sent', 'failed', 'dropped', name='outbox_state', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', decisions.database.UTCDateTime(), nullable=False),
     sa.Column('claimed_until', decisions.database.UTCDateTime(), nullable=True),
@@ -62,7 +64,7 @@ def upgrade():
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('created_at', decisions.database.UTCDateTime(), nullable=False),
     sa.Column('read_at', decisions.database.UTCDateTime(), nullable=True),
-    sa.Column('email_state', sa.Enum('pending', 'digest', 'queued', 'not_sent', name='email_state', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('email_state', sa.Enum('pending', 'digest', 'queued', 'not_sent', 'failed', name='email_state', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('email_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['email_id'], ['outbound_emails.id'], name=op.f('fk_notifications_email_id_outbound_emails')),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_notifications_meeting_id_meetings')),
@@ -85,6 +87,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_rounds_remind_at'), ['remind_at'], unique=False)
 
     # ### end Alembic commands ###
+    _remind_open_rounds()
+
+
+def _remind_open_rounds():
+    """Rounds open when this runs get the default reminder (48 hours before their
+    deadline, when that is after they opened), as new rounds do."""
+    rounds = sa.table('rounds', sa.column('id', sa.Integer), sa.column('outcome', sa.String),
+                      sa.column('opened_at', sa.DateTime), sa.column('deadline', sa.DateTime),
+                      sa.column('remind_at', sa.DateTime))
+    bind = op.get_bind()
+    open_rounds = bind.execute(sa.select(rounds.c.id, rounds.c.opened_at, rounds.c.deadline)
+                               .where(rounds.c.outcome.is_(None))).all()
+    for id_, opened_at, deadline in open_rounds:
+        remind_at = deadline - timedelta(hours=48)
+        if remind_at > opened_at:
+            bind.execute(rounds.update().where(rounds.c.id == id_)
+                         .values(remind_at=remind_at))
 
 
 def downgrade():
