@@ -16,6 +16,7 @@ from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.meetings import services as meetings
+from decisions.notifications import mail
 from decisions.notifications import services as notifications
 from decisions.notifications.models import (
     Delivery,
@@ -323,11 +324,17 @@ def board(make, council):
     return group
 
 
+def published(make, sec, group):
+    """A meeting of `group` on 16 March 2026 with its notice published (not committed)."""
+    meeting = make.meeting(group, starts_at=datetime(2026, 3, 16, 9, tzinfo=UTC))
+    meetings.publish_notice(sec, meeting)
+    return meeting
+
+
 def test_a_published_notice_is_emailed_to_the_group_with_a_calendar_file(
         app, make, smtp, board, council):
     sec = council["sec"][0]
-    meeting = make.meeting(board, starts_at=datetime(2026, 3, 16, 9, tzinfo=UTC))
-    meetings.publish_notice(sec, meeting)
+    meeting = published(make, sec, board)
     db.session.commit()
 
     run_sweep(app)
@@ -349,8 +356,7 @@ def test_a_published_notice_is_emailed_to_the_group_with_a_calendar_file(
 def test_a_revised_notice_and_a_cancellation_are_emailed_again_as_such(
         app, make, smtp, board, council):
     sec = council["sec"][0]
-    meeting = make.meeting(board, starts_at=datetime(2026, 3, 16, 9, tzinfo=UTC))
-    meetings.publish_notice(sec, meeting)
+    meeting = published(make, sec, board)
     db.session.commit()
     run_sweep(app)
     smtp.messages.clear()
@@ -377,8 +383,7 @@ def test_a_revised_notice_and_a_cancellation_are_emailed_again_as_such(
 def test_a_notice_revised_before_the_sweep_sends_only_the_latest(app, make, smtp, board,
                                                                  council):
     sec = council["sec"][0]
-    meeting = make.meeting(board, starts_at=datetime(2026, 3, 16, 9, tzinfo=UTC))
-    meetings.publish_notice(sec, meeting)
+    meeting = published(make, sec, board)
     make.item(sec, meeting, title="Ny sak")
     meetings.publish_notice(sec, meeting)
     db.session.commit()
@@ -635,15 +640,18 @@ def test_settings_refuse_an_unknown_choice_and_save_nothing(app, client, make, c
     assert notifications.preferences(rep)[NotificationKind.ROUND_OPENED] == Delivery.IMMEDIATE
 
 
-def test_an_email_claimed_by_a_sweep_that_died_is_sent_once_after_the_claim_expires(
-        app, make, smtp, clock, council):
-    from decisions.notifications import mail
-
+def stalled_claim(app, make, council) -> tuple[str, list[int]]:
+    """One email (to b@) queued and claimed by a sweep that then stops."""
     make.round_(council["sec"][0], council["members"][1:2])
     db.session.commit()
     with app.app_context():
         mail.queue_emails()
-        token, claimed = mail._claim()  # ...and then this sweep's machine went away
+        return mail._claim()
+
+
+def test_an_email_claimed_by_a_sweep_that_died_is_sent_once_after_the_claim_expires(
+        app, make, smtp, clock, council):
+    token, claimed = stalled_claim(app, make, council)  # and that machine went away
     assert len(claimed) == 1
 
     assert run_sweep(app).delivery["sent"] == 0  # another sweep leaves it alone
@@ -712,13 +720,7 @@ def test_a_title_with_line_breaks_gives_a_one_line_subject_and_the_email_goes(
 
 def test_a_sweep_whose_claim_ran_out_does_not_send_what_another_sweep_sent(
         app, make, smtp, clock, council):
-    from decisions.notifications import mail
-
-    make.round_(council["sec"][0], council["members"][1:2])
-    db.session.commit()
-    with app.app_context():
-        mail.queue_emails()
-        stale_token, ids = mail._claim()  # a sweep claims, then stalls for 11 minutes
+    stale_token, ids = stalled_claim(app, make, council)  # it wakes up 11 minutes later
     clock.advance(minutes=11)
     assert run_sweep(app).delivery["sent"] == 1  # a later sweep takes it over
 

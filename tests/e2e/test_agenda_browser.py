@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -35,9 +35,7 @@ def test_secretariat_builds_reorders_by_keyboard_publishes_and_downloads_the_not
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.goto(f"{live_server}/login?next=/meetings/{meeting.id}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", make.PASSWORD)
-    page.click("main form button[type=submit]")
+    sign_in(page, email, make.PASSWORD)
     page.wait_for_url(meeting_url)
     page.wait_for_function("() => window.htmx !== undefined && window.Sortable !== undefined")
     page.evaluate("window.__samraadNoReload = 'still here'")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -37,9 +37,7 @@ def test_representative_objects_in_place_and_the_board_changes(app, make, live_s
     # Log in through the form; `next` brings the representative back to the round.
     page.goto(round_url)
     expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", make.PASSWORD)
-    page.click("main form button[type=submit]")
+    sign_in(page, email, make.PASSWORD)
     page.wait_for_url(round_url)
 
     panel, board = page.locator("#position-panel"), page.locator("#board")
@@ -104,9 +102,7 @@ def test_a_refused_htmx_post_shows_its_message_and_keeps_what_was_typed(app, mak
 
     page = browser_page
     page.goto(f"{live_server}/login?next=/rounds/{round_.id}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", make.PASSWORD)
-    page.click("main form button[type=submit]")
+    sign_in(page, email, make.PASSWORD)
     page.wait_for_url(round_url)
     page.wait_for_function("() => window.htmx !== undefined")
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -27,9 +27,7 @@ def test_mark_all_read_updates_the_list_and_the_unread_count_without_a_reload(
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     page.goto(f"{live_server}/login?next=/notifications/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", make.PASSWORD)
-    page.click("main form button[type=submit]")
+    sign_in(page, email, make.PASSWORD)
 
     count = page.locator("#unread-count")
     expect(count).to_contain_text("2 uleste")
