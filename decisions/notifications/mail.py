@@ -165,6 +165,9 @@ def queue_digests() -> int:
 
 
 def _queue_digest(user: User, day) -> int:
+    key = f"digest:{user.id}:{day.isoformat()}"
+    if db.session.scalar(select(OutboundEmail.id).where(OutboundEmail.key == key)):
+        return 0  # today's digest has gone out: what waits goes in tomorrow's
     waiting = db.session.scalars(_claimed(
         select(Notification).where(Notification.user_id == user.id,
                                    Notification.email_state == EmailState.DIGEST)
@@ -179,8 +182,8 @@ def _queue_digest(user: User, day) -> int:
         subject = ngettext("Samråd: %(num)s new notification",
                            "Samråd: %(num)s new notifications", len(items))
         content = _render(user, subject, items=items)
-    email_id = _add_outbound(f"digest:{user.id}:{day.isoformat()}", user, content)
-    if email_id is None:  # today's digest has gone out: these wait for tomorrow's
+    email_id = _add_outbound(key, user, content)
+    if email_id is None:  # another sweep made today's digest meanwhile
         return 0
     for n in waiting:
         n.email_state = EmailState.QUEUED if n in relevant else EmailState.NOT_SENT
