@@ -263,8 +263,13 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
     for data, kind in ((notice, nb("Notice of meeting")), (minutes, nb("Minutes"))):
         reader = PdfReader(io.BytesIO(data))
         ident = pdfa_identification(data)
-        assert ident["part"] == "2" and ident["conformance"] in ("A", "B")
-        assert reader.trailer["/Root"]["/Lang"] == "nb"
+        assert ident["part"] == "2" and ident["conformance"] == "A"  # the accessible variant
+        root = reader.trailer["/Root"]
+        assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root  # tagged
+        assert root["/Lang"] == "nb"
+        # The headings are bookmarks: every item's title is in the outline.
+        titles = [title for _depth, title, _page in outline(data)]
+        assert all(any(f"Lang sak {n}" in title for title in titles) for n in range(3))
         assert reader.metadata.title == f"{kind} – Styret – 16.03.2026"
         page = reader.pages[0].mediabox
         assert (round(float(page.width)), round(float(page.height))) == (595, 842)  # A4
