@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.errors import DomainError
@@ -24,6 +24,23 @@ def register(app: Flask) -> None:
     rounds = AppGroup("rounds", help="Consensus rounds.")
     areas = AppGroup("areas", help="Areas of operation.")
     groups = AppGroup("groups", help="Groups that meet (board, council, expert groups).")
+    audit = AppGroup("audit", help="The audit trail.")
+
+    @audit.command("verify")
+    def verify_audit():
+        """Recompute the audit trail's hash chain; exit 1 if an entry was changed or
+        deleted."""
+        from decisions.audit.chain import verify
+        from decisions.audit.models import AuditEntry
+
+        problems = verify(db.session)
+        if problems:
+            for problem in problems:
+                click.echo(problem, err=True)
+            raise click.ClickException(_("The audit trail has been tampered with."))
+        total = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        click.echo(_("The audit trail holds: %(n)s entries, each linked to the one before.",
+                     n=total))
 
     @members.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -197,5 +214,5 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(_("%(person)s has a seat in %(group)s.", person=person, group=group_name))
 
-    for group in (members, users, demo, rounds, areas, groups):
+    for group in (members, users, demo, rounds, areas, groups, audit):
         app.cli.add_command(group)

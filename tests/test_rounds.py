@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
+from decisions.audit import chain
 from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.errors import DomainError, NotAllowed
@@ -757,8 +758,10 @@ def test_a_change_and_its_audit_entry_are_in_the_same_transaction(sec, make):
     entries = len(acts())
 
     services.register_position(ra, round_, a, kind=OBJECT, comment="Nei.")
-    assert acts()[entries:] == ["position.registered"]  # written, not yet committed
+    # Kept in the transaction; inserted (chained) when it commits.
+    assert [e.act for e in db.session.info.get(chain.PENDING, [])] == ["position.registered"]
     db.session.rollback()  # the request failed after the service: neither is kept
+    assert chain.PENDING not in db.session.info
     assert len(acts()) == entries
     assert count(Position) == 0 and count(PositionChange) == 0
 

@@ -21,5 +21,20 @@ class AuditEntry(db.Model):
     object_id: Mapped[int | None] = mapped_column(index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The chain: each entry's hash covers its content and the previous entry's hash,
+    # so an edited or deleted entry breaks every hash after it (`flask audit verify`).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditChain(db.Model):
+    """The head of the chain: one row, the last entry and its hash. Locked by each
+    committing transaction that wrote entries, so the chain has one order."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_entry_id: Mapped[int | None]
+    hash: Mapped[str] = mapped_column(String(64))

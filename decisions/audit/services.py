@@ -1,10 +1,12 @@
-"""Writing audit entries. Services call `record` in the same transaction as their change."""
+"""Writing audit entries. Services call `record` in the same transaction as their change;
+the entry is inserted, chained to the one before it, when that transaction commits."""
 
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from decisions.accounts.models import User
+from decisions.audit import chain
 from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.extensions import db
@@ -36,5 +38,5 @@ def record(actor: User | None, act: str, obj: Any, *, before: dict | None = None
         before={k: _plain(v) for k, v in before.items()} if before else None,
         after={k: _plain(v) for k, v in after.items()} if after else None,
     )
-    db.session.add(entry)
+    chain.queue(db.session(), entry)  # inserted, chained, when the transaction commits
     return entry

@@ -1,0 +1,137 @@
+"""The audit trail is a hash chain: `flask audit verify` finds an edited, deleted or
+removed-at-the-end entry; concurrent writers keep one chain; on PostgreSQL the app's
+role may only read and add entries."""
+
+import threading
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+
+from decisions.accounts.models import Role, User
+from decisions.audit.chain import privileges_sql, verify
+from decisions.audit.models import AuditEntry
+from decisions.extensions import db
+from decisions.members.models import Member
+from decisions.proposals import services
+from decisions.proposals.models import PositionKind, Round
+from tests import world as worlds
+
+
+@pytest.fixture
+def trail(make):
+    """A world with meetings: entries of every kind of act."""
+    worlds.build(make, with_meetings=True)
+    db.session.commit()
+    ids = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    assert len(ids) >= 50
+    return ids
+
+
+def test_the_chain_of_a_world_full_of_acts_verifies(app, runner, trail):
+    assert verify(db.session) == []
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(trail)} " in result.output
+
+
+def test_an_edited_entry_is_found(app, runner, trail):
+    target = trail[len(trail) // 2]
+    db.session.execute(update(AuditEntry).where(AuditEntry.id == target)
+                       .values(after={"kind": "support"}))
+    db.session.commit()
+
+    assert verify(db.session) == [f"entry {target}: its content was changed"]
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"entry {target}" in result.output
+
+
+def test_an_entry_rehashed_after_editing_still_breaks_the_next_link(app, trail):
+    from decisions.audit.chain import entry_hash, fields
+
+    target = db.session.get(AuditEntry, trail[10])
+    target.act = "position.withdrawn"
+    target.hash = entry_hash(target.prev_hash, fields(target))  # a careful forger
+    db.session.commit()
+
+    assert verify(db.session) == [
+        f"entry {trail[11]}: the entry before it is missing or changed"]
+
+
+def test_a_deleted_entry_is_found_in_the_middle_and_at_the_end(app, trail):
+    db.session.execute(delete(AuditEntry).where(AuditEntry.id == trail[5]))
+    db.session.execute(delete(AuditEntry).where(AuditEntry.id == trail[-1]))
+    db.session.commit()
+
+    assert verify(db.session) == [
+        f"entry {trail[6]}: the entry before it is missing or changed",
+        f"the entries after {trail[-2]} were deleted"]
+
+
+def test_concurrent_writers_keep_one_chain(app, make):
+    sec = make.user(Role.SECRETARIAT)
+    members = make.members(8)
+    pairs = []
+    for member in members:  # a round each: the writers do not queue on one round
+        rep = make.representative(member)
+        pairs.append((rep.id, make.round_(sec, [member], make.proposal(sec)).id, member.id))
+    db.session.commit()
+    barrier, errors = threading.Barrier(len(pairs)), []
+
+    def work(user_id: int, round_id: int, member_id: int) -> None:
+        with app.app_context(), app.test_request_context(method="POST"):
+            try:
+                barrier.wait()
+                services.register_position(
+                    db.session.get(User, user_id), db.session.get(Round, round_id),
+                    db.session.get(Member, member_id), kind=PositionKind.OBJECT,
+                    comment="Nei.")
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - asserted below
+                errors.append(error)
+                db.session.rollback()
+
+    threads = [threading.Thread(target=work, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.act == "position.registered")) == 8
+    assert verify(db.session) == []
+
+
+def test_on_postgresql_the_apps_role_can_read_and_add_entries_but_never_change_them(
+        app, make):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("roles and privileges are PostgreSQL's")
+    make.proposal(make.user(Role.SECRETARIAT))  # a few entries
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn.execute(text("DROP ROLE IF EXISTS samraad_app_test"))
+        conn.execute(text("CREATE ROLE samraad_app_test"))
+        conn.execute(text("GRANT USAGE ON SCHEMA public TO samraad_app_test"))
+        for statement in privileges_sql("samraad_app_test"):
+            conn.execute(text(statement))
+        conn.commit()
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SET ROLE samraad_app_test"))
+            assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar() > 0
+            conn.execute(text(
+                "INSERT INTO audit_entries (at, act, object_type, prev_hash, hash) "
+                "VALUES (now(), 'test.added', 'tests', 'x', 'y')"))
+            for forbidden in ("UPDATE audit_entries SET act = 'changed'",
+                              "DELETE FROM audit_entries", "TRUNCATE audit_entries"):
+                conn.execute(text("SAVEPOINT attempt"))
+                with pytest.raises(Exception, match="permission denied"):
+                    conn.execute(text(forbidden))
+                conn.execute(text("ROLLBACK TO SAVEPOINT attempt"))
+            conn.rollback()
+    finally:
+        with db.engine.connect() as conn:
+            conn.execute(text("DROP OWNED BY samraad_app_test"))
+            conn.execute(text("DROP ROLE samraad_app_test"))
+            conn.commit()
