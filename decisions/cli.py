@@ -214,5 +214,38 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(_("%(person)s has a seat in %(group)s.", person=person, group=group_name))
 
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup(target: Path):
+        """Back up the database and the file store into TARGET (a .tar.gz)."""
+        from decisions.backup import BackupError
+        from decisions.backup import backup as run
+
+        try:
+            manifest = run(target)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(_("Backed up %(rows)s rows in %(tables)s tables and the files to %(path)s.",
+                     rows=sum(manifest["tables"].values()), tables=len(manifest["tables"]),
+                     path=target))
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--overwrite", is_flag=True, help="Replace a database that holds data.")
+    def restore(source: Path, overwrite: bool):
+        """Restore a backup made by `flask backup` into the configured database and file
+        store. Stop the app first."""
+        expect_writes()
+        from decisions.backup import BackupError
+        from decisions.backup import restore as run
+
+        try:
+            manifest = run(source, overwrite=overwrite)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(_("Restored the backup of %(when)s (schema %(revision)s). Run `flask db "
+                     "upgrade` if this version of Samråd is newer.",
+                     when=manifest["created_at"], revision=manifest["revision"]))
+
     for group in (members, users, demo, rounds, areas, groups, audit):
         app.cli.add_command(group)

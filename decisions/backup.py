@@ -1,0 +1,140 @@
+"""Backups (`flask backup`, `flask restore`): the database and the file store in one
+.tar.gz.
+
+SQLite is copied with its online backup API (a consistent copy while the app runs);
+PostgreSQL with pg_dump (custom format; pg_restore puts it back). The file store
+(attachments, published PDFs) goes alongside, with a manifest of what is inside:
+the schema revision and the number of rows of every table.
+"""
+
+import json
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from decisions.clock import now
+from decisions.extensions import db
+
+DATABASE_FILES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
+
+
+class BackupError(Exception):
+    pass
+
+
+def _dialect() -> str:
+    return db.engine.dialect.name
+
+
+def _sqlite_path() -> str:
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
+
+
+def _libpq_url() -> str:
+    """The database URL as pg_dump and pg_restore read it (no SQLAlchemy driver)."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def table_counts() -> dict[str, int]:
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+def _revision() -> str | None:
+    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _run(*command: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
+
+
+def backup(target: Path) -> dict:
+    """Write the backup to `target` (a .tar.gz); returns its manifest."""
+    dialect = _dialect()
+    if dialect not in DATABASE_FILES:
+        raise BackupError(f"no backup for {dialect}")
+    manifest = {"created_at": now().isoformat(), "database": dialect,
+                "revision": _revision(), "tables": table_counts()}
+    db.session.rollback()
+    with tempfile.TemporaryDirectory(prefix="samraad-backup-") as work:
+        dump = Path(work) / DATABASE_FILES[dialect]
+        if dialect == "sqlite":
+            source = sqlite3.connect(_sqlite_path())
+            copy = sqlite3.connect(dump)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+                source.close()
+        else:
+            _run("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+                 f"--file={dump}", _libpq_url())
+        (Path(work) / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        partial = target.with_name(target.name + ".partial")
+        with tarfile.open(partial, "w:gz") as archive:
+            archive.add(Path(work) / "manifest.json", arcname="manifest.json")
+            archive.add(dump, arcname=dump.name)
+            files = Path(current_app.config["FILE_STORAGE"])
+            if files.is_dir():
+                archive.add(files, arcname="files")
+        partial.replace(target)  # a backup is there whole or not at all
+    return manifest
+
+
+def restore(source: Path, *, overwrite: bool = False) -> dict:
+    """Put a backup back into the configured database and file store; returns its
+    manifest. Refuses a database that holds data unless `overwrite`."""
+    dialect = _dialect()
+    with tempfile.TemporaryDirectory(prefix="samraad-restore-") as work:
+        with tarfile.open(source, "r:gz") as archive:
+            archive.extractall(work, filter="data")
+        manifest = json.loads((Path(work) / "manifest.json").read_text())
+        if manifest["database"] != dialect:
+            raise BackupError(f"a {manifest['database']} backup cannot go into {dialect}")
+        if not overwrite and _holds_data():
+            raise BackupError("the database holds data; restore with --overwrite to replace it")
+        db.session.remove()
+        db.engine.dispose()
+        dump = Path(work) / DATABASE_FILES[dialect]
+        if dialect == "sqlite":
+            backup_copy = sqlite3.connect(dump)
+            target = sqlite3.connect(_sqlite_path())
+            try:
+                backup_copy.backup(target)
+            finally:
+                target.close()
+                backup_copy.close()
+        else:
+            _run("pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                 "--single-transaction", f"--dbname={_libpq_url()}", str(dump))
+        files = Path(work) / "files"
+        if files.is_dir():
+            _copy_tree(files, Path(current_app.config["FILE_STORAGE"]))
+    return manifest
+
+
+def _holds_data() -> bool:
+    try:
+        return any(table_counts().values())
+    except Exception:  # noqa: BLE001 - no schema yet: an empty database
+        db.session.rollback()
+        return False
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    for path in source.rglob("*"):
+        destination = target / path.relative_to(source)
+        if path.is_dir():
+            destination.mkdir(parents=True, exist_ok=True)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(path.read_bytes())
