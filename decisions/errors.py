@@ -1,9 +1,10 @@
 """Domain errors raised by services, and the error pages every failure ends in."""
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -83,10 +84,28 @@ def register_errorhandlers(app: Flask) -> None:
         return _page(409, *messages[409])
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def database_down(error):
-        db.session.rollback()
+        """The database cannot be reached (down, restarting, locked too long): nothing
+        was written, and the page says so without asking the database anything."""
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.invalidate()
         app.logger.exception("database error")
-        return _page(503, *messages[503])
+        # The language of the session, not the user's (reading the user needs the database).
+        languages = current_app.config["LANGUAGES"]
+        locale = session.get("lang") if session.get("lang") in languages else \
+            current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(locale):
+            title, message = (str(text) for text in messages[503])
+            template = ("_error_fragment.html" if request.headers.get("HX-Request")
+                        else "unavailable.html")
+            # Rendered without the context processors: Flask-Login's would load the user.
+            page = current_app.jinja_env.get_template(template).render(
+                title=title, message=message, locale=locale, config=current_app.config,
+                request=request)
+        return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def unexpected(error):
