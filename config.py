@@ -84,7 +84,11 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    pass
+    # Served over HTTPS only: the browser is told to keep to it, and the session
+    # cookie is bound to this host and path (no Domain attribute can widen it).
+    HSTS = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
 
 
 CONFIGS = {

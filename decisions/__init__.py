@@ -28,6 +28,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(refuse_nul_bytes)
     register_extensions(app)
+    from decisions import security
+
+    security.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
