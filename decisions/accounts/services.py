@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from decisions.accounts import passwords
 from decisions.accounts.models import LoginFailure, LoginSession, Role, User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now
@@ -29,19 +30,17 @@ def _hasher() -> PasswordHasher:
                           parallelism=config["ARGON2_PARALLELISM"])
 
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
 
 
 class AccountLocked(DomainError):
     pass
 
 
-def hash_password(password: str) -> str:
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise DomainError(_l("The password must be %(min)s to %(max)s characters long.",
-                             min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
-                          field="password")
+def hash_password(password: str, *, email: str = "") -> str:
+    """The argon2id hash of an acceptable password (see passwords.problem)."""
+    refused = passwords.problem(password, email=email)
+    if refused:
+        raise DomainError(refused, field="password")
     return _hasher().hash(password)
 
 
@@ -59,7 +58,7 @@ def create_user(actor: User | None, *, email: str, name: str, role: Role, passwo
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise DomainError(_l("A user with this email already exists."), field="email")
     user = User(email=email, name=name or email, role=role,
-                password_hash=hash_password(password), member=member, locale=locale,
+                password_hash=hash_password(password, email=email), member=member, locale=locale,
                 active=True, created_at=now())
     db.session.add(user)
     db.session.flush()
