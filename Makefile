@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export FLASK_APP := wsgi
 export PYTHONPATH := .
 
-.PHONY: run test venv translations extract-messages db demo lint clean
+.PHONY: run test venv translations extract-messages db demo lint clean vendor screenshots
 
 venv: $(STAMP)
 
@@ -38,5 +38,34 @@ test: venv translations
 lint: venv
 	$(BIN)/ruff check .
 
+# Front-end files, vendored so that running the app needs no Node: `make vendor` fetches
+# the versions pinned in package.json from the npm registry (`npm pack`, no node_modules)
+# and copies the built files in. Run it after changing a version in package.json.
+npm_version = $(shell python3 -c 'import json; p = json.load(open("package.json")); print({**p["dependencies"], **p["devDependencies"]}["$(1)"])')
+
+vendor:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	unpack() { mkdir -p "$$tmp/$$1"; tgz=$$(cd "$$tmp" && npm pack --silent "$$1@$$2" | tail -n 1); \
+	  tar -xzf "$$tmp/$$tgz" -C "$$tmp/$$1"; echo "$$tmp/$$1/package"; }; \
+	mkdir -p static/vendor/htmx static/vendor/sortablejs static/vendor/designsystemet tests/e2e/vendor; \
+	d=$$(unpack htmx.org $(call npm_version,htmx.org)); \
+	install -m 644 "$$d/dist/htmx.min.js" "$$d/LICENSE" static/vendor/htmx/; \
+	d=$$(unpack sortablejs $(call npm_version,sortablejs)); \
+	install -m 644 "$$d/Sortable.min.js" "$$d/LICENSE" static/vendor/sortablejs/; \
+	d=$$(unpack @digdir/designsystemet-theme $(call npm_version,@digdir/designsystemet-theme)); \
+	install -m 644 "$$d/src/themes/designsystemet.css" static/vendor/designsystemet/designsystemet-theme.css; \
+	install -m 644 "$$d/LICENSE" static/vendor/designsystemet/LICENSE-designsystemet-theme; \
+	d=$$(unpack @digdir/designsystemet-css $(call npm_version,@digdir/designsystemet-css)); \
+	install -m 644 "$$d/dist/src/index.css" static/vendor/designsystemet/designsystemet.css; \
+	install -m 644 "$$d/LICENSE" static/vendor/designsystemet/LICENSE-designsystemet-css; \
+	d=$$(unpack axe-core $(call npm_version,axe-core)); \
+	install -m 644 "$$d/axe.min.js" tests/e2e/vendor/axe.min.js; \
+	echo "Vendored: htmx.org $(call npm_version,htmx.org), sortablejs $(call npm_version,sortablejs), @digdir/designsystemet-css $(call npm_version,@digdir/designsystemet-css), @digdir/designsystemet-theme $(call npm_version,@digdir/designsystemet-theme), axe-core $(call npm_version,axe-core) (tests only)."
+
 clean:
 	rm -rf $(VENV) instance/*.sqlite* .pytest_cache
+
+# Screenshots of the main pages at 320 and 1280 px (demo data, every role) for review:
+# docs/screenshots/320/ and docs/screenshots/1280/. Needs Debian's chromium.
+screenshots: venv translations
+	$(BIN)/python scripts/screenshots.py

@@ -1,4 +1,5 @@
-"""The start page: what needs the signed-in user's attention."""
+"""The start page (what needs the signed-in user's attention) and the accessibility
+statement."""
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
@@ -39,6 +40,12 @@ def index():
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
                            meetings=meetings)
+
+
+@bp.route("/tilgjengelighet")
+def accessibility():
+    """The accessibility statement (tilgjengelighetserklæring), open to everyone."""
+    return render_template("accessibility.html")
 
 
 @bp.route("/health")

@@ -41,6 +41,7 @@ TO_LOGIN = dict(zip(worlds.ROLES, (LOGIN,) * 6))
 MATRIX = {
     ("main.index", "GET", None): SIGNED_IN,
     ("main.health", "GET", None): EVERYONE,
+    ("main.accessibility", "GET", None): EVERYONE,
     ("accounts.login", "GET", None): EVERYONE,
     ("accounts.login", "POST", None): EVERYONE,
     ("accounts.logout", "POST", None): TO_LOGIN,

@@ -1,20 +1,7 @@
-// The agenda: drag and drop with SortableJS posts the new order through htmx, and
-// after any swap the keyboard focus returns to the control the user pressed.
+// The agenda: drag and drop with SortableJS posts the new order through htmx. (Where
+// the keyboard focus goes after the swap is static/js/app.js's business.)
 (function () {
   "use strict";
-  var focusId = null;
-
-  document.addEventListener("htmx:beforeRequest", function () {
-    var active = document.activeElement;
-    focusId = active && active.id ? active.id : null;
-  });
-
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!focusId) return;
-    var target = document.getElementById(focusId);
-    if (target) target.focus();
-    focusId = null;
-  });
 
   htmx.onLoad(function (content) {
     var lists = content.querySelectorAll ? content.querySelectorAll(".sortable") : [];

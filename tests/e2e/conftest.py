@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from decisions import create_app
@@ -62,11 +63,22 @@ def browser_page():
         context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
         context.set_default_timeout(10_000)
         page = context.new_page()
+        refused = watch_policy(page)
         try:
             yield page
         finally:
             context.close()
             browser.close()
+        assert refused == [], "the Content-Security-Policy refused something"
+
+
+def watch_policy(page) -> list[str]:
+    """Collects what the Content-Security-Policy refuses on the page (the browser says
+    so on its console): the app must work under the policy, not beside it."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
 
 
 def sign_in(page, email: str, password: str) -> None:
@@ -74,3 +86,95 @@ def sign_in(page, email: str, password: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
+
+
+# --- Several users at once, and the keyboard ----------------------------------------
+
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update",
+               "--no-first-run"]
+
+
+@pytest.fixture
+def chromium_browser():
+    """One headless chromium (Debian's binary) for tests that need several browser
+    contexts at once, one per user; open them with `new_page`."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium_browser):
+    """Opens a page in a new browser context (its own cookies: its own login), in
+    bokmål and Oslo time, and collects the page's JavaScript errors in
+    `page.errors`. Every context is closed after the test."""
+    contexts, pages = [], []
+
+    def open_page():
+        context = chromium_browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo",
+                                               accept_downloads=True)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.refused = watch_policy(page)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert [text for page in pages for text in page.refused] == [], \
+        "the Content-Security-Policy refused something"
+
+
+def focused(page) -> str:
+    """A short description of the element that has the keyboard focus."""
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return '<body> (focus lost)';
+        const html = el.outerHTML;
+        return html.length > 160 ? html.slice(0, 160) + '…' : html;
+    }""")
+
+
+def has_focus(locator) -> bool:
+    return locator.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page, locator, *, backwards: bool = False, limit: int = 60) -> None:
+    """Presses Tab (Shift+Tab with `backwards`) until `locator` (one element, found by
+    role and name) has the focus; fails after `limit` presses, saying where focus is."""
+    key = "Shift+Tab" if backwards else "Tab"
+    locator.wait_for(state="attached")
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if has_focus(locator):
+            return
+    raise AssertionError(f"{limit} presses of {key} did not reach {locator}; "
+                         f"the focus is on {focused(page)}")
+
+
+def sign_in_by_keyboard(page, email: str, password: str) -> None:
+    """On the login page, with the keyboard only: the skip link is the first stop,
+    it leads into the main content, whose first field is the email."""
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Gå til hovedinnholdet")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("E-post")).to_be_focused()
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Passord")).to_be_focused()
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")

@@ -1,0 +1,283 @@
+"""Every page of the demo data, who may see it, and the GET routes that are not pages.
+
+Used by test_accessibility.py. The list is written per endpoint, so that a test can
+check without a database that every GET route of the app is either visited here or
+skipped with a reason; the ids come from the demo data once it is loaded (`DemoIds`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import url_for
+from sqlalchemy import select
+
+from decisions.accounts.models import User
+from decisions.extensions import db
+from decisions.meetings.models import AgendaItem, Group, Meeting, MeetingState
+from decisions.members.models import Member
+from decisions.proposals.models import Proposal, Round
+from decisions.register.models import Decision
+
+# The roles, and the demo user who plays each (None: not logged in).
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    "secretariat": "sekretariat@samraad.test",
+    "representative": "oslo@samraad.test",  # Oslo's representative
+    "board": "styre@samraad.test",  # chairs the board (Styret)
+    "admin": "admin@samraad.test",
+}
+LANGUAGES = ("nb", "en")
+
+# Who sees a page (the roles above).
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+EVERYONE = frozenset(ROLES)
+ANONYMOUS = frozenset({"anonymous"})
+SECRETARIAT = frozenset({"secretariat"})
+CHAIR = frozenset({"secretariat", "board"})  # the board's draft minutes
+OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position form
+
+# GET routes that are not HTML pages, or are checked otherwise. A new GET route must
+# be added to PAGES or here, or test_every_get_route_is_visited_or_skipped fails.
+SKIPPED = {
+    "static": "CSS, JavaScript and fonts, not pages",
+    "main.health": "JSON for monitoring",
+    "meetings.document": "PDF (notice, meeting pack, minutes), not HTML",
+    "files.download": "PDF attachment, not HTML",
+    "calendar.meeting": "iCalendar (.ics), not HTML",
+    "calendar.feed": "iCalendar (.ics) feed, not HTML",
+}
+
+
+@dataclass
+class DemoIds:
+    """The ids of the demo objects the pages show; plain values, read once."""
+
+    proposals: dict[str, int]  # state -> proposal id
+    rounds: dict[str, int]  # state -> round id
+    oslo: int  # member id of Oslo (the representative's)
+    decision: tuple[int, int]  # (year, number) of the adopted decision
+    groups: dict[str, int]  # group name -> id
+    board_meetings: dict[str, int]  # state -> meeting id of the board (Styret)
+    board_item: int  # an agenda item of the board's next meeting (notice published)
+
+    @classmethod
+    def read(cls) -> "DemoIds":
+        """Ask the demo database (inside an app context)."""
+        def proposal(title: str) -> Proposal:
+            found = db.session.scalar(select(Proposal).where(Proposal.title == title))
+            assert found is not None, f"demo proposal {title!r} is missing"
+            return found
+
+        def rounds_of(p: Proposal) -> list[int]:
+            return list(db.session.scalars(
+                select(Round.id).where(Round.proposal_id == p.id).order_by(Round.id)))
+
+        decided = proposal("Felles satsing på talentattraksjon 2027")
+        open_ = proposal("Regional strategi for ladeinfrastruktur")
+        revised = proposal("Osloregionens konferanse 2027")
+        silence = proposal("Uttalelse om statsbudsjettet 2027")
+        failed = proposal("Revisjon av arealstrategien")
+        draft = proposal("Felles innspill til Nasjonal transportplan 2029–2040")
+        withdrawn = proposal("Felles innkjøp av kurs i klimaregnskap")
+        revised_rounds = rounds_of(revised)
+        assert len(revised_rounds) == 2, revised_rounds
+        decision = db.session.scalar(select(Decision).where(Decision.proposal_id == decided.id))
+        assert decision is not None
+        oslo = db.session.scalar(select(Member.id).where(Member.name == "Oslo"))
+        oslo_user = db.session.scalar(select(User).where(User.email == ROLES["representative"]))
+        assert oslo_user.member_id == oslo
+
+        groups = {g.name: g.id for g in db.session.scalars(select(Group).order_by(Group.id))}
+        board = groups["Styret"]
+        by_state: dict[MeetingState, list[Meeting]] = {}
+        for meeting in db.session.scalars(select(Meeting).where(Meeting.group_id == board)
+                                          .order_by(Meeting.starts_at)):
+            by_state.setdefault(meeting.state, []).append(meeting)
+        board_meetings = {
+            "planned": by_state[MeetingState.PLANNED][-1].id,
+            "notice_published": by_state[MeetingState.NOTICE_PUBLISHED][-1].id,
+            "minutes_drafted": by_state[MeetingState.MINUTES_DRAFTED][-1].id,
+            "minutes_approved": by_state[MeetingState.MINUTES_APPROVED][-1].id,
+        }
+        item = db.session.scalar(select(AgendaItem.id).where(
+            AgendaItem.meeting_id == board_meetings["notice_published"],
+            AgendaItem.proposal_id == open_.id))
+        assert item is not None
+        return cls(
+            proposals={"draft": draft.id, "open": open_.id, "revised": revised.id,
+                       "silence": silence.id, "no_consensus": failed.id,
+                       "decided": decided.id, "withdrawn": withdrawn.id},
+            rounds={"open": rounds_of(open_)[-1], "revised": revised_rounds[-1],
+                    "superseded": revised_rounds[0], "silence": rounds_of(silence)[-1],
+                    "no_consensus": rounds_of(failed)[-1], "decided": rounds_of(decided)[-1]},
+            oslo=oslo, decision=(decision.year, decision.number), groups=groups,
+            board_meetings=board_meetings, board_item=item)
+
+
+Args = dict | Callable[[DemoIds], dict]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str
+    endpoint: str
+    audience: frozenset[str]
+    args: Args = field(default_factory=dict)
+    query: str = ""
+    status: int = 200
+    # "submit": the page's main form sent empty (no data changes), to see its errors.
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page resolved against the demo data: a path to visit."""
+
+    name: str
+    endpoint: str
+    path: str
+    audience: frozenset[str]
+    status: int
+    action: str
+
+
+def _p(key: str) -> Callable[[DemoIds], dict]:
+    return lambda ids: {"id": ids.proposals[key]}
+
+
+def _r(key: str) -> Callable[[DemoIds], dict]:
+    return lambda ids: {"id": ids.rounds[key]}
+
+
+def _m(key: str) -> Callable[[DemoIds], dict]:
+    return lambda ids: {"id": ids.board_meetings[key]}
+
+
+def _g(name: str) -> Callable[[DemoIds], dict]:
+    return lambda ids: {"id": ids.groups[name]}
+
+
+def _decision(ids: DemoIds) -> dict:
+    return {"year": ids.decision[0], "number": ids.decision[1]}
+
+
+PAGES: list[PageSpec] = [
+    # Not logged in.
+    PageSpec("login", "accounts.login", ANONYMOUS),
+    PageSpec("login, wrong password", "accounts.login", ANONYMOUS, status=401,
+             action="wrong-password"),
+    PageSpec("public register", "public.index", EVERYONE),
+    PageSpec("public register, search", "public.index", EVERYONE, query="q=talent"),
+    PageSpec("public decision", "public.decision", EVERYONE, args=_decision),
+    PageSpec("accessibility statement", "main.accessibility", EVERYONE),
+    PageSpec("public minutes list", "public.meetings", EVERYONE),
+    PageSpec("public minutes (board, approved)", "public.minutes", EVERYONE,
+             args=_m("minutes_approved")),
+    PageSpec("error 404", "public.decision", ANONYMOUS, args={"year": 1999, "number": 999},
+             status=404),
+    # Every signed-in role.
+    PageSpec("start", "main.index", SIGNED_IN),
+    PageSpec("members", "members.index", SIGNED_IN),
+    PageSpec("proposals", "proposals.index", SIGNED_IN),
+    *[PageSpec(f"proposal ({state})", "proposals.show", SIGNED_IN, args=_p(state))
+      for state in ("open", "revised", "silence", "no_consensus", "decided")],
+    *[PageSpec(f"round ({state})", "proposals.round", SIGNED_IN, args=_r(state))
+      for state in ("open", "revised", "superseded", "silence", "no_consensus", "decided")],
+    PageSpec("decision register", "register.index", SIGNED_IN),
+    PageSpec("decision", "register.show", SIGNED_IN, args=_decision),
+    PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
+    PageSpec("groups", "meetings.groups", SIGNED_IN),
+    *[PageSpec(f"group ({name})", "meetings.group", SIGNED_IN, args=_g(name))
+      for name in ("Styret", "Representantskapet", "Administrativ koordineringsgruppe",
+                   "Faggruppe for næringssamarbeid")],
+    *[PageSpec(f"board meeting ({state})", "meetings.meeting", SIGNED_IN, args=_m(state))
+      for state in ("notice_published", "minutes_drafted", "minutes_approved")],
+    PageSpec("minutes (board, approved)", "meetings.minutes", SIGNED_IN,
+             args=_m("minutes_approved")),
+    PageSpec("notifications", "notifications.index", SIGNED_IN),
+    PageSpec("notification settings", "notifications.settings", SIGNED_IN),
+    PageSpec("calendar subscription", "calendar.settings", SIGNED_IN),
+    # The chair of the board and the secretariat: draft minutes.
+    PageSpec("minutes (board, draft)", "meetings.minutes", CHAIR, args=_m("minutes_drafted")),
+    # Oslo's representative and the secretariat: Oslo's position form.
+    PageSpec("position form (open round)", "proposals.position", OWN_MEMBER,
+             args=lambda ids: {"id": ids.rounds["open"], "member_id": ids.oslo}),
+    PageSpec("position form (revised round)", "proposals.position", OWN_MEMBER,
+             args=lambda ids: {"id": ids.rounds["revised"], "member_id": ids.oslo}),
+    # The secretariat's pages.
+    PageSpec("new proposal", "proposals.new", SECRETARIAT),
+    PageSpec("new proposal, sent empty", "proposals.new", SECRETARIAT, status=422,
+             action="submit"),
+    PageSpec("proposal (draft)", "proposals.show", SECRETARIAT, args=_p("draft")),
+    # Withdrawn before it was circulated: like a draft, the secretariat's only.
+    PageSpec("proposal (withdrawn draft)", "proposals.show", SECRETARIAT,
+             args=_p("withdrawn")),
+    PageSpec("edit draft", "proposals.edit", SECRETARIAT, args=_p("draft")),
+    PageSpec("circulate draft", "proposals.circulate", SECRETARIAT, args=_p("draft")),
+    PageSpec("revise proposal", "proposals.revise", SECRETARIAT, args=_p("open")),
+    PageSpec("proposal attachments", "files.upload_to_proposal", SECRETARIAT, args=_p("open")),
+    PageSpec("plan a meeting", "meetings.new_meeting", SECRETARIAT, args=_g("Styret")),
+    PageSpec("board meeting (planned)", "meetings.meeting", SECRETARIAT, args=_m("planned")),
+    PageSpec("edit meeting", "meetings.edit_meeting", SECRETARIAT, args=_m("planned")),
+    PageSpec("edit agenda item", "meetings.edit_item", SECRETARIAT,
+             args=lambda ids: {"id": ids.board_item}),
+    PageSpec("agenda item attachments", "files.upload_to_item", SECRETARIAT,
+             args=lambda ids: {"id": ids.board_item}),
+    PageSpec("audit log", "audit.index", SECRETARIAT),
+    # An error page once per language: the representative may not draft proposals.
+    PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
+]
+
+
+@dataclass(frozen=True)
+class SwapSpec:
+    """An htmx swap on a page, checked again after it: `script` runs in the page and
+    resolves when the swap has settled."""
+
+    name: str
+    page: str  # the PageSpec name it happens on
+    endpoint: str  # the fragment route it fetches
+    script: str
+
+
+SWAPS: list[SwapSpec] = [
+    SwapSpec("round (open), board refreshed", "round (open)", "proposals.board",
+             # What the board's `every 15s` poll does, without waiting 15 s.
+             """async () => {
+                 const board = document.querySelector('#board[hx-get]');
+                 if (!board) throw new Error('no polling board on the page');
+                 board.dataset.beforeSwap = 'yes';
+                 await htmx.ajax('GET', board.getAttribute('hx-get'),
+                                 {target: '#board', swap: 'outerHTML',
+                                  headers: {'X-Samraad-Poll': '1'}});
+                 await new Promise(r => setTimeout(r, 50));
+                 const now = document.querySelector('#board');
+                 if (!now || now.dataset.beforeSwap) throw new Error('the board was not swapped');
+             }"""),
+    SwapSpec("round (open), unread count refreshed", "round (open)", "notifications.count",
+             """async () => {
+                 const count = document.querySelector('#unread-count[hx-get]');
+                 if (!count) throw new Error('no unread count on the page');
+                 count.dataset.beforeSwap = 'yes';
+                 await htmx.ajax('GET', count.getAttribute('hx-get'),
+                                 {target: '#unread-count', swap: 'outerHTML'});
+                 await new Promise(r => setTimeout(r, 50));
+                 const now = document.querySelector('#unread-count');
+                 if (!now || now.dataset.beforeSwap) throw new Error('the count was not swapped');
+             }"""),
+]
+
+
+def covered_endpoints() -> set[str]:
+    return {spec.endpoint for spec in PAGES} | {swap.endpoint for swap in SWAPS}
+
+
+def resolve(ids: DemoIds) -> list[Page]:
+    """The pages with their paths (inside a request context of the app)."""
+    pages = []
+    for spec in PAGES:
+        args = spec.args(ids) if callable(spec.args) else spec.args
+        path = url_for(spec.endpoint, **args) + (f"?{spec.query}" if spec.query else "")
+        pages.append(Page(spec.name, spec.endpoint, path, spec.audience, spec.status,
+                          spec.action))
+    return pages
