@@ -1,6 +1,12 @@
 """Imports every model, so that Alembic and the mappers see the whole schema."""
 
-from decisions.accounts.models import LoginFailure, LoginSession, Role, User  # noqa: F401
+from decisions.accounts.models import (  # noqa: F401
+    LoginFailure,
+    LoginSession,
+    PasswordReset,
+    Role,
+    User,
+)
 from decisions.audit.models import AuditEntry  # noqa: F401
 from decisions.files.models import Attachment  # noqa: F401, E402
 from decisions.meetings.models import (  # noqa: F401, E402

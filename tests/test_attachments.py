@@ -46,8 +46,8 @@ def _attachments() -> list[Attachment]:
 
 
 def _field_errors(html: str) -> list[str]:
-    return re.findall(r'<p class="[^"]*\bfield-error\b[^"]*"[^>]* id="[^"]*-file-error">([^<]*)</p>',
-                      html)
+    return re.findall(
+        r'<p class="[^"]*\bfield-error\b[^"]*"[^>]* id="[^"]*-file-error">([^<]*)</p>', html)
 
 
 def test_html_named_pdf_is_refused_next_to_the_field_keeping_the_title_and_stores_nothing(

@@ -27,7 +27,7 @@ from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
-from tests.factories import pdf_bytes
+from tests.factories import PASSWORD, pdf_bytes
 
 # Deadlines typed into forms, in Oslo time; the tests' clock starts on 2 March 2026.
 FORM_DEADLINE = "2026-03-20T12:00"
@@ -178,7 +178,23 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
+        "accounts.reset": {"token": _reset_token(world.users["representative"])},
     }.get(endpoint, {})
+
+
+def _reset_token(user) -> str:
+    """A fresh reset link of the user (each URL asked for is a new one; made directly,
+    as the service allows only a few an hour)."""
+    import secrets
+
+    from decisions.accounts.models import PasswordReset
+    from decisions.accounts.services import RESET_VALID, _hash_token
+
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=_hash_token(token),
+                                 created_at=now(), expires_at=now() + RESET_VALID))
+    db.session.commit()
+    return token
 
 
 def _newest_notification(user) -> int:
@@ -271,5 +287,10 @@ def form_data(endpoint: str, world: World) -> dict:
         "proposals.position": {"kind": "support"},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
+        "accounts.password": {"current": PASSWORD, "password": "en helt ny passordfrase",
+                              "confirm": "en helt ny passordfrase"},
+        "accounts.forgot": {"email": world.users["representative"].email},
+        "accounts.reset": {"password": "en helt ny passordfrase",
+                           "confirm": "en helt ny passordfrase"},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, {})

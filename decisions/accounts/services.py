@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from decisions.accounts import passwords
-from decisions.accounts.models import LoginFailure, LoginSession, Role, User
+from decisions.accounts.models import LoginFailure, LoginSession, PasswordReset, Role, User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now
 from decisions.errors import DomainError
@@ -190,3 +190,77 @@ def set_language(user: User, locale: str) -> None:
     user.locale = locale
     db.session.flush()
     record(user, "user.language_changed", user, before=before, after=snapshot(user, "locale"))
+
+
+# --- Passwords: change and reset ------------------------------------------------------
+
+RESET_VALID = timedelta(hours=1)
+RESETS_PER_HOUR = 3  # per account: enough for a lost email, not a mail bomb
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password, email=user.email)
+    db.session.flush()
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> None:
+    """End every live login of the user but the one whose token is `keep`."""
+    keep_hash = _hash_token(keep) if keep else None
+    db.session.execute(update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
+        LoginSession.token_hash != (keep_hash or "")).values(ended_at=now()))
+
+
+def change_password(user: User, *, current: str, new: str, session_token: str | None) -> None:
+    """A new password, given the current one; the user's other logins end."""
+    if not _verify(user.password_hash, current):
+        raise DomainError(_l("The current password is wrong."), field="current")
+    _set_password(user, new)
+    end_sessions(user, keep=session_token)
+    record(user, "user.password_changed", user)
+
+
+def request_password_reset(email: str) -> PasswordReset | None:
+    """A reset link for an active account with this email, unless it had enough this
+    hour. Returns None otherwise; the page says the same either way."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        return None
+    moment = now()
+    recent = db.session.scalar(select(func.count()).select_from(PasswordReset).where(
+        PasswordReset.user_id == user.id,
+        PasswordReset.created_at > moment - timedelta(hours=1)))
+    if recent >= RESETS_PER_HOUR:
+        return None
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(user_id=user.id, token_hash=_hash_token(token), created_at=moment,
+                          expires_at=moment + RESET_VALID)
+    db.session.add(reset)
+    db.session.flush()
+    reset.token = token  # for the email; never stored
+    record(None, "user.password_reset_requested", user)
+    return reset
+
+
+def reset_for(token: str) -> PasswordReset | None:
+    """The unused, unexpired reset of this token, for an active account."""
+    reset = db.session.scalar(select(PasswordReset).where(
+        PasswordReset.token_hash == _hash_token(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= now() \
+            or not reset.user.active:
+        return None
+    return reset
+
+
+def reset_password(token: str, new: str) -> User:
+    """The new password of a reset link; the link is spent and every login ends."""
+    reset = db.session.scalar(select(PasswordReset).where(
+        PasswordReset.token_hash == _hash_token(token)).with_for_update())
+    if reset is None or reset_for(token) is None:
+        raise DomainError(_l("This link has expired or has been used. Ask for a new one."))
+    _set_password(reset.user, new)
+    reset.used_at = now()
+    end_sessions(reset.user)
+    db.session.flush()
+    record(reset.user, "user.password_reset", reset.user)
+    return reset.user

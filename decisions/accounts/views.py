@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -13,13 +14,19 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from decisions.accounts import services
-from decisions.accounts.forms import LanguageForm, LoginForm
+from decisions.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from decisions.errors import DomainError
 from decisions.extensions import db
-from decisions.http import safe_next
+from decisions.http import attach_error, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
 # Sent by elements that refresh themselves (hx-headers), so that they do not count
@@ -94,3 +101,82 @@ def language():
             services.set_language(current_user, form.lang.data)
             db.session.commit()
     return redirect(safe_next(form.next.data), code=303)
+
+
+# --- Passwords ------------------------------------------------------------------------
+
+def _form_page(template: str, form, **context):
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password; every other login of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current=form.current.data,
+                                     new=form.password.data, session_token=session.get("sid"))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. You are logged out everywhere else."),
+                  "success")
+            return see_other("main.index")
+    return _form_page("accounts/password.html", form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    """Ask for a link to choose a new password. The answer is the same whether the
+    address has an account or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset = services.request_password_reset(form.email.data)
+        if reset is not None:
+            _email_reset_link(reset)
+        db.session.commit()
+        flash(_("If the address belongs to an account, an email with a link to choose a new "
+                "password is on its way. The link works for an hour."), "success")
+        return see_other("accounts.login")
+    return _form_page("accounts/forgot.html", form)
+
+
+def _email_reset_link(reset) -> None:
+    from decisions.notifications.mail import queue_message
+    from decisions.notifications.messages import Message
+
+    def build() -> Message:
+        return Message(
+            _("Choose a new password for Samråd"),
+            [_("Someone (we hope you) asked to choose a new password for your account. "
+               "The link works once, for an hour. If it was not you, ignore this email: "
+               "your password stays as it is.")],
+            action=(_("Choose a new password"),
+                    url_for("accounts.reset", token=reset.token, _external=True)))
+    queue_message(reset.user, f"password_reset:{reset.id}", build)
+
+
+@bp.route("/password/reset/<string(maxlength=100):token>", methods=["GET", "POST"])
+def reset(token: str):
+    """The link from the email: a new password, then every login of the account ends."""
+    if services.reset_for(token) is None:
+        return render_template("accounts/reset.html", form=None), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed. Log in with it."), "success")
+            return see_other("accounts.login")
+    return _form_page("accounts/reset.html", form)

@@ -124,6 +124,16 @@ def _guarded(n: Notification, step) -> int:
         return 0
 
 
+def queue_message(user: User, key: str, build) -> None:
+    """An email that is not a notification (a password reset link): `build()` makes
+    its Message in the user's language, with links to BASE_URL; the next sweep sends
+    it like any other."""
+    with link_context(), force_locale(_locale(user)):
+        message = build()
+        content = _render(user, message.subject, message=message)
+    _add_outbound(key, user, content, message.attachments)
+
+
 def _queue_one(n: Notification, delivery: Delivery) -> int:
     if delivery == Delivery.OFF or not n.user.active:
         n.email_state = EmailState.NOT_SENT

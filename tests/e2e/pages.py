@@ -170,6 +170,9 @@ PAGES: list[PageSpec] = [
     PageSpec("public register, search", "public.index", EVERYONE, query="q=talent"),
     PageSpec("public decision", "public.decision", EVERYONE, args=_decision),
     PageSpec("accessibility statement", "main.accessibility", EVERYONE),
+    PageSpec("forgotten password", "accounts.forgot", ANONYMOUS),
+    PageSpec("reset link expired", "accounts.reset", ANONYMOUS, args={"token": "expired"},
+             status=410),
     PageSpec("public minutes list", "public.meetings", EVERYONE),
     PageSpec("public minutes (board, approved)", "public.minutes", EVERYONE,
              args=_m("minutes_approved")),
@@ -177,6 +180,7 @@ PAGES: list[PageSpec] = [
              status=404),
     # Every signed-in role.
     PageSpec("start", "main.index", SIGNED_IN),
+    PageSpec("change password", "accounts.password", SIGNED_IN),
     PageSpec("members", "members.index", SIGNED_IN),
     PageSpec("proposals", "proposals.index", SIGNED_IN),
     *[PageSpec(f"proposal ({state})", "proposals.show", SIGNED_IN, args=_p(state))
