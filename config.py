@@ -42,6 +42,9 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
+    # Roles that must log in with a second factor (TOTP); others may choose it.
+    TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get(
+        "TOTP_REQUIRED_ROLES", "secretariat,admin").split(",") if r)
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     ALLIANCE_NAME = os.environ.get("ALLIANCE_NAME", "Osloregionen")
@@ -70,11 +73,15 @@ class DevelopmentConfig(Config):
     """`make run`: a local SQLite file, cookies over plain http."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # The demo's published logins work without an authenticator app.
+    TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",")
+                                if r)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
 
 
 class TestConfig(Config):
     TESTING = True
+    TOTP_REQUIRED_ROLES = ()  # the tests of the second factor switch it on
     SECRET_KEY = "test-only"  # noqa: S105 - tests only, not a secret
     SESSION_COOKIE_SECURE = False
     # The tests pass the database URL; hashing is made cheap, not different.

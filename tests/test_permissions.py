@@ -119,6 +119,9 @@ MATRIX = {
     ("calendar.settings", "GET", None): SIGNED_IN,
     ("calendar.settings", "POST", None): SIGNED_IN,
     ("calendar.revoke", "POST", None): SIGNED_IN,
+    # The code step belongs to a login in progress: without one, back to the login.
+    ("accounts.second_factor", "GET", None): TO_LOGIN,
+    ("accounts.second_factor", "POST", None): TO_LOGIN,
     ("accounts.password", "GET", None): SIGNED_IN,
     ("accounts.password", "POST", None): SIGNED_IN,
     ("accounts.forgot", "GET", None): EVERYONE,

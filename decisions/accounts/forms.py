@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -45,3 +45,10 @@ class ResetPasswordForm(NewPasswordFields, FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email.")),
                                                 Length(max=254)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from the authenticator app"),
+                       validators=[DataRequired(_l("Type the six digits the app shows.")),
+                                   Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -41,6 +41,10 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
     locked_until: Mapped[datetime | None]
+    # The second factor (TOTP, RFC 6238): the shared secret once the user has proved
+    # an authenticator holds it, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime]
 
     member: Mapped[Member | None] = relationship()

@@ -2,10 +2,12 @@
 
 import functools
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -70,15 +72,13 @@ def create_user(actor: User | None, *, email: str, name: str, role: Role, passwo
 def authenticate(email: str, password: str) -> User | None:
     """The user if the password is right. Failures are counted per account in the
     database, so the limit holds across worker processes; too many lock it."""
-    config = current_app.config
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    moment = now()
     if user is None:
         # Spend the same time as for a real account (one verification), so timing
         # tells nothing about which emails have accounts.
         _verify(_unknown_account_hash(), password)
         return None
-    if user.locked_until is not None and user.locked_until > moment:
+    if is_locked(user):
         raise AccountLocked(_l("Too many failed attempts. The account is locked for a "
                                "while; try again later."))
     if _verify(user.password_hash, password) and user.active:
@@ -86,6 +86,14 @@ def authenticate(email: str, password: str) -> User | None:
         if _hasher().check_needs_rehash(user.password_hash):
             user.password_hash = _hasher().hash(password)
         return user
+    count_failure(user)
+    return None
+
+
+def count_failure(user: User) -> None:
+    """A wrong password or code for the account; enough of them lock it."""
+    config = current_app.config
+    moment = now()
     db.session.add(LoginFailure(user_id=user.id, at=moment))
     db.session.flush()
     window = moment - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
@@ -96,7 +104,10 @@ def authenticate(email: str, password: str) -> User | None:
         until = moment + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
         db.session.execute(update(User).where(User.id == user.id).values(locked_until=until))
         record(None, "user.locked", user, after={"locked_until": until, "failures": failures})
-    return None
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > now()
 
 
 def _unknown_account_hash() -> str:
@@ -264,3 +275,63 @@ def reset_password(token: str, new: str) -> User:
     db.session.flush()
     record(reset.user, "user.password_reset", reset.user)
     return reset.user
+
+
+# --- The second factor (TOTP) ---------------------------------------------------------
+
+TOTP_STEP = 30  # seconds
+
+
+def totp_required(user: User) -> bool:
+    return user.role.value in current_app.config["TOTP_REQUIRED_ROLES"]
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The otpauth:// address an authenticator app reads (from the QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.email, issuer_name=f"Samråd {current_app.config['ALLIANCE_NAME']}")
+
+
+def check_totp(user: User, code: str, secret: str | None = None) -> bool:
+    """Whether `code` is the user's current code (or the one just before or after, for
+    clocks a little apart), and not used before: each code works once."""
+    code = "".join(code.split())
+    secret = secret or user.totp_secret
+    if not secret or len(code) != 6 or not code.isdigit():
+        return False
+    user = db.session.execute(select(User).where(User.id == user.id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
+    totp, current = pyotp.TOTP(secret), int(now().timestamp()) // TOTP_STEP
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.at(step * TOTP_STEP), code):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False  # used already
+            user.totp_last_step = step
+            db.session.flush()
+            return True
+    return False
+
+
+def enable_totp(user: User, secret: str, code: str) -> None:
+    """Keep the secret once the user shows a code made from it."""
+    if not check_totp(user, code, secret):
+        raise DomainError(_l("The code is wrong. Type the six digits the app shows now."),
+                          field="code")
+    user.totp_secret = secret
+    db.session.flush()
+    record(user, "user.totp_enabled", user)
+
+
+def disable_totp(user: User, code: str) -> None:
+    if totp_required(user):
+        raise DomainError(_l("Your role must log in with a code."))
+    if not check_totp(user, code):
+        raise DomainError(_l("The code is wrong. Type the six digits the app shows now."),
+                          field="code")
+    user.totp_secret, user.totp_last_step = None, None
+    db.session.flush()
+    record(user, "user.totp_disabled", user)

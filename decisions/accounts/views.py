@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+import segno
 from flask import (
     Blueprint,
     current_app,
@@ -15,15 +16,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from decisions.accounts import services
 from decisions.accounts.forms import (
     ChangePasswordForm,
+    CodeForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     ResetPasswordForm,
 )
+from decisions.accounts.models import User
+from decisions.clock import now
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.http import attach_error, safe_next, see_other
@@ -66,21 +71,88 @@ def login():
             db.session.commit()
             user, error = None, locked.message
         if user is not None:
-            token = services.start_session(user)
             db.session.commit()
-            # A fresh session: nothing from before the login survives but the language
-            # the visitor chose on the login page.
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            session["sid"] = token
-            login_user(user)
-            return redirect(safe_next(form.next.data), code=303)
+            if user.totp_secret or services.totp_required(user):
+                # The password was right; the code comes next, on its own page.
+                _fresh_session(pending=user.id, pending_at=now().timestamp(),
+                               pending_next=form.next.data or "")
+                return see_other("accounts.second_factor")
+            return _sign_in(user, form.next.data)
         db.session.commit()  # the failure counts even though the login failed
         error = error or _("Wrong email or password.")
     status = 401 if error else 200
     return render_template("accounts/login.html", form=form, error=error), status
+
+
+def _fresh_session(**values) -> None:
+    """Nothing from before survives a step of the login but the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.update(values)
+
+
+def _sign_in(user, next_: str | None):
+    token = services.start_session(user)
+    db.session.commit()
+    _fresh_session(sid=token)
+    login_user(user)
+    return redirect(safe_next(next_), code=303)
+
+
+PENDING_MINUTES = 5  # between the password and the code
+
+
+def _pending_user():
+    user_id, since = session.get("pending"), session.get("pending_at", 0)
+    if user_id is None or now().timestamp() - since > PENDING_MINUTES * 60:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor():
+    """The second step of the login: the code from the authenticator app. A user whose
+    role needs one and who has none yet sets it up here, with a QR code."""
+    user = _pending_user()
+    if user is None:
+        return see_other("accounts.login")
+    enrolling = user.totp_secret is None
+    if enrolling and "pending_secret" not in session:
+        session["pending_secret"] = services.new_totp_secret()
+    form = CodeForm()
+    if form.validate_on_submit():
+        if services.is_locked(user):
+            form.code.errors.append(_("Too many failed attempts. The account is locked for "
+                                      "a while; try again later."))
+        else:
+            try:
+                if enrolling:
+                    services.enable_totp(user, session["pending_secret"], form.code.data)
+                elif not services.check_totp(user, form.code.data):
+                    raise DomainError(_("The code is wrong. Type the six digits the app "
+                                        "shows now."), field="code")
+            except DomainError as error:
+                db.session.rollback()
+                services.count_failure(user)
+                db.session.commit()
+                attach_error(form, error)
+            else:
+                return _sign_in(user, session.get("pending_next"))
+    secret = session.get("pending_secret") if enrolling else None
+    context = {"form": form, "enrolling": enrolling, "secret": secret,
+               "qr": _qr(services.totp_uri(user, secret)) if secret else None}
+    status = 422 if form.errors else 200
+    return render_template("accounts/second_factor.html", **context), status
+
+
+def _qr(uri: str) -> Markup:
+    """The otpauth address as an inline SVG QR code (no image fetched from anywhere)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff",
+                                                 omitsize=True)
+    return Markup(svg)  # noqa: S704 - segno's own SVG of our own URI
 
 
 @bp.route("/logout", methods=["POST"])

@@ -45,6 +45,8 @@ SKIPPED = {
     "files.download": "PDF attachment, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
+    # The demo (development) asks no code; tests/test_totp.py covers the page.
+    "accounts.second_factor": "only during a login with a code (not in the demo)",
 }
 
 

@@ -1,0 +1,103 @@
+"""The second factor: required for the secretariat and the admin (set up at the first
+login with a QR code), optional for others; each code works once; wrong codes count
+towards the lock like wrong passwords."""
+
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from decisions.accounts.models import Role, User
+from decisions.audit.models import AuditEntry
+from decisions.extensions import db
+from tests.factories import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def required(app):
+    app.config["TOTP_REQUIRED_ROLES"] = ("secretariat", "admin")
+    app.config["WTF_CSRF_ENABLED"] = False  # test_csrf.py covers the tokens
+
+
+def _password_step(client, user, next_="/proposals/"):
+    response = client.post(f"/login?next={next_}", data={
+        "email": user.email, "password": PASSWORD, "next": next_})
+    assert response.status_code == 303 and response.location.endswith("/login/code")
+    return client.get("/login/code")
+
+
+def _code(secret: str, clock, offset_steps: int = 0) -> str:
+    return pyotp.TOTP(secret).at(int(clock().timestamp()) + 30 * offset_steps)
+
+
+def test_the_secretariat_sets_up_the_code_at_first_login_and_is_then_signed_in(
+        app, client, make, clock):
+    sec = make.user(Role.SECRETARIAT)
+
+    page = _password_step(client, sec)
+    assert page.status_code == 200 and "<svg" in page.text
+    secret = re.search(r'class="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+    assert client.get("/proposals/").status_code == 302  # not signed in yet
+    done = client.post("/login/code", data={"code": _code(secret, clock)})
+
+    assert done.status_code == 303 and done.location.endswith("/proposals/")
+    assert client.get("/proposals/").status_code == 200
+    db.session.refresh(sec)
+    assert sec.totp_secret == secret
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.act == "user.totp_enabled"))
+
+
+def test_a_code_works_once_and_the_next_one_works_after_it(app, make, clock):
+    sec = make.user(Role.SECRETARIAT)
+    secret = pyotp.random_base32()
+    sec.totp_secret = secret
+    db.session.commit()
+    first, second = app.test_client(), app.test_client()
+
+    _password_step(first, sec)
+    code = _code(secret, clock)
+    assert first.post("/login/code", data={"code": code}).status_code == 303
+    _password_step(second, sec)
+    replay = second.post("/login/code", data={"code": code})
+    assert replay.status_code == 422 and 'id="code-error"' in replay.text
+
+    clock.advance(seconds=30)
+    assert second.post("/login/code", data={"code": _code(secret, clock)}).status_code == 303
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(app, client, make, clock):
+    admin = make.user(Role.ADMIN)
+    secret = pyotp.random_base32()
+    admin.totp_secret = secret
+    db.session.commit()
+    _password_step(client, admin)
+    right = _code(secret, clock)
+    wrong = "000000" if right != "000000" else "111111"
+
+    for _ in range(5):
+        assert client.post("/login/code", data={"code": wrong}).status_code == 422
+    locked = client.post("/login/code", data={"code": right})
+
+    assert locked.status_code == 422 and "Kontoen er sperret en stund" in locked.text
+    db.session.refresh(admin)
+    assert admin.locked_until is not None
+
+
+def test_a_representative_without_a_code_logs_in_with_the_password_alone(app, client, make):
+    rep = make.representative(make.member())
+    response = client.post("/login", data={"email": rep.email, "password": PASSWORD})
+    assert response.status_code == 303 and not response.location.endswith("/login/code")
+
+
+def test_the_code_step_expires_after_five_minutes(app, client, make, clock):
+    sec = make.user(Role.SECRETARIAT)
+    sec.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    _password_step(client, sec)
+    clock.advance(minutes=6)
+
+    response = client.post("/login/code", data={"code": _code(sec.totp_secret, clock)})
+
+    assert response.status_code == 303 and response.location.endswith("/login")
+    assert db.session.get(User, sec.id).totp_last_step is None
