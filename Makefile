@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export FLASK_APP := wsgi
 export PYTHONPATH := .
 
-.PHONY: run test venv translations extract-messages db demo lint clean vendor screenshots
+.PHONY: run test venv translations extract-messages db demo lint clean vendor screenshots security-scan
 
 venv: $(STAMP)
 
@@ -69,3 +69,10 @@ clean:
 # docs/screenshots/320/ and docs/screenshots/1280/. Needs Debian's chromium.
 screenshots: venv translations
 	$(BIN)/python scripts/screenshots.py
+
+# sqlmap, wapiti (as every role) and bandit against the demo on 127.0.0.1; report in
+# docs/security/. The tools get their own environment, .venv-scan.
+security-scan: venv translations
+	test -x .venv-scan/bin/python || python3 -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	$(BIN)/python scripts/security_scan.py $(SCAN_ARGS)

@@ -1,0 +1,181 @@
+"""`make security-scan`: attack the app the way an outsider would, and read the code.
+
+Loads the demo data into a temporary SQLite database, serves the app with gunicorn
+on 127.0.0.1, then runs, each logged in as every role (and without a login):
+- wapiti (modules xss, csp, http_headers, cookieflags, crlf, redirect, sql) crawling
+  every page it can reach;
+- sqlmap (level 3, risk 1) on every form and query parameter its crawler finds,
+  with the CSRF token refreshed for each request;
+and bandit over the code. Writes docs/security/scan-report.md (and the tools' raw
+output under docs/security/raw/).
+
+The tools live in their own virtual environment (.venv-scan, requirements-scan.txt):
+the app does not depend on them. Budget per tool and role: --minutes (default 6).
+"""
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCAN_BIN = ROOT / ".venv-scan" / "bin"
+APP_BIN = ROOT / ".venv" / "bin"
+OUT = ROOT / "docs" / "security"
+PASSWORD = "samraad-demo-2026"
+ROLES = {"anonymous": None, "secretariat": "sekretariat@samraad.test",
+         "representative": "oslo@samraad.test", "board": "styre@samraad.test",
+         "admin": "admin@samraad.test"}
+# Not to be crawled: logging out ends the scanner's session; language switches loop.
+EXCLUDE = ["/logout", "/language"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(work: Path) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "SAMRAAD_CONFIG": "development", "FLASK_APP": "wsgi",
+           "DATABASE_URL": f"sqlite:///{work / 'scan.sqlite'}",
+           "FILE_STORAGE": str(work / "files"), "PYTHONPATH": str(ROOT)}
+    for command in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([str(APP_BIN / "flask"), *command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(APP_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)  # noqa: S310 - loopback
+            return server, base
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the app did not start")
+
+
+def _session_cookie(base: str, email: str | None) -> str:
+    """The session cookie of a fresh login (or of an anonymous visit)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/login").read().decode()
+    if email:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        body = urllib.parse.urlencode({"email": email, "password": PASSWORD,
+                                       "csrf_token": token}).encode()
+        opener.open(urllib.request.Request(base + "/login", data=body))
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _run(command: list[str], log: Path, minutes: int) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=minutes * 60 + 60,
+                              check=False)
+        output = done.stdout + done.stderr
+    except subprocess.TimeoutExpired as stopped:
+        output = (stopped.stdout or b"").decode(errors="replace") + "\n[stopped: time budget]"
+    log.write_text(output)
+    return output
+
+
+def wapiti(base: str, cookie: str, role: str, raw: Path, minutes: int) -> dict:
+    report = raw / f"wapiti-{role}.json"
+    command = [str(SCAN_BIN / "wapiti"), "-u", base + "/", "--scope", "folder",
+               "-m", "xss,csp,http_headers,cookieflags,crlf,redirect,sql",
+               "--max-scan-time", str(minutes * 60), "--flush-session", "-f", "json",
+               "-o", str(report), "--verify-ssl", "0"]
+    if cookie:
+        command += ["-C", cookie]
+    for path in EXCLUDE:
+        command += ["-x", base + path]
+    _run(command, raw / f"wapiti-{role}.log", minutes)
+    if not report.exists():
+        return {"error": "no report"}
+    data = json.loads(report.read_text())
+    return {kind: len(found) for kind, found in data.get("vulnerabilities", {}).items()
+            if found}
+
+
+def sqlmap(base: str, cookie: str, role: str, raw: Path, minutes: int) -> dict:
+    output = raw / f"sqlmap-{role}"
+    command = [str(SCAN_BIN / "sqlmap"), "-u", base + "/", "--crawl=2", "--forms",
+               "--batch", "--level=3", "--risk=1",
+               "--crawl-exclude=logout|language|static", "--csrf-token=csrf_token",
+               f"--output-dir={output}", "--disable-coloring"]
+    if cookie:
+        command.append(f"--cookie={cookie}")
+    text = _run(command, raw / f"sqlmap-{role}.log", minutes)
+    return {"injectable": len(re.findall(r"is vulnerable|appears to be .* injectable", text)),
+            "tested": len(re.findall(r"testing '", text)),
+            "not injectable": len(re.findall(r"does not seem to be injectable", text))}
+
+
+def bandit(raw: Path) -> dict:
+    report = raw / "bandit.json"
+    subprocess.run([str(SCAN_BIN / "bandit"), "-q", "-r", "decisions", "config.py", "wsgi.py",
+                    "-f", "json", "-o", str(report)], cwd=ROOT, check=False)
+    results = json.loads(report.read_text())["results"]
+    return {"issues": [{"severity": r["issue_severity"], "test": r["test_id"],
+                        "where": f"{r['filename']}:{r['line_number']}",
+                        "text": r["issue_text"]} for r in results]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=int, default=6)
+    args = parser.parse_args()
+    raw = OUT / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    raw.mkdir(parents=True)
+    work = Path(tempfile.mkdtemp(prefix="samraad-scan-"))
+    server, base = _serve(work)
+    results = {"bandit": bandit(raw), "wapiti": {}, "sqlmap": {}}
+    try:
+        for role, email in ROLES.items():
+            cookie = _session_cookie(base, email)
+            results["wapiti"][role] = wapiti(base, cookie, role, raw, args.minutes)
+            cookie = _session_cookie(base, email)  # a scan may have ended the last one
+            results["sqlmap"][role] = sqlmap(base, cookie, role, raw, args.minutes)
+            print(role, results["wapiti"][role], results["sqlmap"][role], flush=True)
+    finally:
+        server.terminate()
+    (OUT / "scan-results.json").write_text(json.dumps(results, indent=2))
+    _report(results, args.minutes)
+    print(f"written: {(OUT / 'scan-report.md').relative_to(ROOT)}")
+
+
+def _report(results: dict, minutes: int) -> None:
+    lines = ["# Security scan", "",
+             f"`make security-scan` on the demo data, gunicorn on 127.0.0.1, each tool "
+             f"at most {minutes} minutes per role. Raw output in `raw/`.", "",
+             "## wapiti (xss, csp, http_headers, cookieflags, crlf, redirect, sql)", "",
+             "| role | findings |", "|---|---|"]
+    lines += [f"| {role} | {found or 'none'} |" for role, found in results["wapiti"].items()]
+    lines += ["", "## sqlmap (level 3, risk 1, every form and parameter crawled)", "",
+              "| role | injectable | parameters reported not injectable |", "|---|---|---|"]
+    lines += [f"| {role} | {r['injectable']} | {r['not injectable']} |"
+              for role, r in results["sqlmap"].items()]
+    lines += ["", "## bandit", "", "| severity | test | where | text |", "|---|---|---|---|"]
+    lines += [f"| {i['severity']} | {i['test']} | {i['where']} | {i['text']} |"
+              for i in results["bandit"]["issues"]]
+    (OUT / "scan-report.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
