@@ -105,11 +105,7 @@ def wapiti(base: str, cookie: str, role: str, raw: Path, minutes: int) -> dict:
     for path in EXCLUDE:
         command += ["-x", base + path]
     _run(command, raw / f"wapiti-{role}.log", minutes)
-    if not report.exists():
-        return {"error": "no report"}
-    data = json.loads(report.read_text())
-    return {kind: len(found) for kind, found in data.get("vulnerabilities", {}).items()
-            if found}
+    return wapiti_summary(role, raw)
 
 
 def sqlmap(base: str, cookie: str, role: str, raw: Path, minutes: int) -> dict:
@@ -120,17 +116,39 @@ def sqlmap(base: str, cookie: str, role: str, raw: Path, minutes: int) -> dict:
                f"--output-dir={output}", "--disable-coloring"]
     if cookie:
         command.append(f"--cookie={cookie}")
-    text = _run(command, raw / f"sqlmap-{role}.log", minutes)
-    return {"injectable": len(re.findall(r"is vulnerable|appears to be .* injectable", text)),
-            "tested": len(re.findall(r"testing '", text)),
-            "not injectable": len(re.findall(r"does not seem to be injectable", text))}
+    _run(command, raw / f"sqlmap-{role}.log", minutes)
+    return sqlmap_summary(role, raw)
+
+
+def sqlmap_summary(role: str, raw: Path) -> dict:
+    """sqlmap's verdicts: the rows of its results CSV are the injectable parameters
+    (a heuristic "appears to be" while counting UNION columns is not a finding)."""
+    text = (raw / f"sqlmap-{role}.log").read_text()
+    rows = [line for csv in (raw / f"sqlmap-{role}").glob("results-*.csv")
+            for line in csv.read_text().splitlines()[1:] if line.strip()]
+    return {"injectable": len(rows),
+            "not injectable": len(re.findall(r"does not seem to be injectable", text)),
+            "stopped": "[stopped: time budget]" in text}
+
+
+def wapiti_summary(role: str, raw: Path) -> dict:
+    report = raw / f"wapiti-{role}.json"
+    if not report.exists():
+        return {"error": "no report"}
+    data = json.loads(report.read_text())
+    return {kind: len(found) for kind, found in data.get("vulnerabilities", {}).items()
+            if found}
 
 
 def bandit(raw: Path) -> dict:
     report = raw / "bandit.json"
     subprocess.run([str(SCAN_BIN / "bandit"), "-q", "-r", "decisions", "config.py", "wsgi.py",
                     "-f", "json", "-o", str(report)], cwd=ROOT, check=False)
-    results = json.loads(report.read_text())["results"]
+    return bandit_summary(raw)
+
+
+def bandit_summary(raw: Path) -> dict:
+    results = json.loads((raw / "bandit.json").read_text())["results"]
     return {"issues": [{"severity": r["issue_severity"], "test": r["test_id"],
                         "where": f"{r['filename']}:{r['line_number']}",
                         "text": r["issue_text"]} for r in results]}
@@ -139,8 +157,16 @@ def bandit(raw: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=int, default=6)
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report again from the raw output of the last scan")
     args = parser.parse_args()
     raw = OUT / "raw"
+    if args.report_only:
+        results = {"bandit": bandit_summary(raw),
+                   "wapiti": {role: wapiti_summary(role, raw) for role in ROLES},
+                   "sqlmap": {role: sqlmap_summary(role, raw) for role in ROLES}}
+        _report(results, args.minutes)
+        return
     shutil.rmtree(raw, ignore_errors=True)
     raw.mkdir(parents=True)
     work = Path(tempfile.mkdtemp(prefix="samraad-scan-"))
@@ -168,9 +194,10 @@ def _report(results: dict, minutes: int) -> None:
              "| role | findings |", "|---|---|"]
     lines += [f"| {role} | {found or 'none'} |" for role, found in results["wapiti"].items()]
     lines += ["", "## sqlmap (level 3, risk 1, every form and parameter crawled)", "",
-              "| role | injectable | parameters reported not injectable |", "|---|---|---|"]
-    lines += [f"| {role} | {r['injectable']} | {r['not injectable']} |"
-              for role, r in results["sqlmap"].items()]
+              "| role | injectable | parameters reported not injectable | time budget ran out |",
+              "|---|---|---|---|"]
+    lines += [f"| {role} | {r['injectable']} | {r['not injectable']} | "
+              f"{'yes' if r['stopped'] else 'no'} |" for role, r in results["sqlmap"].items()]
     lines += ["", "## bandit", "", "| severity | test | where | text |", "|---|---|---|---|"]
     lines += [f"| {i['severity']} | {i['test']} | {i['where']} | {i['text']} |"
               for i in results["bandit"]["issues"]]
