@@ -2,19 +2,16 @@
 removed-at-the-end entry; concurrent writers keep one chain; on PostgreSQL the app's
 role may only read and add entries."""
 
-import threading
-
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from decisions.accounts.models import Role, User
+from decisions.accounts.models import Role
 from decisions.audit.chain import privileges_sql, verify
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
-from decisions.members.models import Member
-from decisions.proposals import services
-from decisions.proposals.models import PositionKind, Round
+from decisions.proposals.models import PositionKind
 from tests import world as worlds
+from tests.test_concurrency import register_all_at_once
 
 
 @pytest.fixture
@@ -75,26 +72,8 @@ def test_concurrent_writers_keep_one_chain(app, make):
         rep = make.representative(member)
         pairs.append((rep.id, make.round_(sec, [member], make.proposal(sec)).id, member.id))
     db.session.commit()
-    barrier, errors = threading.Barrier(len(pairs)), []
 
-    def work(user_id: int, round_id: int, member_id: int) -> None:
-        with app.app_context(), app.test_request_context(method="POST"):
-            try:
-                barrier.wait()
-                services.register_position(
-                    db.session.get(User, user_id), db.session.get(Round, round_id),
-                    db.session.get(Member, member_id), kind=PositionKind.OBJECT,
-                    comment="Nei.")
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - asserted below
-                errors.append(error)
-                db.session.rollback()
-
-    threads = [threading.Thread(target=work, args=pair) for pair in pairs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = register_all_at_once(app, pairs, kind=PositionKind.OBJECT, comment="Nei.")
 
     assert errors == []
     db.session.commit()

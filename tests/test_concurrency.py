@@ -13,22 +13,25 @@ from decisions.proposals.models import Outcome, PositionChange, PositionKind, Ro
 from decisions.register.models import Decision
 
 
-def _register_all_at_once(app, round_id: int, pairs: list[tuple[int, int]]) -> list[Exception]:
-    """Each (user id, member id) registers support in its own thread, all released at once,
-    each in its own app and request context, as separate requests would."""
+def register_all_at_once(app, registrations: list[tuple[int, int, int]],
+                         kind: PositionKind = PositionKind.SUPPORT,
+                         comment: str = "") -> list[Exception]:
+    """Each (user id, round id, member id) registers `kind` in its own thread, all
+    released at once, each in its own app and request context, as separate requests
+    would. Returns the errors."""
     from decisions.accounts.models import User
 
-    barrier = threading.Barrier(len(pairs))
+    barrier = threading.Barrier(len(registrations))
     errors: list[Exception] = []
 
-    def work(user_id: int, member_id: int) -> None:
+    def work(user_id: int, round_id: int, member_id: int) -> None:
         with app.app_context(), app.test_request_context(method="POST"):
             try:
                 barrier.wait()
-                user = db.session.get(User, user_id)
-                services.register_position(user, db.session.get(Round, round_id),
+                services.register_position(db.session.get(User, user_id),
+                                           db.session.get(Round, round_id),
                                            db.session.get(Member, member_id),
-                                           kind=PositionKind.SUPPORT)
+                                           kind=kind, comment=comment)
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - collected and asserted below
                 errors.append(error)
@@ -36,7 +39,7 @@ def _register_all_at_once(app, round_id: int, pairs: list[tuple[int, int]]) -> l
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=work, args=pair) for pair in pairs]
+    threads = [threading.Thread(target=work, args=one) for one in registrations]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -53,7 +56,7 @@ def test_simultaneous_positions_are_all_kept_and_the_round_is_decided_once(app, 
     round_id = round_.id
     db.session.commit()
 
-    errors = _register_all_at_once(app, round_id, pairs)
+    errors = register_all_at_once(app, [(u, round_id, m) for u, m in pairs])
 
     assert errors == []
     db.session.rollback()
