@@ -149,6 +149,7 @@ def register_template_helpers(app: Flask) -> None:
     from decisions.markdown import render_markdown
     from decisions.permissions import can
     from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
+    from decisions.submissions import nonce_input
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
@@ -164,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
         return unread_count(current_user) if current_user.is_authenticated else 0
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals["form_nonce"] = nonce_input
 
     @app.context_processor
     def helpers():

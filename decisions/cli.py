@@ -106,6 +106,22 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
 
+    @users.command("reset-code")
+    @click.argument("email")
+    def reset_code(email: str):
+        """Remove a user's authenticator code (a lost phone); a new one is set up at the
+        next login."""
+        expect_writes()
+        from decisions.accounts.models import User
+        from decisions.accounts.services import reset_totp
+
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(_("No user has the email %(email)s.", email=email))
+        reset_totp(None, user)
+        db.session.commit()
+        click.echo(_("The code of %(email)s is removed.", email=user.email))
+
     @demo.command("load")
     @click.option("--force", is_flag=True, help="Load even outside development.")
     def load_demo(force: bool):

@@ -25,6 +25,7 @@ class SweepResult:
     digests: int = 0
     delivery: dict[str, int] = field(default_factory=lambda: {
         "sent": 0, "retried": 0, "failed": 0})
+    forgotten: int = 0
     failed_steps: list[str] = field(default_factory=list)
 
 
@@ -40,6 +41,14 @@ def _each(ids, act, what: str) -> int:
             db.session.rollback()
             current_app.logger.warning("%s %s failed", what, id_, exc_info=True)
     return total
+
+
+def _forget_old_form_claims() -> int:
+    from decisions.submissions import forget_old
+
+    forgotten = forget_old()
+    db.session.commit()
+    return forgotten
 
 
 def record_ended_rounds(limit: int | None = None) -> int:
@@ -70,6 +79,7 @@ def sweep() -> SweepResult:
         ("queued", mail.queue_emails),
         ("digests", mail.queue_digests),
         ("delivery", mail.deliver),
+        ("forgotten", _forget_old_form_claims),
     ]
     for name, step in steps:
         try:

@@ -15,6 +15,7 @@ from decisions.permissions import can
 from tests import world as worlds
 
 OK, DENIED, LOGIN, NOT_FOUND = "allowed", "403", "login", "404"
+FIELD_ERROR = "422"  # allowed to post, and told what is wrong next to the field
 
 # Expected outcome per role, in the order of worlds.ROLES:
 # anonymous, secretariat, representative (of the member in question),
@@ -35,6 +36,9 @@ OWN_NOTIFICATION = dict(zip(worlds.ROLES, (LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_
 # Logging out lands on the login page whoever asks; there is nothing to deny.
 # (test_accounts.py proves that it ends the session.)
 TO_LOGIN = dict(zip(worlds.ROLES, (LOGIN,) * 6))
+# Only the user's phone knows the right code: the matrix posts a wrong one, which every
+# signed-in user may do and is told so (test_totp.py posts the right one).
+SIGNED_IN_WRONG_CODE = dict(zip(worlds.ROLES, (LOGIN, *(FIELD_ERROR,) * 5)))
 
 # (endpoint, method, object the URL points at) -> outcome per role. The objects are
 # those of tests/world.py; a POST sends a form that succeeds when the role may post it.
@@ -123,6 +127,8 @@ MATRIX = {
     ("accounts.second_factor", "GET", None): TO_LOGIN,
     ("accounts.second_factor", "POST", None): TO_LOGIN,
     ("accounts.password", "GET", None): SIGNED_IN,
+    ("accounts.code", "GET", None): SIGNED_IN,
+    ("accounts.code", "POST", None): SIGNED_IN_WRONG_CODE,
     ("accounts.password", "POST", None): SIGNED_IN,
     ("accounts.forgot", "GET", None): EVERYONE,
     ("accounts.forgot", "POST", None): TO_LOGIN,  # "the link is on its way", at login
@@ -143,6 +149,7 @@ MATRIX = {
 # Posts whose success is the login page.
 LANDS_ON_LOGIN = {"accounts.logout", "accounts.forgot", "accounts.reset"}
 ACTS_ON_ONESELF = {"accounts.logout", "accounts.language", "accounts.password",
+                   "accounts.code",
                    "accounts.forgot", "notifications.follow",
                    "notifications.read_all", "notifications.settings"}
 
@@ -172,6 +179,8 @@ def _outcome(response) -> str:
         return DENIED
     if response.status_code == 404:
         return NOT_FOUND
+    if response.status_code == 422:
+        return FIELD_ERROR
     if response.status_code in (301, 302, 303, 307, 308):
         if urlsplit(response.headers["Location"]).path == "/login":
             return LOGIN

@@ -101,3 +101,67 @@ def test_the_code_step_expires_after_five_minutes(app, client, make, clock):
 
     assert response.status_code == 303 and response.location.endswith("/login")
     assert db.session.get(User, sec.id).totp_last_step is None
+
+
+# --- Choosing a code for oneself (/account/code) ----------------------------------------
+
+def test_a_representative_turns_on_a_code_and_the_next_login_asks_for_it(
+        app, client, make, clock):
+    rep = make.representative(make.member())
+    make.login(client, rep)
+    page = client.get("/account/code")
+    secret = re.search(r'class="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+
+    wrong = client.post("/account/code", data={"code": "000000"})
+    assert wrong.status_code == 422 and "Koden er feil" in wrong.text
+    assert db.session.get(User, rep.id).totp_secret is None
+    done = client.post("/account/code", data={"code": _code(secret, clock)})
+
+    assert done.status_code == 303
+    assert db.session.get(User, rep.id).totp_secret == secret
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.act == "user.totp_enabled",
+                                                      AuditEntry.actor_id == rep.id))
+    client.post("/logout")
+    clock.advance(minutes=1)
+    _password_step(client, rep)  # asserts the login now goes to the code step
+
+
+def test_turning_the_code_off_takes_the_current_code(app, client, make, clock):
+    rep = make.representative(make.member())
+    rep.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    _password_step(client, rep)
+    client.post("/login/code", data={"code": _code(rep.totp_secret, clock)})
+    clock.advance(minutes=1)
+
+    assert client.post("/account/code", data={"code": "123456"}).status_code == 422
+    assert db.session.get(User, rep.id).totp_secret is not None
+    done = client.post("/account/code", data={"code": _code(rep.totp_secret, clock)})
+    assert done.status_code == 303
+    assert db.session.get(User, rep.id).totp_secret is None
+
+
+def test_a_role_that_needs_a_code_cannot_turn_it_off(app, client, make, clock):
+    sec = make.user(Role.SECRETARIAT)
+    sec.totp_secret = secret = pyotp.random_base32()
+    db.session.commit()
+    _password_step(client, sec)
+    client.post("/login/code", data={"code": _code(secret, clock)})
+    clock.advance(minutes=1)
+
+    page = client.get("/account/code")
+    assert "Slå av" not in page.text
+    refused = client.post("/account/code", data={"code": _code(secret, clock)})
+    assert refused.status_code == 422
+    assert db.session.get(User, sec.id).totp_secret == secret
+
+
+def test_a_lost_phone_the_code_is_removed_from_the_command_line(app, make, runner):
+    sec = make.user(Role.SECRETARIAT)
+    sec.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    result = runner.invoke(args=["users", "reset-code", sec.email])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(User, sec.id).totp_secret is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.act == "user.totp_reset"))
+    assert runner.invoke(args=["users", "reset-code", "nobody@example.test"]).exit_code == 1

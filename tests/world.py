@@ -289,6 +289,7 @@ def form_data(endpoint: str, world: World) -> dict:
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
         "accounts.password": {"current": PASSWORD, "password": "en helt ny passordfrase",
                               "confirm": "en helt ny passordfrase"},
+        "accounts.code": {"code": "000000"},
         "accounts.forgot": {"email": world.users["representative"].email},
         "accounts.reset": {"password": "en helt ny passordfrase",
                            "confirm": "en helt ny passordfrase"},

@@ -326,6 +326,14 @@ def enable_totp(user: User, secret: str, code: str) -> None:
     record(user, "user.totp_enabled", user)
 
 
+def reset_totp(actor: User | None, user: User) -> None:
+    """For a lost phone: the code is removed; a role that needs one sets up a new one
+    at the next login."""
+    user.totp_secret, user.totp_last_step = None, None
+    db.session.flush()
+    record(actor, "user.totp_reset", user)
+
+
 def disable_totp(user: User, code: str) -> None:
     if totp_required(user):
         raise DomainError(_l("Your role must log in with a code."))

@@ -202,6 +202,38 @@ def password():
     return _form_page("accounts/password.html", form)
 
 
+@bp.route("/account/code", methods=["GET", "POST"])
+@login_required
+def code():
+    """Turn logging in with a code from an authenticator app on or off. Roles that must
+    use a code (TOTP_REQUIRED_ROLES) set it up at login and cannot turn it off."""
+    user, form = current_user, CodeForm()
+    enabled, required = user.totp_secret is not None, services.totp_required(current_user)
+    if not enabled and "setup_secret" not in session:
+        session["setup_secret"] = services.new_totp_secret()
+    if form.validate_on_submit():
+        try:
+            if enabled:
+                services.disable_totp(user, form.code.data)
+            else:
+                services.enable_totp(user, session["setup_secret"], form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "code":  # a wrong code counts toward the account's lock
+                services.count_failure(user)
+                db.session.commit()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            session.pop("setup_secret", None)
+            flash(_("You log in with a code from now on.") if not enabled else
+                  _("You log in with the password only from now on."), "success")
+            return see_other("accounts.code")
+    secret = None if enabled else session["setup_secret"]
+    return _form_page("accounts/code.html", form, enabled=enabled, required=required,
+                      secret=secret, qr=_qr(services.totp_uri(user, secret)) if secret else None)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot():
     """Ask for a link to choose a new password. The answer is the same whether the

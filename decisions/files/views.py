@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from decisions import submissions
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries, services, storage
@@ -96,6 +97,7 @@ def _upload(**owner):
     if form.validate_on_submit():
         upload = form.file.data
         try:
+            submissions.claim(current_user)
             attachment = services.add_attachment(
                 current_user, data=upload.read(), filename=upload.filename or "",
                 title=(form.title.data or "").strip(), **owner)

@@ -75,6 +75,7 @@ class AttendanceForm(FlaskForm):
     status = SelectField(_l("Attendance"), choices=_choices(ATTENDANCE_LABELS))
     stands_in_for = StringField(_l("Stands in for"), validators=[Optional(), Length(max=200)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class EntryForm(FlaskForm):

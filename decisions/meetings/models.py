@@ -203,9 +203,12 @@ class Attendance(db.Model):
     # A deputy stands in for a seat holder (who then has sent apologies).
     stands_in_for: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(String(300), default="")
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     membership: Mapped[GroupMembership | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
 
 class EntryKind(StrEnum):

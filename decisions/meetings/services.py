@@ -443,10 +443,15 @@ def save_item_minutes(actor: User, item: AgendaItem, *, lock_version: int, notes
     _minutes_drafted(actor, meeting)
 
 
+ATTENDANCE_CONFLICT = _l("Someone else changed this line of attendance first. "
+                         "Here is what is saved now.")
+
+
 def set_attendance(actor: User, meeting: Meeting, *, person_name: str,
                    status: AttendanceStatus, stands_in_for: str = "", note: str = "",
-                   attendance: Attendance | None = None) -> Attendance:
-    """Adds a line of attendance, or changes one."""
+                   attendance: Attendance | None = None,
+                   lock_version: int | None = None) -> Attendance:
+    """Adds a line of attendance, or changes the one saved as `lock_version`."""
     _require(actor, "write_minutes", meeting)
     meeting = _lock_meeting(meeting)
     _check_minutes_open(meeting)
@@ -460,11 +465,16 @@ def set_attendance(actor: User, meeting: Meeting, *, person_name: str,
         db.session.add(attendance)
         before = None
     else:
+        if lock_version is not None and lock_version != attendance.lock_version:
+            raise Conflict(ATTENDANCE_CONFLICT)
         before = snapshot(attendance, "person_name", "status", "stands_in_for", "note")
     attendance.person_name, attendance.status = person_name, status
     attendance.stands_in_for = stands_in_for if status == AttendanceStatus.DEPUTY else ""
     attendance.note = note
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # changed by someone else between our read and our write
+        raise Conflict(ATTENDANCE_CONFLICT) from None
     record(actor, "minutes.attendance_set", attendance, before=before,
            after=snapshot(attendance, "meeting_id", "person_name", "status",
                           "stands_in_for", "note"))

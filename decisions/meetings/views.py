@@ -1,11 +1,21 @@
 """Group, meeting, agenda and minutes pages: load, authorize, call one service, respond."""
 
-from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from decisions import submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
@@ -100,11 +110,17 @@ def new_meeting(id: int):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
+            submission = submissions.claim(current_user)
             meeting = services.plan_meeting(current_user, group_, **_meeting_values(form))
+        except submissions.AlreadySaved as earlier:
+            flash(earlier.message, "info")
+            return redirect(earlier.location or url_for("meetings.group", id=id), 303)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
+            if submission:
+                submission.location = url_for("meetings.meeting", id=meeting.id)
             db.session.commit()
             flash(_("The meeting is planned. Build its agenda below."), "success")
             return see_other("meetings.meeting", id=meeting.id)
@@ -258,6 +274,7 @@ def add_item(id: int):
             return render_template("meetings/_agenda.html", **context)
         return render_template("meetings/meeting.html", **context), 422
     try:
+        submissions.claim(current_user)
         item = services.add_item(current_user, meeting_, kind=ItemKind(form.kind.data),
                                  title=form.title.data, proposal=_proposal(form.proposal.data))
     except DomainError as error:
@@ -502,9 +519,12 @@ def _add_line(item: AgendaItem, form, act, message: str):
     if not form.validate_on_submit():
         return _lines_response(item.meeting, form, item, status=422)
     try:
+        submissions.claim(current_user)
         act()
     except DomainError as error:
         db.session.rollback()
+        if error.field is None:  # e.g. the form was sent twice: what is saved, and why
+            return _lines_response(item.meeting, item=item, message=error.message, status=409)
         attach_error(form, error)
         return _lines_response(item.meeting, form, item, status=422)
     db.session.commit()
@@ -577,12 +597,17 @@ def attendance(id: int | None = None, line: int | None = None):
     if not form.validate_on_submit():
         return _lines_response(meeting_, form, status=422)
     try:
+        if existing is None:
+            submissions.claim(current_user)
         services.set_attendance(current_user, meeting_, person_name=form.person_name.data,
                                 status=AttendanceStatus(form.status.data),
                                 stands_in_for=form.stands_in_for.data or "",
-                                note=form.note.data or "", attendance=existing)
+                                note=form.note.data or "", attendance=existing,
+                                lock_version=form.lock_version.data)
     except DomainError as error:
         db.session.rollback()
+        if error.field is None:  # a conflict or a form sent twice: what is saved, and why
+            return _lines_response(meeting_, message=error.message, status=409)
         attach_error(form, error)
         return _lines_response(meeting_, form, status=422)
     db.session.commit()

@@ -2,14 +2,14 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from decisions import expect_writes
+from decisions import expect_writes, submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.errors import DomainError
 from decisions.extensions import db
@@ -111,9 +111,16 @@ def new():
     areas = _areas()
     form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in areas]
     if form.validate_on_submit():
+        try:
+            submission = submissions.claim(current_user)
+        except submissions.AlreadySaved as earlier:
+            flash(earlier.message, "info")
+            return redirect(earlier.location or url_for("proposals.index"), 303)
         proposal = services.create_proposal(
             current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
             background=form.background.data or "", resolution=form.resolution.data)
+        if submission:
+            submission.location = url_for("proposals.show", id=proposal.id)
         db.session.commit()
         flash(_("The draft is saved."), "success")
         return see_other("proposals.show", id=proposal.id)
@@ -396,6 +403,7 @@ def answer(id: int, member_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
+            submissions.claim(current_user)
             services.answer_objection(current_user, board.round, member, form.text.data)
         except DomainError as error:
             db.session.rollback()

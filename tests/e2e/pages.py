@@ -183,6 +183,7 @@ PAGES: list[PageSpec] = [
     # Every signed-in role.
     PageSpec("start", "main.index", SIGNED_IN),
     PageSpec("change password", "accounts.password", SIGNED_IN),
+    PageSpec("log in with a code", "accounts.code", SIGNED_IN),
     PageSpec("members", "members.index", SIGNED_IN),
     PageSpec("proposals", "proposals.index", SIGNED_IN),
     *[PageSpec(f"proposal ({state})", "proposals.show", SIGNED_IN, args=_p(state))
