@@ -67,6 +67,18 @@ class Config:
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
     # The daily digest goes out at the first sweep after this hour, Oslo time.
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
+    # Attempts per client address at the login, code and password forms (on top of
+    # the account lock). With several workers or hosts the counters must be shared:
+    # RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0. "memory://" counts per process.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20 per minute;200 per hour")
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "10 per hour")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refusal
+    RATELIMIT_KEY_PREFIX = "samraad"
+    # Proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For and
+    # X-Forwarded-Proto are trusted: the client address the limits count, and https.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -81,6 +93,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    RATELIMIT_ENABLED = False  # tests/test_rate_limits.py switches it on
     TOTP_REQUIRED_ROLES = ()  # the tests of the second factor switch it on
     SECRET_KEY = "test-only"  # noqa: S105 - tests only, not a secret
     SESSION_COOKIE_SECURE = False

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, database_url
-from decisions.extensions import babel, csrf, db, htmx, login_manager, migrate
+from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -22,6 +22,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from decisions.http import BoundedIntConverter, refuse_nul_bytes
 
@@ -46,6 +51,7 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -30,13 +30,27 @@ from decisions.accounts.forms import (
 from decisions.accounts.models import User
 from decisions.clock import now
 from decisions.errors import DomainError
-from decisions.extensions import db
+from decisions.extensions import db, limiter
 from decisions.http import attach_error, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
 # Sent by elements that refresh themselves (hx-headers), so that they do not count
 # as the user being active.
 POLL_HEADER = "X-Samraad-Poll"
+
+
+# Guessing passwords, codes and reset links is slowed per client address as well as
+# per account (the lock): only the posts count.
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RATELIMIT_PASSWORD_RESET"]
+
+
+limit_login = limiter.shared_limit(_login_limit, "login", methods=["POST"])
+limit_reset = limiter.shared_limit(_reset_limit, "password-reset", methods=["POST"])
 
 
 def load_user(user_id: str):
@@ -61,6 +75,7 @@ def unauthorized():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
@@ -113,6 +128,7 @@ def _pending_user():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@limit_login
 def second_factor():
     """The second step of the login: the code from the authenticator app. A user whose
     role needs one and who has none yet sets it up here, with a QR code."""
@@ -204,6 +220,7 @@ def password():
 
 @bp.route("/account/code", methods=["GET", "POST"])
 @login_required
+@limit_login
 def code():
     """Turn logging in with a code from an authenticator app on or off. Roles that must
     use a code (TOTP_REQUIRED_ROLES) set it up at login and cannot turn it off."""
@@ -235,6 +252,7 @@ def code():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limit_reset
 def forgot():
     """Ask for a link to choose a new password. The answer is the same whether the
     address has an account or not."""
@@ -266,6 +284,7 @@ def _email_reset_link(reset) -> None:
 
 
 @bp.route("/password/reset/<string(maxlength=100):token>", methods=["GET", "POST"])
+@limit_reset
 def reset(token: str):
     """The link from the email: a new password, then every login of the account ends."""
     if services.reset_for(token) is None:
