@@ -540,3 +540,19 @@ def test_the_page_label_becomes_css_counters_between_escaped_strings(app, monkey
         'Side "{page}" av\\ {pages}</style>'.format(**values)))
     assert str(pdf.page_of_pages_css()) == (
         '"Side \\"" counter(page) "\\" av\\\\ " counter(pages) "\\3C /style>"')
+
+
+def test_a_published_pdf_is_served_from_its_file_and_a_repeat_download_is_a_304(
+        app, make, sec, meeting, client):
+    document = publish(sec, meeting)
+    make.login(client, sec)
+    url = f"/meetings/{meeting.id}/documents/notice.pdf"
+
+    first = client.get(url)
+
+    assert first.data == storage.read(document.storage_key)
+    assert first.headers["ETag"] == f'"{document.sha256}"'
+    assert first.headers["Content-Disposition"].startswith("attachment; filename=innkalling-")
+    assert "private" in first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""

@@ -8,7 +8,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 
 _KEY = re.compile(r"^[0-9a-f]{32}\.pdf$")
 
@@ -44,3 +44,15 @@ def save(data: bytes) -> tuple[str, str]:
 
 def read(key: str) -> bytes:
     return path_of(key).read_bytes()
+
+
+def send_pdf(key: str, download_name: str, sha256: str) -> Response:
+    """A stored PDF as a download: streamed from its file (sendfile under gunicorn),
+    not read into memory; its hash is the ETag, so a browser that has it gets a 304."""
+    # An absolute path: send_file would look for a relative one in the app's package.
+    response = send_file(path_of(key).absolute(), mimetype="application/pdf",
+                         as_attachment=True, download_name=download_name, etag=sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.max_age = 0  # a newer revision has the same address
+    return response

@@ -7,7 +7,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -125,13 +124,7 @@ def download(id: int):
         abort(404)
     if not can(current_user, "view", attachment):
         abort(403)
-    # An absolute path: send_file would look for a relative one in the app's package.
-    path = storage.path_of(attachment.storage_key).absolute()
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=attachment.filename, etag=attachment.sha256)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.private = True
-    return response
+    return storage.send_pdf(attachment.storage_key, attachment.filename, attachment.sha256)
 
 
 @bp.route("/attachments/<int:id>/remove", methods=["POST"])

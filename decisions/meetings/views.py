@@ -403,14 +403,8 @@ def document(id: int, kind: str):
     names = {DocumentKind.NOTICE: "innkalling", DocumentKind.PACK: "sakspapirer",
              DocumentKind.MINUTES: "protokoll"}
     day = oslo(meeting_.starts_at).strftime("%Y-%m-%d")
-    response = make_response(storage.read(found.storage_key))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{names[kind_]}-{day}-{found.revision}.pdf"')
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=0"
-    response.headers["ETag"] = f'"{found.sha256}"'
-    return response
+    return storage.send_pdf(found.storage_key, f"{names[kind_]}-{day}-{found.revision}.pdf",
+                            found.sha256)
 
 
 # --- Minutes --------------------------------------------------------------------------
