@@ -96,8 +96,7 @@ class LinkedProposal:
 
 def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, LinkedProposal]:
     """Per linked proposal id: its consensus state, the objections that stand and the
-    decision; a fixed number of queries for the rounds and decisions, plus one per
-    proposal with objections standing (an agenda links a handful)."""
+    decision, in a fixed number of queries."""
     proposals = {item.proposal_id: item.proposal for item in items
                  if item.proposal_id is not None and not item.removed}
     if not proposals:
@@ -106,12 +105,12 @@ def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, Linked
     states = proposal_queries.states_of(list(rounds.values()), now)
     decisions = {d.proposal_id: d for d in db.session.scalars(
         select(Decision).where(Decision.proposal_id.in_(list(proposals))))}
+    standing = proposal_queries.standing_objections_of(
+        [p.id for p in proposals.values() if p.status == ProposalStatus.CIRCULATED])
     linked = {}
     for proposal_id, proposal in proposals.items():
         round_ = rounds.get(proposal_id)
-        objections = {}
-        if proposal.status == ProposalStatus.CIRCULATED:
-            objections = proposal_queries.standing_objections(proposal_id)
+        objections = standing.get(proposal_id, {})
         linked[proposal_id] = LinkedProposal(
             proposal=proposal, round=round_, state=states.get(round_.id) if round_ else None,
             objections=objections, decision=decisions.get(proposal_id))

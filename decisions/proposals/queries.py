@@ -82,16 +82,30 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
 def standing_objections(proposal_id: int) -> dict[int, tuple[str, int]]:
     """Members whose latest answer on the proposal, in any of its rounds, is an
     objection: member id -> (member name, version number). One query."""
+    return standing_objections_of([proposal_id]).get(proposal_id, {})
+
+
+def standing_objections_of(proposal_ids: Iterable[int]) -> dict[int, dict[int, tuple[str, int]]]:
+    """`standing_objections` for many proposals: proposal id -> its standing objections.
+    One query."""
+    ids = list(proposal_ids)
+    if not ids:
+        return {}
     rows = db.session.execute(
-        select(Position.member_id, Member.name, Position.kind, ProposalVersion.number)
+        select(Round.proposal_id, Position.member_id, Member.name, Position.kind,
+               ProposalVersion.number)
         .join(Round, Round.id == Position.round_id)
         .join(ProposalVersion, ProposalVersion.id == Round.version_id)
         .join(Member, Member.id == Position.member_id)
-        .where(Round.proposal_id == proposal_id)
+        .where(Round.proposal_id.in_(ids))
         .order_by(Round.id)
     ).all()
-    latest = {member_id: (name, kind, version) for member_id, name, kind, version in rows}
-    return {m: (name, version) for m, (name, kind, version) in latest.items() if kind.blocks}
+    latest: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for proposal_id, member_id, name, kind, version in rows:
+        latest[proposal_id][member_id] = (name, kind, version)
+    return {p: {m: (name, version) for m, (name, kind, version) in members.items()
+                if kind.blocks}
+            for p, members in latest.items()}
 
 
 def state_of(round_: Round, member_ids: list[int], answers: dict[int, Answer],
