@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
@@ -108,6 +108,12 @@ class Outcome(StrEnum):
 
 class Round(db.Model):
     __tablename__ = "rounds"
+    # Every request asks for rounds past their deadline with no outcome recorded
+    # (settle on read): this index holds only the unrecorded ones, a handful however
+    # long the history.
+    __table_args__ = (Index("ix_rounds_unrecorded_deadline", "deadline",
+                            sqlite_where=text("outcome IS NULL"),
+                            postgresql_where=text("outcome IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from decisions.extensions import db
 from decisions.members.models import Member
@@ -214,15 +214,17 @@ def board_members(round_id: int) -> list[Member]:
     return list(db.session.scalars(
         select(Member).join(RoundMember, RoundMember.member_id == Member.id)
         .where(RoundMember.round_id == round_id)
-        .options(selectinload(Member.subregion))
+        .options(joinedload(Member.subregion))
         .order_by(Member.name)
     ))
 
 
 def positions_in(round_id: int) -> dict[int, Position]:
+    """The round's positions by member. Load the round's members first (board_members):
+    `position.member` is then found in the session, without a query."""
     return {p.member_id: p for p in db.session.scalars(
         select(Position).where(Position.round_id == round_id)
-        .options(selectinload(Position.registered_by), selectinload(Position.member))
+        .options(joinedload(Position.registered_by))
     )}
 
 
@@ -289,7 +291,7 @@ class Board:
 def board(round_id: int, now: datetime) -> Board | None:
     round_ = db.session.scalar(
         select(Round).where(Round.id == round_id)
-        .options(selectinload(Round.version), selectinload(Round.proposal)))
+        .options(joinedload(Round.version), joinedload(Round.proposal)))
     if round_ is None:
         return None
     members = board_members(round_id)
