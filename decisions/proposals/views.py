@@ -58,13 +58,19 @@ def _signed_in():
     pass
 
 
+# Requests that show no round: files, calendars, the health check, the unread count
+# that every open page polls. They need not wait for an outcome to be recorded.
+NOT_SETTLING = {None, "static", "meetings.document", "files.download", "calendar.feed",
+                "calendar.meeting", "main.health", "notifications.count"}
+
+
 @bp.before_app_request
 def _record_ended_rounds():
     """The first request after a deadline records the round's outcome and decision,
     so the register and the lists never wait for the sweep. Each round is its own
     short transaction, before the request reads anything else; a failure is logged
     and leaves the page to show the computed outcome."""
-    if request.endpoint in (None, "static"):
+    if request.endpoint in NOT_SETTLING:
         return
     try:
         record_ended_rounds(limit=20)
