@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export FLASK_APP := wsgi
 export PYTHONPATH := .
 
-.PHONY: run test venv translations extract-messages db demo lint clean vendor screenshots security-scan
+.PHONY: run test venv translations extract-messages db demo lint clean vendor screenshots security-scan bench
 
 venv: $(STAMP)
 
@@ -34,6 +34,15 @@ run: demo
 
 test: venv translations
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Samråd's pages under gunicorn (4 workers) against a Flask hello world and a bare
+# reference page, on SQLite and PostgreSQL (127.0.0.1:5432, databases samraad_bench_*)
+# at alliance and national scale, with wrk; budgets PASS/FAIL; writes
+# docs/benchmarks.md and benchmarks/results/bench.json. About 25 minutes; run it on a
+# quiet machine. BENCH_ARGS="--quick" for a short run, --databases sqlite, --duration 5 ...
+bench: venv translations
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
