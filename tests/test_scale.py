@@ -10,9 +10,8 @@ notifications and thousands of audit entries). Each scale is first checked to be
 the app itself would have written.
 """
 
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from decisions import scale
 from decisions.audit.chain import verify
@@ -31,23 +30,10 @@ from decisions.proposals.models import (
 )
 from decisions.proposals.rules import evaluate
 from decisions.register.models import Decision
+from tests.test_board_queries import counting_queries
 
 YEARS = 1
 SEARCH = "plan"
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def login(app, email: str):
