@@ -526,15 +526,14 @@ def build_meeting(target: Target, items: int, repeat: int) -> dict:
     from sqlalchemy import select
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from pdf_notice import BACKGROUND, blank_pdf
+    from pdf_notice import BACKGROUND, add_items
 
     from decisions import expect_writes
     from decisions.accounts.models import Role, User
     from decisions.clock import frozen_at
     from decisions.extensions import db
-    from decisions.files.services import add_attachment
     from decisions.meetings import queries, services
-    from decisions.meetings.models import GroupKind, GroupRole, ItemKind
+    from decisions.meetings.models import GroupKind, GroupRole
 
     with app_for(target):
         expect_writes()
@@ -552,17 +551,7 @@ def build_meeting(target: Target, items: int, repeat: int) -> dict:
             meeting = services.plan_meeting(
                 secretariat, group, starts_at=starts, ends_at=starts + timedelta(hours=3),
                 place="Oslo rådhus", video_url="https://video.example.test/styret")
-            for n in range(items - len(services.active_items(meeting))):
-                item = services.add_item(
-                    secretariat, meeting, kind=ItemKind.DECISION,
-                    title=f"Regional samordning, delprosjekt {n + 1}",
-                    case_officer="Kari Nordmann",
-                    proposed_resolution="Styret slutter seg til sekretariatets forslag og ber "
-                                        "om en statusrapport i neste møte.",
-                    background=BACKGROUND)
-                if n % 2 == 0:
-                    add_attachment(secretariat, data=blank_pdf(3), filename=f"notat-{n + 1}.pdf",
-                                   title=f"Notat {n + 1}", item=item)
+            add_items(secretariat, meeting, items)
             db.session.commit()
         result = {"items": len(services.active_items(meeting))}
         with frozen_at(starts - timedelta(days=14)):

@@ -56,15 +56,10 @@ def blank_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
-def build_meeting():
-    secretariat = create_user(None, email="bench@example.test", name="Sekretariatet",
-                              role=Role.SECRETARIAT, password=secrets.token_urlsafe())
-    group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
-    meeting = services.plan_meeting(
-        None, group, starts_at=datetime(2026, 3, 17, 9, 0, tzinfo=UTC),
-        ends_at=datetime(2026, 3, 17, 12, 0, tzinfo=UTC), place="Oslo rådhus",
-        video_url="https://video.example.test/styret")
-    for n in range(ITEMS - len(services.active_items(meeting))):
+def add_items(secretariat, meeting, items: int) -> None:
+    """Fill the agenda up to `items` items, each with a long case presentation and every
+    other one with a 3-page attachment (also used by bench.py)."""
+    for n in range(items - len(services.active_items(meeting))):
         item = services.add_item(
             secretariat, meeting, kind=ItemKind.DECISION,
             title=f"Regional samordning, delprosjekt {n + 1}",
@@ -75,6 +70,17 @@ def build_meeting():
         if n % 2 == 0:
             add_attachment(secretariat, data=blank_pdf(3), filename=f"notat-{n + 1}.pdf",
                            title=f"Notat {n + 1}", item=item)
+
+
+def build_meeting():
+    secretariat = create_user(None, email="bench@example.test", name="Sekretariatet",
+                              role=Role.SECRETARIAT, password=secrets.token_urlsafe())
+    group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
+    meeting = services.plan_meeting(
+        None, group, starts_at=datetime(2026, 3, 17, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 17, 12, 0, tzinfo=UTC), place="Oslo rådhus",
+        video_url="https://video.example.test/styret")
+    add_items(secretariat, meeting, ITEMS)
     services.publish_notice(secretariat, meeting)
     db.session.commit()
     return meeting
