@@ -10,7 +10,7 @@ creates nothing. A rolled-back save gives the nonce back.
 import secrets
 from datetime import datetime, timedelta
 
-from flask import request
+from flask import flash, redirect, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
@@ -70,6 +70,19 @@ def claim(user) -> FormSubmission | None:
             FormSubmission.user_id == user.id, FormSubmission.nonce == nonce))
         raise AlreadySaved(earlier) from None
     return submission
+
+
+def led_to(submission: FormSubmission | None, location: str) -> None:
+    """Remember the page the first save of a form led to, for a second post of it."""
+    if submission is not None:
+        submission.location = location
+
+
+def to_first_save(earlier: AlreadySaved, fallback: str):
+    """The answer to the second post of a form that creates a page: that page, with
+    the message that the form was saved once."""
+    flash(earlier.message, "info")
+    return redirect(earlier.location or fallback, 303)
 
 
 def forget_old() -> int:

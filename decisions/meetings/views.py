@@ -5,7 +5,6 @@ from flask import (
     abort,
     flash,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -113,14 +112,12 @@ def new_meeting(id: int):
             submission = submissions.claim(current_user)
             meeting = services.plan_meeting(current_user, group_, **_meeting_values(form))
         except submissions.AlreadySaved as earlier:
-            flash(earlier.message, "info")
-            return redirect(earlier.location or url_for("meetings.group", id=id), 303)
+            return submissions.to_first_save(earlier, url_for("meetings.group", id=id))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
-            if submission:
-                submission.location = url_for("meetings.meeting", id=meeting.id)
+            submissions.led_to(submission, url_for("meetings.meeting", id=meeting.id))
             db.session.commit()
             flash(_("The meeting is planned. Build its agenda below."), "success")
             return see_other("meetings.meeting", id=meeting.id)

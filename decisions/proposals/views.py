@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -120,13 +120,11 @@ def new():
         try:
             submission = submissions.claim(current_user)
         except submissions.AlreadySaved as earlier:
-            flash(earlier.message, "info")
-            return redirect(earlier.location or url_for("proposals.index"), 303)
+            return submissions.to_first_save(earlier, url_for("proposals.index"))
         proposal = services.create_proposal(
             current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
             background=form.background.data or "", resolution=form.resolution.data)
-        if submission:
-            submission.location = url_for("proposals.show", id=proposal.id)
+        submissions.led_to(submission, url_for("proposals.show", id=proposal.id))
         db.session.commit()
         flash(_("The draft is saved."), "success")
         return see_other("proposals.show", id=proposal.id)
