@@ -101,16 +101,37 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def writes_expected() -> bool:
-    """Will this unit of work write? A request that is not GET/HEAD/OPTIONS, or a
-    command that said so with `expect_writes()`."""
+    """Will this unit of work write? Said explicitly (`expect_writes`, `begin_writes`),
+    else a request that is not GET/HEAD/OPTIONS to a view not marked `reads_first`."""
+    if has_app_context() and g.get("expect_writes") is not None:
+        return g.expect_writes
     if has_request_context() and request.method not in SAFE_METHODS:
-        return True
-    return has_app_context() and g.get("expect_writes", False)
+        from flask import current_app
+
+        view = current_app.view_functions.get(request.endpoint or "")
+        return not getattr(view, "reads_first", False)
+    return False
 
 
 def expect_writes(expected: bool = True) -> None:
     """Said by commands that write, and by a reading request before it writes."""
     g.expect_writes = expected
+
+
+def reads_first(view):
+    """Marks a POST view that does slow work before it writes (argon2, rendering): its
+    transactions begin without SQLite's write lock until it calls `begin_writes()`."""
+    view.reads_first = True
+    return view
+
+
+def begin_writes() -> None:
+    """End the reading transaction; the next one takes the write lock at BEGIN.
+
+    What was read is expired and read again under the lock, so a decision taken on
+    it still holds when the write happens."""
+    db.session.commit()
+    g.expect_writes = True
 
 
 @event.listens_for(Engine, "begin")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
+from decisions import writes_expected
 from decisions.accounts import services
 from decisions.accounts.forms import (
     ChangePasswordForm,
@@ -56,7 +57,7 @@ limit_reset = limiter.shared_limit(_reset_limit, "password-reset", methods=["POS
 def load_user(user_id: str):
     """Flask-Login's loader: only a live server-side session yields a user."""
     user = services.session_user(session.get("sid"),
-                                 reading=request.method in ("GET", "HEAD", "OPTIONS"),
+                                 reading=not writes_expected(),
                                  active=POLL_HEADER not in request.headers)
     return user if user is not None and str(user.id) == user_id else None
 
