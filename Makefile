@@ -33,6 +33,7 @@ run: demo
 	SAMRAAD_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: venv translations
+	@bash scripts/test-services.sh
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Samråd's pages under gunicorn (4 workers) against a Flask hello world and a bare
