@@ -234,7 +234,7 @@ def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, en
         elif changed and got != OK and endpoint not in LANDS_ON_LOGIN:
             wrong.append(f"{role}: refused, but the request changed something")
         if changed and endpoint not in ACTS_ON_ONESELF:
-            world = worlds.build(make, worlds.needs_meetings(endpoint))
+            world = worlds.fresh(make, worlds.needs_meetings(endpoint))
     assert not wrong, f"{method} {endpoint} {target or ''}:\n" + "\n".join(wrong)
 
 

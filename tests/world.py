@@ -1,11 +1,16 @@
 """One small alliance with an object of every kind, the URL of every route in it and
 a valid form for every POST: shared by the permission matrix and the CSRF tests."""
 
+import dataclasses
 import io
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, inspect, select, text
 
 from decisions.accounts.models import Role, User
 from decisions.clock import now
@@ -27,6 +32,7 @@ from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
+from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, pdf_bytes
 
 # Deadlines typed into forms, in Oslo time; the tests' clock starts on 2 March 2026.
@@ -77,7 +83,7 @@ def needs_meetings(endpoint: str) -> bool:
     return endpoint.startswith(MEETING_BLUEPRINTS)
 
 
-def build(make, with_meetings: bool = False) -> World:
+def _build_new(make, with_meetings: bool = False) -> World:
     """A world of its own: several can live in one database side by side."""
     secretariat = make.user(Role.SECRETARIAT)
     # Unnamed members, so that a test can build a second world beside the first.
@@ -295,3 +301,109 @@ def form_data(endpoint: str, world: World) -> dict:
                            "confirm": "en helt ny passordfrase"},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, {})
+
+
+# --- One build per test run ------------------------------------------------------------
+# Building a world goes through the services (argon2, PDFs for the meetings): the
+# matrices would build it a few hundred times. It is built once per database, clock
+# moment and kind, its rows and files kept, and put back into an empty database.
+
+_SNAPSHOTS: dict[tuple, "_Snapshot"] = {}
+
+
+@dataclass
+class _Snapshot:
+    rows: dict[str, list[dict]]  # table name -> rows, in the metadata's dependency order
+    files: Path  # a copy of the file store
+    world: object  # the World with (model, id) in place of each database object
+
+
+def build(make, with_meetings: bool = False) -> World:
+    """A world in the test's database: restored from the run's first build when the
+    database is empty, else built anew beside what is there."""
+    key = (str(db.engine.url), with_meetings, now())
+    if not _database_is_empty():
+        return _build_new(make, with_meetings)
+    snapshot = _SNAPSHOTS.get(key)
+    if snapshot is None:
+        world = _build_new(make, with_meetings)
+        db.session.commit()
+        _SNAPSHOTS[key] = _take(world)
+        return world
+    return _restore(snapshot)
+
+
+def fresh(make, with_meetings: bool = False) -> World:
+    """Empty the database and the file store, then a world as `build` makes it."""
+    db.session.remove()
+    _empty_tables()
+    shutil.rmtree(current_app.config["FILE_STORAGE"], ignore_errors=True)
+    return build(make, with_meetings)
+
+
+def _database_is_empty() -> bool:
+    db.session.commit()
+    return not db.session.scalar(select(func.count()).select_from(User))
+
+
+def _take(world: World) -> _Snapshot:
+    rows = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows[table.name] = [dict(r) for r in conn.execute(table.select()).mappings()]
+    files = Path(tempfile.mkdtemp(prefix="samraad-world-"))
+    store = Path(current_app.config["FILE_STORAGE"])
+    if store.exists():
+        shutil.copytree(store, files, dirs_exist_ok=True)
+    return _Snapshot(rows=rows, files=files, world=_refs(world))
+
+
+def _restore(snapshot: _Snapshot) -> World:
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if snapshot.rows[table.name]:
+                conn.execute(table.insert(), snapshot.rows[table.name])
+        if conn.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:
+                pk = list(table.primary_key.columns)
+                if len(pk) == 1 and pk[0].autoincrement and snapshot.rows[table.name]:
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                        f"'{pk[0].name}'), (SELECT max({pk[0].name}) FROM {table.name}))"))
+    shutil.copytree(snapshot.files, current_app.config["FILE_STORAGE"], dirs_exist_ok=True)
+    return _objects(snapshot.world)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    model: type
+    id: int
+
+
+def _refs(value):
+    """The world with each database object replaced by a reference to its row."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value)(**{f.name: _refs(getattr(value, f.name))
+                              for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {k: _refs(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_refs(v) for v in value)
+    if hasattr(value, "__mapper__"):
+        return _Ref(type(value), inspect(value).identity[0])
+    return value
+
+
+def _objects(value):
+    """The world again, each reference loaded in the current session."""
+    if isinstance(value, _Ref):
+        return db.session.get(value.model, value.id)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value)(**{f.name: _objects(getattr(value, f.name))
+                              for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {k: _objects(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_objects(v) for v in value)
+    return value
