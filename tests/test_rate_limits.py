@@ -81,7 +81,8 @@ def shared_store():
     try:
         store.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (make test starts it when redis-server is installed)")
+        pytest.fail("Redis is not running on 127.0.0.1:6379 "
+                    "(make test starts it when redis-server is installed)")
     store.flushdb()
     yield store
     store.flushdb()
