@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 import config
 from decisions import create_app
@@ -22,7 +22,21 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 def _url(backend: str, tmp_dir) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / 'test.sqlite'}"
-    return config.database_url(os.environ["TEST_DATABASE_URL"])
+    url = config.database_url(os.environ["TEST_DATABASE_URL"])
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _database_of_its_own(url, worker) if worker else url
+
+
+def _database_of_its_own(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (made here)."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
