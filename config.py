@@ -51,6 +51,7 @@ class Config:
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
     ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))
+    ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "500"))
     # A request may carry one attachment and its form fields, no more.
     MAX_CONTENT_LENGTH = (ATTACHMENT_MAX_MB + 1) * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024

@@ -47,12 +47,16 @@ def read(key: str) -> bytes:
 
 
 def send_pdf(key: str, download_name: str, sha256: str) -> Response:
-    """A stored PDF as a download: streamed from its file (sendfile under gunicorn),
-    not read into memory; its hash is the ETag, so a browser that has it gets a 304."""
+    """A stored PDF as a download that no browser runs: streamed from its file
+    (sendfile under gunicorn), not read into memory; its hash is the ETag, so a
+    browser that has it gets a 304."""
     # An absolute path: send_file would look for a relative one in the app's package.
     response = send_file(path_of(key).absolute(), mimetype="application/pdf",
                          as_attachment=True, download_name=download_name, etag=sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # Should a browser show it anyway (a viewer that ignores the download), the PDF
+    # runs sandboxed: no script, no forms, no navigation of the app's origin.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.cache_control.private = True
     response.cache_control.max_age = 0  # a newer revision has the same address
     return response
