@@ -11,6 +11,9 @@ from pathlib import Path
 from flask import Response, current_app, send_file
 
 _KEY = re.compile(r"^[0-9a-f]{32}\.pdf$")
+# Should a browser show a stored PDF anyway (ignoring the download), it runs sandboxed:
+# no script, no forms, no access to the app's origin, nothing fetched, not framed.
+SANDBOX = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
 def _root() -> Path:
@@ -54,9 +57,7 @@ def send_pdf(key: str, download_name: str, sha256: str) -> Response:
     response = send_file(path_of(key).absolute(), mimetype="application/pdf",
                          as_attachment=True, download_name=download_name, etag=sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # Should a browser show it anyway (a viewer that ignores the download), the PDF
-    # runs sandboxed: no script, no forms, no navigation of the app's origin.
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.cache_control.private = True
     response.cache_control.max_age = 0  # a newer revision has the same address
     return response
