@@ -362,7 +362,8 @@ def _name(value: str) -> NameObject:
 def _hostile_pdf() -> bytes:
     """One page carrying what a PDF can run, launch, open or hide: scripts on opening,
     on page events and in the name tree, launch/web/remote/submit links, a form field
-    with a script, an XFA form, embedded files; and one harmless jump within it."""
+    with a script, an XFA form, embedded files; a harmless jump within it, and one
+    with a script chained to it."""
     writer = PdfWriter()
     page = writer.add_blank_page(width=595, height=842)
 
@@ -423,6 +424,8 @@ def _hostile_pdf() -> bytes:
         field,
         annotation("/Link", A=action("/GoTo", D=ArrayObject([
             page.indirect_reference, _name("/Fit")]))),
+        annotation("/Link", A=action("/GoTo", D=ArrayObject([
+            page.indirect_reference, _name("/Fit")]), Next=script("chained"))),
     ])
     out = io.BytesIO()
     writer.write(out)

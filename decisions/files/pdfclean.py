@@ -32,13 +32,17 @@ def _is_unsafe_action(value) -> bool:
     """An action (or a chain of them) that does more than jump within the document.
     Structure elements' /A are attributes, not actions: they have no action type."""
     value = value.get_object()
-    if isinstance(value, ArrayObject):
-        return any(_is_unsafe_action(v) for v in value)
-    if not isinstance(value, DictionaryObject):
-        return False
-    kind = value.get("/S")
-    is_action = value.get("/Type") == "/Action" or kind in ACTION_TYPES
-    return is_action and kind not in SAFE_ACTIONS
+    for action in value if isinstance(value, ArrayObject) else [value]:
+        action = action.get_object()
+        if isinstance(action, ArrayObject):
+            return True  # no action is an array of arrays: whatever it is, it goes
+        if not isinstance(action, DictionaryObject):
+            continue
+        kind = action.get("/S")
+        if (action.get("/Type") == "/Action" or kind in ACTION_TYPES) \
+                and kind not in SAFE_ACTIONS:
+            return True
+    return False
 
 
 def _clean(obj: DictionaryObject) -> None:
