@@ -27,6 +27,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samraad.sqlite'}"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds to wait for the database before the 503 page (decisions/connections.py):
+    # to connect, for a statement (0: no limit), for a free connection of the pool.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "20"))
+    DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
     BABEL_DEFAULT_LOCALE = "nb"
     BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
     LANGUAGES = ("nb", "en")
@@ -51,6 +56,7 @@ class Config:
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
     ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))
+    ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "500"))
     # A request may carry one attachment and its form fields, no more.
     MAX_CONTENT_LENGTH = (ATTACHMENT_MAX_MB + 1) * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, database_url
+from decisions import connections
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 
@@ -19,6 +20,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["CONFIG_NAME"] = config_name
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = connections.engine_options(app.config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
     os.makedirs(app.instance_path, exist_ok=True)

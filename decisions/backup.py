@@ -4,7 +4,8 @@
 SQLite is copied with its online backup API (a consistent copy while the app runs);
 PostgreSQL with pg_dump (custom format; pg_restore puts it back). The file store
 (attachments, published PDFs) goes alongside, with a manifest of what is inside:
-the schema revision and the number of rows of every table.
+the schema revision and the number of rows of every table, both taken from the very
+state that was dumped.
 """
 
 import json
@@ -42,13 +43,15 @@ def _libpq_url() -> str:
     return url.render_as_string(hide_password=False)
 
 
-def table_counts() -> dict[str, int]:
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+def table_counts(scalar=None) -> dict[str, int]:
+    """Rows per table, counted by `scalar` (a session's or a connection's; the
+    session's by default)."""
+    scalar = scalar or db.session.scalar
+    return {table.name: scalar(select(func.count()).select_from(table))
             for table in db.metadata.sorted_tables}
 
 
-def _revision() -> str | None:
-    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+REVISION = text("SELECT version_num FROM alembic_version")
 
 
 def _run(*command: str) -> None:
@@ -57,27 +60,58 @@ def _run(*command: str) -> None:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
 
 
+def _dump(dialect: str, dump: Path, snapshot: str | None = None) -> None:
+    """The database into `dump`: SQLite's online backup, or pg_dump of `snapshot`."""
+    if dialect == "sqlite":
+        source = sqlite3.connect(_sqlite_path())
+        copy = sqlite3.connect(dump)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+    else:
+        _run("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+             f"--snapshot={snapshot}", f"--file={dump}", _libpq_url())
+
+
+def _dump_and_count(dialect: str, dump: Path) -> tuple[str | None, dict[str, int]]:
+    """Dump the database and count its rows in the same state, whatever is written
+    meanwhile: SQLite's are counted in the copy itself; PostgreSQL's in a repeatable
+    read transaction whose snapshot pg_dump is given. Returns (revision, counts)."""
+    if dialect == "sqlite":
+        _dump(dialect, dump)
+        copy = sqlite3.connect(dump)
+        try:
+            def scalar(statement):
+                sql = str(statement.compile(dialect=db.engine.dialect))
+                return copy.execute(sql).fetchone()[0]
+
+            return scalar(REVISION), table_counts(scalar)
+        finally:
+            copy.close()
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
+            revision, counts = conn.scalar(REVISION), table_counts(conn.scalar)
+            _dump(dialect, dump, snapshot)  # while the snapshot's transaction is open
+        return revision, counts
+
+
 def backup(target: Path) -> dict:
     """Write the backup to `target` (a .tar.gz); returns its manifest."""
     dialect = _dialect()
     if dialect not in DATABASE_FILES:
         raise BackupError(f"no backup for {dialect}")
-    manifest = {"created_at": now().isoformat(), "database": dialect,
-                "revision": _revision(), "tables": table_counts()}
+    created_at = now().isoformat()
     db.session.rollback()
     with tempfile.TemporaryDirectory(prefix="samraad-backup-") as work:
         dump = Path(work) / DATABASE_FILES[dialect]
-        if dialect == "sqlite":
-            source = sqlite3.connect(_sqlite_path())
-            copy = sqlite3.connect(dump)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-                source.close()
-        else:
-            _run("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                 f"--file={dump}", _libpq_url())
+        revision, counts = _dump_and_count(dialect, dump)
+        manifest = {"created_at": created_at, "database": dialect,
+                    "revision": revision, "tables": counts}
         (Path(work) / "manifest.json").write_text(json.dumps(manifest, indent=2))
         partial = target.with_name(target.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:

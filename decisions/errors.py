@@ -5,6 +5,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -85,9 +86,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
     def database_down(error):
-        """The database cannot be reached (down, restarting, locked too long): nothing
-        was written, and the page says so without asking the database anything."""
+        """The database cannot be reached (down, restarting, silent, locked too long, no
+        connection free in time): nothing was written, and the page says so without
+        asking the database anything."""
         try:
             db.session.rollback()
         except DBAPIError:

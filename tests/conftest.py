@@ -155,7 +155,8 @@ def make():
 
 class Inbox:
     """What a real SMTP server on loopback (aiosmtpd) received. `fail_next` answers
-    the next DATA commands with a temporary error; `refuse` refuses addresses for good;
+    the next DATA commands with a temporary error; `refuse` refuses addresses for good,
+    `defer` for now (451);
     `delay` makes each delivery take that long (to overlap concurrent senders)."""
 
     def __init__(self):
@@ -163,11 +164,14 @@ class Inbox:
         self.envelopes: list[list[str]] = []  # the RCPT TO addresses of each message
         self.fail_next = 0
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()
         self.delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 No such mailbox"
+        if address in self.defer:
+            return "451 4.7.1 Greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

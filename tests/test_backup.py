@@ -2,14 +2,18 @@
 every row of every table and every stored file; a database with data is not
 overwritten by mistake."""
 
+import json
+import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from decisions import create_app
+from decisions import backup, create_app
 from decisions.extensions import db
+from decisions.members.models import Member, MemberKind
 from tests import world as worlds
 
 
@@ -86,3 +90,37 @@ def test_restore_refuses_a_database_that_holds_data(app, make, runner, tmp_path)
     from decisions.members.models import Member
 
     assert db.session.scalar(select(Member).where(Member.name == "Bærum")) is not None
+
+
+def test_the_manifest_counts_the_rows_of_the_dump_while_others_write(
+        app, make, runner, tmp_path, fresh_database, monkeypatch):
+    subregion = make.member("Asker").subregion_id
+    dump = backup._dump
+
+    def written_meanwhile(*args, **kwargs):
+        # Another user's commit, after the backup began and before the dump is made.
+        with Session(db.engine) as other:
+            other.add(Member(name="Bærum", kind=MemberKind.MUNICIPALITY,
+                             subregion_id=subregion, active=True))
+            other.commit()
+        dump(*args, **kwargs)
+
+    monkeypatch.setattr(backup, "_dump", written_meanwhile)
+    archive = tmp_path / "samraad.tar.gz"
+
+    made = runner.invoke(args=["backup", str(archive)])
+
+    assert made.exit_code == 0, made.output
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database,
+                       FILE_STORAGE=str(tmp_path / "restored-files"))
+    with fresh.app_context():
+        restored = fresh.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert restored.exit_code == 0, restored.output
+        dumped = {table.name: db.session.scalar(select(func.count()).select_from(table))
+                  for table in db.metadata.sorted_tables}
+        db.session.remove()
+        db.engine.dispose()
+    assert manifest["tables"] == dumped
+    assert manifest["tables"]["members"] in (1, 2)

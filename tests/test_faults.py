@@ -1,16 +1,22 @@
 """Faults: the database restarted under a running app (the next request succeeds), the
-database away (a 503 page that needs no database, nothing written), SQLite's settings.
+database away (a 503 page that needs no database, nothing written), the database
+silent (a 503 page within the configured timeouts, not a hung worker), SQLite's
+settings.
 
-PostgreSQL is reached through a TCP proxy on loopback that the test can cut, stop and
-start again: to the app, exactly a database server restarting or going away.
+PostgreSQL is reached through a TCP proxy on loopback that the test can cut, stop,
+silence and start again: to the app, exactly a database server restarting, going away
+or going silent behind a network partition.
 """
 
+import signal
 import socket
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from decisions import create_app
 from decisions.accounts.models import Role
@@ -21,12 +27,18 @@ from tests.conftest import FreshContextClient, free_port
 
 class Proxy:
     """Forwards 127.0.0.1:<port> to the database server; `cut()` drops every open
-    connection (a restart), `stop()` refuses new ones too (down), `start()` again."""
+    connection (a restart), `stop()` refuses new ones too (down), `start()` again;
+    `swallow()` lets nothing through either way from then on, on open connections and
+    new ones alike, without closing or refusing any (a silent partition)."""
 
     def __init__(self, target: tuple[str, int]):
         self.target, self.port = target, free_port()
         self.sockets: list[socket.socket] = []
         self.listener: socket.socket | None = None
+        self.swallowing = False
+
+    def swallow(self) -> None:
+        self.swallowing = True
 
     def start(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
@@ -38,16 +50,19 @@ class Proxy:
                 client, _address = listener.accept()
             except OSError:
                 return
+            if self.swallowing:
+                self.sockets.append(client)  # accepted, never answered
+                continue
             server = socket.create_connection(self.target)
             self.sockets += [client, server]
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.swallowing:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -75,6 +90,27 @@ class Proxy:
         self.cut()
 
 
+# Short timeouts, so that the tests of a silent database take seconds.
+TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 2, "DATABASE_STATEMENT_TIMEOUT": 2,
+            "DATABASE_POOL_TIMEOUT": 2}
+
+
+@contextmanager
+def within(seconds: int):
+    """Fails the test instead of hanging it when the block takes longer than this (a
+    guard against a hang, generous; not a measure of speed)."""
+    def hung(signum, frame):
+        raise AssertionError(f"still waiting after {seconds} s: the worker would hang")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.fixture
 def proxied(app, database_url, tmp_path):
     """The app on the test's PostgreSQL database, through the proxy."""
@@ -85,7 +121,7 @@ def proxied(app, database_url, tmp_path):
     proxy.start()
     through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     other = create_app("test", SQLALCHEMY_DATABASE_URI=through,
-                       FILE_STORAGE=str(tmp_path / "files"))
+                       FILE_STORAGE=str(tmp_path / "files"), **TIMEOUTS)
     other.extensions["clock"] = app.extensions["clock"]
     other.config["WTF_CSRF_ENABLED"] = False
     other.test_client_class = FreshContextClient
@@ -128,6 +164,77 @@ def test_while_the_database_is_down_pages_say_so_and_nothing_is_written(proxied,
     assert client.get("/proposals/").status_code == 200  # back without a restart of ours
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_a_database_that_goes_silent_under_open_connections_gives_the_503_page(
+        proxied, make):
+    other, proxy = proxied
+    user = make.user(Role.SECRETARIAT)
+    client = other.test_client()
+    make.login(client, user)
+    assert client.get("/proposals/").status_code == 200  # pooled, established
+
+    proxy.swallow()  # the queries go out and nothing ever comes back
+    with within(60):
+        page = client.get("/proposals/")
+        posted = client.post("/proposals/new", data={
+            "title": "Skrevet mens databasen var stum", "area": make.area().id,
+            "resolution": "Vedtak."})
+
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert "Tjenesten er ikke tilgjengelig akkurat nå. Ingenting ble lagret." in page.text
+    assert posted.status_code == 503
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_a_database_that_accepts_connections_and_never_answers_gives_the_503_page(
+        proxied, make):
+    other, proxy = proxied
+    user = make.user(Role.SECRETARIAT)
+    client = other.test_client()
+    make.login(client, user)
+    with other.app_context():
+        db.engine.dispose()  # the next request connects anew
+    proxy.swallow()
+
+    with within(60):
+        page = client.get("/proposals/")
+
+    assert page.status_code == 503
+
+
+def test_a_statement_that_runs_too_long_is_cancelled_by_the_server_and_the_connection_stays(
+        proxied):
+    other, _proxy = proxied
+    with other.app_context(), within(60):
+        with pytest.raises(OperationalError, match="statement timeout"):
+            db.session.execute(text("SELECT pg_sleep(30)"))
+        db.session.rollback()
+        assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_no_free_connection_in_the_pool_in_time_gives_the_503_page(
+        app, database_url, make, tmp_path):
+    other = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
+                       FILE_STORAGE=str(tmp_path / "files"), DATABASE_POOL_TIMEOUT=1,
+                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    other.extensions["clock"] = app.extensions["clock"]
+    other.config["WTF_CSRF_ENABLED"] = False
+    other.test_client_class = FreshContextClient
+    client = other.test_client()
+    make.login(client, make.user(Role.SECRETARIAT))
+
+    with other.app_context():
+        held = db.engine.connect()  # the pool's one connection, busy elsewhere
+        try:
+            with within(60):
+                page = client.get("/proposals/")
+        finally:
+            held.close()
+            db.engine.dispose()
+
+    assert page.status_code == 503
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_full_sync(app):

@@ -460,6 +460,30 @@ def test_emails_wait_while_the_mail_server_is_down_and_go_when_it_is_back(
     assert len(smtp.messages) == 4
 
 
+def test_a_temporary_refusal_of_one_email_delays_that_email_only_and_the_rest_go(
+        app, make, smtp, clock, council):
+    make.round_(council["sec"][0], council["members"])
+    with app.app_context():
+        mail.queue_emails()
+        db.session.commit()
+    emails = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    first = emails[0].to_address  # refused first: before the fix it ended the run
+    smtp.defer.add(first)
+
+    result = run_sweep(app)
+
+    assert result.delivery == {"sent": len(emails) - 1, "retried": 1, "failed": 0}
+    assert sorted(m["To"] for m in smtp.messages) == sorted(
+        e.to_address for e in emails[1:])
+    waiting = db.session.scalar(select(OutboundEmail).where(
+        OutboundEmail.state == OutboxState.PENDING))
+    assert waiting.to_address == first and "451" in waiting.last_error
+    smtp.defer.clear()
+    clock.advance(minutes=2)
+    assert run_sweep(app).delivery == {"sent": 1, "retried": 0, "failed": 0}
+    assert len(smtp.messages) == len(emails)
+
+
 def test_an_address_the_server_refuses_for_good_is_marked_failed_not_retried(
         app, make, smtp, clock, council):
     smtp.refuse.add("c@kommune.test")

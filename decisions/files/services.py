@@ -7,7 +7,7 @@ import unicodedata
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
@@ -47,12 +47,19 @@ def _page_count(data: bytes) -> int:
         pages = len(reader.pages)
     except DomainError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+    # PyPdfError: also the limits pypdf keeps against hostile files (LimitReachedError:
+    # page trees too deep, streams too large), which are no PdfReadError.
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError):
         pages = 0
     if pages == 0:
         raise DomainError(_l("The PDF could not be read. Save it again as PDF and upload "
                              "it once more."), field="file")
+    limit = current_app.config["ATTACHMENT_MAX_PAGES"]
+    if pages > limit:
+        raise DomainError(_l("The PDF has %(pages)s pages; an attachment may have at most "
+                             "%(limit)s. Split it into several attachments.",
+                             pages=pages, limit=limit), field="file")
     return pages
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from flask import Response, current_app, send_file
 
 _KEY = re.compile(r"^[0-9a-f]{32}\.pdf$")
+# Should a browser show a stored PDF anyway (ignoring the download), it runs sandboxed:
+# no script, no forms, no access to the app's origin, nothing fetched, not framed.
+SANDBOX = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
 def _root() -> Path:
@@ -47,12 +50,14 @@ def read(key: str) -> bytes:
 
 
 def send_pdf(key: str, download_name: str, sha256: str) -> Response:
-    """A stored PDF as a download: streamed from its file (sendfile under gunicorn),
-    not read into memory; its hash is the ETag, so a browser that has it gets a 304."""
+    """A stored PDF as a download that no browser runs: streamed from its file
+    (sendfile under gunicorn), not read into memory; its hash is the ETag, so a
+    browser that has it gets a 304."""
     # An absolute path: send_file would look for a relative one in the app's package.
     response = send_file(path_of(key).absolute(), mimetype="application/pdf",
                          as_attachment=True, download_name=download_name, etag=sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.cache_control.private = True
     response.cache_control.max_age = 0  # a newer revision has the same address
     return response

@@ -37,7 +37,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
 
 from decisions.clock import now, oslo
-from decisions.files import storage
+from decisions.files import pdfclean, storage
 from decisions.meetings import services
 from decisions.meetings.labels import ABSENCE_LABELS, ENTRY_LABELS, ITEM_KIND_LABELS
 from decisions.meetings.models import (
@@ -252,6 +252,7 @@ def meeting_pack(meeting: Meeting, notice: bytes) -> bytes:
                              "/Author": current_app.config["ALLIANCE_NAME"]})
         writer._root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
         writer.page_mode = "/UseOutlines"
+        pdfclean.strip_active_content(writer)
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()

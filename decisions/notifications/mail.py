@@ -260,6 +260,24 @@ def _send(smtp: smtplib.SMTP, message: EmailMessage) -> None:
         raise
 
 
+# Answers about the session, not the email: the server is away, closing, or will not
+# take our greeting or login; every email would get the same.
+_SESSION_ERRORS = (smtplib.SMTPConnectError, smtplib.SMTPHeloError,
+                   smtplib.SMTPAuthenticationError)
+
+
+def _refused_this_email_only(error: Exception) -> bool:
+    """Did the server, still talking to us, refuse this one email (451 for a recipient,
+    452 for a large message)? Then only it waits and the batch goes on. smtplib's
+    errors are OSErrors, so the SMTP answer is told from a lost connection by its
+    class and code, not by OSError."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    return (isinstance(error, smtplib.SMTPResponseException)
+            and not isinstance(error, _SESSION_ERRORS)
+            and error.smtp_code != 421)  # 421: the server is closing the connection
+
+
 class Connection:
     """One SMTP connection for a sweep, opened at the first email that needs it."""
 
@@ -356,8 +374,7 @@ def send_batch(token: str, ids: list[int], connection: Connection,
             _finish(email_id, token, **_retry_values(attempts, repr(error)))
             counts["retried"] += 1
             current_app.logger.warning("email %s not sent, will retry: %r", email_id, error)
-            if connection.smtp is None or isinstance(
-                    error, (OSError, ValueError, smtplib.SMTPServerDisconnected)):
+            if connection.smtp is None or not _refused_this_email_only(error):
                 connection.close()
                 for rest in ids[position + 1:]:
                     _finish(rest, token, next_attempt_at=now() + timedelta(minutes=1))
