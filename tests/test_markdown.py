@@ -105,6 +105,8 @@ def test_the_sanitizer_alone_removes_active_html_even_if_markdown_let_it_through
     # Defence in depth: the nh3 pass must hold even if the Markdown renderer is ever
     # configured to pass raw HTML through.
     monkeypatch.setattr(markdown, "_md", MarkdownIt("commonmark", {"html": True}))
+    markdown.parse.cache_clear()
+    markdown._render.cache_clear()
 
     page = Page(str(render_markdown(source)))
 
