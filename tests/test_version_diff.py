@@ -90,8 +90,7 @@ def test_paragraphs_lists_and_headings_are_rendered_with_the_changed_words_marke
 
     html = diff.diff_markdown(old, new)
 
-    assert "<p>Innledning med <em>vekt</em>.<ins> nå.</ins></p>" in html.replace(" </em>", "</em>") \
-        or "<p>Innledning med <em>vekt</em><del>.</del><ins> nå.</ins></p>" in html
+    assert "<p>Innledning med <em>vekt</em><del>.</del><ins> nå.</ins></p>" in html
     assert "<li>en</li>" in html
     assert "<li><del>to</del><ins>to, endret</ins></li>" in html
     assert "<li><del>tre</del><ins>fire</ins></li>" in html
@@ -162,5 +161,5 @@ def test_every_mark_is_announced_in_the_readers_language(sec, make, client):
 
     assert ('<del><span class="ds-sr-only">Fjernet tekst: </span>A.'
             '<span class="ds-sr-only"> Slutt på fjernet tekst.</span></del>') in page
-    assert ('<ins><span class="ds-sr-only">Lagt til tekst: </span>C.'
-            '<span class="ds-sr-only"> Slutt på tillagt tekst.</span></ins>') in page
+    assert ('<ins><span class="ds-sr-only">Ny tekst: </span>C.'
+            '<span class="ds-sr-only"> Slutt på ny tekst.</span></ins>') in page
