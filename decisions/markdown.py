@@ -17,9 +17,16 @@ from wtforms.validators import ValidationError
 
 from decisions.errors import DomainError
 
-# The longest text any Markdown field takes (the forms' longest Length): with it, the
-# worst input found renders in about a second, once, at save (benchmarks/markdown_bench.py).
+# The longest text any Markdown field takes (the forms' longest Length). Within the caps
+# below, benchmarks/markdown_bench.py times the worst inputs found against a budget.
 MAX_CHARS = 50_000
+# Lines and marks (the characters that open inline syntax) drive markdown-it's cost more
+# than length does: ten thousand list items, or twenty thousand brackets, in 50,000
+# characters take seconds. A 1,500-row table, or a long text with a thousand links, is
+# well within both.
+MAX_LINES = 3_000
+MAX_MARKS = 10_000
+_MARKS = "*_[]`<&~"
 # Lists and quotes inside each other: real texts nest two or three deep. markdown-it
 # drops what lies deeper than its own limit (maxNesting 20 token levels, reached by
 # about ten lists), so a text must be refused before it would be silently cut.
@@ -94,6 +101,11 @@ def _render(text: str) -> str:
     """The sanitized HTML of a text within the caps."""
     if len(text) > MAX_CHARS:
         raise TooComplex(_l("The text is longer than %(max)s characters.", max=MAX_CHARS))
+    if text.count("\n") >= MAX_LINES:
+        raise TooComplex(_l("The text has more than %(max)s lines.", max=MAX_LINES))
+    if sum(text.count(mark) for mark in _MARKS) > MAX_MARKS:
+        raise TooComplex(_l("The text has more than %(max)s Markdown marks (such as * _ [ ] "
+                            "` < & ~). Use fewer.", max=MAX_MARKS))
     tokens, env = parse(text)
     if _depth(tokens) > MAX_DEPTH:
         raise TooComplex(_l("Lists and quotes are nested more than %(max)s levels deep. "
@@ -138,6 +150,7 @@ def keeps_html(*fields: str):
     """Class decorator: each Markdown field `f` gets its sanitized HTML in `f_html`
     whenever it is set, whoever sets it."""
     def decorate(cls):
+        cls.markdown_fields = fields  # for writers that bypass the ORM (decisions.scale)
         for field in fields:
             event.listen(getattr(cls, field), "set",
                          partial(_fill_html, f"{field}_html", field), retval=True)

@@ -192,6 +192,8 @@ WORST = {  # the costliest input of each class the benchmark measures, over the 
     "quotes and lists nested": "> - " * 2_000,
     "ordered lists nested": "".join("   " * level + "1. punkt\n" for level in range(40)),
     "longer than the cap": "a" * (markdown.MAX_CHARS + 1),
+    "more lines than the cap": "- a\n" * markdown.MAX_LINES,
+    "more marks than the cap": "![" * (markdown.MAX_MARKS + 1),
 }
 
 
@@ -201,6 +203,13 @@ def test_the_caps_refuse_the_worst_inputs(source):
         render_markdown(source, field="background")
 
     assert refused.value.field == "background"
+
+
+def test_a_1500_row_table_is_within_the_caps():
+    table = "| Nr | Kommune | Beløp |\n|---|---|---|\n" + "".join(
+        f"| {i} | Kommune {i} | {i * 7} kr |\n" for i in range(1_500))
+
+    assert str(render_markdown(table)).count("<tr>") == 1_501
 
 
 def test_nesting_up_to_the_cap_renders_and_one_level_more_is_refused():
