@@ -163,3 +163,35 @@ def test_every_mark_is_announced_in_the_readers_language(sec, make, client):
             '<span class="ds-sr-only"> Slutt på fjernet tekst.</span></del>') in page
     assert ('<ins><span class="ds-sr-only">Ny tekst: </span>C.'
             '<span class="ds-sr-only"> Slutt på ny tekst.</span></ins>') in page
+
+
+def test_the_migration_renders_what_exists_and_compares_every_pair_of_versions(
+        app, sec, make):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+    path = next((Path(__file__).parent.parent / "migrations" / "versions").glob("text0001_*"))
+    spec = importlib.util.spec_from_file_location("text0001", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    a = make.member()
+    first = make.round_(sec, [a], make.proposal(sec, resolution="Vi gjør **A**."))
+    revise(sec, first.proposal, [a], resolution="Vi gjør **B**.")
+    revise(sec, first.proposal, [a], resolution="Vi gjør **C**.")
+    versions = [v.id for v in first.proposal.versions]
+    # As the rows were before the migration: no HTML beside the texts, no diffs.
+    db.session.execute(text("DELETE FROM version_diffs"))
+    for table, fields in migration.MARKDOWN_FIELDS.items():
+        db.session.execute(text(f"UPDATE {table} SET "  # noqa: S608 - names from the code
+                                + ", ".join(f"{f}_html = ''" for f in fields)))
+
+    migration.fill(db.session.connection())
+    db.session.commit()
+
+    html = db.session.scalars(text(
+        "SELECT resolution_html FROM proposal_versions ORDER BY number")).all()
+    assert html == [f"<p>Vi gjør <strong>{x}</strong>.</p>\n" for x in "ABC"]
+    stored = db.session.get(VersionDiff, (versions[0], versions[2]))
+    assert marks(stored.resolution_html) == [("del", "A"), ("ins", "C")]
+    assert db.session.scalar(select(func.count()).select_from(VersionDiff)) == 3

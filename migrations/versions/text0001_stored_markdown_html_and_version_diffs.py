@@ -50,16 +50,15 @@ def upgrade():
     with op.batch_alter_table('version_diffs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_version_diffs_new_version_id'), ['new_version_id'], unique=False)
 
-    _fill()
+    fill(op.get_bind())
 
 
-def _fill():
+def fill(bind):
     """Render what exists, with the code the app renders with (texts over the caps,
     saved before them, become plain text), and compare every pair of versions."""
     from decisions.markdown import render_or_escape
     from decisions.proposals.diff import compare
 
-    bind = op.get_bind()
     meta = sa.MetaData()
     for name, fields in MARKDOWN_FIELDS.items():
         table = sa.Table(name, meta, autoload_with=bind)
