@@ -77,11 +77,11 @@ def _depth(tokens) -> int:
     return deepest
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)
 def parse(text: str) -> tuple[list, dict]:
     """markdown-it's tokens (not to be changed) and env of a text. Cached for the few
     texts of one request: the form validator, the setter and the version diff then
-    parse a text once."""
+    parse a text once (few: the tokens of a long text take megabytes)."""
     env: dict = {}
     return _md.parse(text, env), env
 
@@ -141,18 +141,21 @@ class MarkdownText:
             raise ValidationError(str(error.message)) from None
 
 
-def _fill_html(html_attr: str, field: str, target, value, oldvalue, initiator):
-    setattr(target, html_attr, str(render_markdown(value, field=field)))
+def _fill_html(html_attr: str, field: str, strict: bool, target, value, oldvalue, initiator):
+    html = render_markdown(value, field=field) if strict else render_or_escape(value)
+    setattr(target, html_attr, str(html))
     return value
 
 
-def keeps_html(*fields: str):
+def keeps_html(*fields: str, strict: bool = True):
     """Class decorator: each Markdown field `f` gets its sanitized HTML in `f_html`
-    whenever it is set, whoever sets it."""
+    whenever it is set, whoever sets it. Not `strict`: a field that only ever copies a
+    text saved elsewhere, which may predate the caps, shows what is over them as plain
+    text instead of refusing it."""
     def decorate(cls):
         cls.markdown_fields = fields  # for writers that bypass the ORM (decisions.scale)
         for field in fields:
             event.listen(getattr(cls, field), "set",
-                         partial(_fill_html, f"{field}_html", field), retval=True)
+                         partial(_fill_html, f"{field}_html", field, strict), retval=True)
         return cls
     return decorate

@@ -326,3 +326,11 @@ def test_pages_show_the_stored_html_and_render_no_markdown(
     assert "<del>" in response.text
 
     assert len(parses) == saved
+
+
+def test_a_decision_copies_an_adopted_text_that_predates_the_caps_as_plain_text(app):
+    decision = Decision()
+
+    decision.resolution = ">" * 100 + " Vedtatt."
+
+    assert decision.resolution_html == "<p>" + "&gt;" * 100 + " Vedtatt.</p>"

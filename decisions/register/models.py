@@ -12,7 +12,7 @@ from decisions.members.models import Member
 from decisions.proposals.models import PositionKind, Procedure, Proposal, Round
 
 
-@keeps_html("resolution")
+@keeps_html("resolution", strict=False)  # a copy of the version adopted
 class Decision(db.Model):
     __tablename__ = "decisions"
     __table_args__ = (UniqueConstraint("year", "number"),)
