@@ -24,10 +24,12 @@ from decisions.markdown import (
     sanitize,
 )
 
-# Steps of Myers' algorithm (about a microsecond each) one diff of two versions may take
-# in all, and one pair of blocks compared word by word.
-WORK_BUDGET = 1_000_000
-PAIR_BUDGET = 100_000
+# Steps of Myers' algorithm (well under a microsecond each) one diff of two versions may
+# take in all, and one pair of blocks compared word by word. The steps grow with the
+# square of the edits: 200,000 let about 600 blocks change before the rest is shown
+# removed and added whole.
+WORK_BUDGET = 200_000
+PAIR_BUDGET = 50_000
 
 # A word with the spaces after it, or a tag: a reworded phrase reads as one deletion and
 # one insertion, not as alternating single words around unchanged spaces.
@@ -68,18 +70,22 @@ def _myers(a: list, b: list, budget: _Budget, limit: int) -> list[tuple] | None:
     if not n or not m:
         return [("delete", 0, n, 0, 0)] if n else ([("insert", 0, 0, 0, m)] if m else [])
     allowed = budget.take(limit)
-    v = {1: 0}
-    trace = []
+    offset = n + m + 1
+    v = [0] * (2 * offset + 1)  # v[offset + k]: the furthest x on diagonal k
+    trace = []  # per d, v[k] for k in -d-1 .. d+1, for the way back
     work = 0
     for d in range(n + m + 1):
-        trace.append(dict(v))
+        trace.append(v[offset - d - 1:offset + d + 2])
         for k in range(-d, d + 1, 2):
-            x = v[k + 1] if k == -d or (k != d and v[k - 1] < v[k + 1]) else v[k - 1] + 1
+            if k == -d or (k != d and v[offset + k - 1] < v[offset + k + 1]):
+                x = v[offset + k + 1]
+            else:
+                x = v[offset + k - 1] + 1
             y = x - k
             start = x
             while x < n and y < m and a[x] == b[y]:
                 x, y = x + 1, y + 1
-            v[k] = x
+            v[offset + k] = x
             work += 1 + x - start
             if x >= n and y >= m:
                 budget.steps -= work
@@ -90,13 +96,16 @@ def _myers(a: list, b: list, budget: _Budget, limit: int) -> list[tuple] | None:
     return None  # not reached: d = n + m always ends
 
 
-def _script(trace: list[dict], x: int, y: int) -> list[tuple]:
+def _script(trace: list[list], x: int, y: int) -> list[tuple]:
     moves: list[tuple[str, int, int]] = []  # backwards: ("equal"|"delete"|"insert", i, j)
     for d in range(len(trace) - 1, -1, -1):
-        v = trace[d]
+        v, base = trace[d], d + 1  # v[base + k] is the x of diagonal k
         k = x - y
-        prev_k = k + 1 if k == -d or (k != d and v[k - 1] < v[k + 1]) else k - 1
-        prev_x = v[prev_k]
+        if k == -d or (k != d and v[base + k - 1] < v[base + k + 1]):
+            prev_k = k + 1
+        else:
+            prev_k = k - 1
+        prev_x = v[base + prev_k]
         prev_y = prev_x - prev_k
         while x > prev_x and y > prev_y:
             x, y = x - 1, y - 1
