@@ -175,14 +175,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from decisions.clock import now, oslo
-    from decisions.markdown import render_markdown
     from decisions.permissions import can
     from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
     from decisions.submissions import nonce_input
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
-    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -30,6 +31,7 @@ from decisions.audit.models import AuditChain, AuditEntry
 from decisions.clock import from_oslo, now, oslo
 from decisions.demo import AREAS, COUNTIES, DEMO_PASSWORD, DEMO_USERS, SUBREGIONS
 from decisions.extensions import db
+from decisions.markdown import render_or_escape
 from decisions.meetings.models import (
     AgendaItem,
     Attendance,
@@ -47,6 +49,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.notifications.models import EmailState, Notification, NotificationKind
 from decisions.numbering import Counter
+from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     Area,
     ObjectionAnswer,
@@ -60,6 +63,7 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    VersionDiff,
 )
 from decisions.proposals.rules import Answer, evaluate
 from decisions.register.models import Decision, DecisionNote
@@ -236,6 +240,8 @@ class Writer:
         self.counts: dict[str, int] = defaultdict(int)
 
     def add(self, model, **row) -> None:
+        for name in getattr(model, "markdown_fields", ()):  # as the ORM's setter would
+            row[f"{name}_html"] = str(render_or_escape(row.get(name) or ""))
         table = model.__table__
         buffer = self.buffers[table]
         buffer.append(row)
@@ -646,9 +652,15 @@ class History:
                    resolution=text_[2], area_id=area_id, status=status, case_year=case_year,
                    case_number=case_number, created_by_id=sec, created_at=created,
                    updated_at=updated, lock_version=lock)
+        made = []
         for version_id, number, (t, b, r), at in versions:
             self.w.add(ProposalVersion, id=version_id, proposal_id=proposal_id, number=number,
                        title=t, background=b, resolution=r, created_by_id=sec, created_at=at)
+            version = SimpleNamespace(id=version_id, title=t, background=b, resolution=r)
+            for old in made:  # as the service stores them when it makes a version
+                self.w.add(VersionDiff, old_version_id=old.id, new_version_id=version_id,
+                           **compare(old, version))
+            made.append(version)
         for round_ in rounds:
             self.write_round(round_)
         self.proposal_rounds[proposal_id] = [(r.id, r.opened) for r in rounds]

@@ -2,14 +2,22 @@
 attributes, no javascript: or data: URLs, no raw HTML."""
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
+from sqlalchemy import func, select
 
 from decisions import markdown
 from decisions.accounts.models import Role
+from decisions.clock import now
+from decisions.extensions import db
 from decisions.markdown import render_markdown
+from decisions.meetings.models import AgendaItem
+from decisions.proposals import services as proposals
+from decisions.proposals.models import PositionKind, Procedure, Proposal, ProposalVersion
+from decisions.register.models import Decision
 
 ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:")
 
@@ -105,6 +113,8 @@ def test_the_sanitizer_alone_removes_active_html_even_if_markdown_let_it_through
     # Defence in depth: the nh3 pass must hold even if the Markdown renderer is ever
     # configured to pass raw HTML through.
     monkeypatch.setattr(markdown, "_md", MarkdownIt("commonmark", {"html": True}))
+    markdown.parse.cache_clear()
+    markdown._render.cache_clear()
 
     page = Page(str(render_markdown(source)))
 
@@ -168,3 +178,159 @@ def test_hostile_background_and_resolution_render_inert_on_the_proposal_page(
     assert {"href": "https://www.osloregionen.no",
             "rel": "noopener noreferrer nofollow"} in page.with_tag("a")
     assert "strong" in page.tags()
+
+
+# Caps: what would cost too much is refused with a message at its field.
+
+def nested_lists(depth: int) -> str:
+    return "".join("  " * level + "- punkt\n" for level in range(depth))
+
+
+WORST = {  # the costliest input of each class the benchmark measures, over the caps
+    "lists nested 1000 deep": nested_lists(1000),
+    "quotes nested 50000 deep": ">" * 50_000,
+    "quotes and lists nested": "> - " * 2_000,
+    "ordered lists nested": "".join("   " * level + "1. punkt\n" for level in range(40)),
+    "longer than the cap": "a" * (markdown.MAX_CHARS + 1),
+    "more lines than the cap": "- a\n" * markdown.MAX_LINES,
+    "more marks than the cap": "![" * (markdown.MAX_MARKS + 1),
+}
+
+
+@pytest.mark.parametrize("source", WORST.values(), ids=WORST.keys())
+def test_the_caps_refuse_the_worst_inputs(source):
+    with pytest.raises(markdown.TooComplex) as refused:
+        render_markdown(source, field="background")
+
+    assert refused.value.field == "background"
+
+
+def test_a_1500_row_table_is_within_the_caps():
+    table = "| Nr | Kommune | Beløp |\n|---|---|---|\n" + "".join(
+        f"| {i} | Kommune {i} | {i * 7} kr |\n" for i in range(1_500))
+
+    assert str(render_markdown(table)).count("<tr>") == 1_501
+
+
+def test_nesting_up_to_the_cap_renders_and_one_level_more_is_refused():
+    page = Page(str(render_markdown(nested_lists(markdown.MAX_DEPTH))))
+
+    assert page.tags().count("ul") == markdown.MAX_DEPTH
+    with pytest.raises(markdown.TooComplex):
+        render_markdown(nested_lists(markdown.MAX_DEPTH + 1))
+
+
+def test_a_deep_text_is_refused_next_to_its_field_with_what_was_typed_kept(
+        app, client, make):
+    from tests.test_bad_input import Form
+    secretariat = make.user(Role.SECRETARIAT)
+    make.login(client, secretariat)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    typed = nested_lists(20)
+
+    response = client.post("/proposals/new", data={
+        "title": "Ladestrategi", "area": make.area().id, "resolution": "Vi gjør det.",
+        "background": typed})
+
+    assert response.status_code == 422
+    form = Form(response.text)
+    assert form.errors["background"] == [
+        "Lists and quotes are nested more than 8 levels deep. Nest them less."]
+    assert form.values["background"].strip() == typed.strip()
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_every_writer_is_held_to_the_caps_not_only_the_forms(app, make):
+    secretariat = make.user(Role.SECRETARIAT)
+
+    with pytest.raises(markdown.TooComplex) as refused:
+        proposals.create_proposal(secretariat, title="Dyp", area=make.area(),
+                                  background="", resolution=nested_lists(20))
+    assert refused.value.field == "resolution"
+    db.session.rollback()
+    item = AgendaItem()
+    with pytest.raises(markdown.TooComplex) as refused:
+        item.notes = ">" * 100
+    assert refused.value.field == "notes"
+
+
+# Rendered once, when saved
+
+def test_every_markdown_field_keeps_its_html_when_set(app):
+    for model, fields in ((Proposal, ("background", "resolution")),
+                          (ProposalVersion, ("background", "resolution")),
+                          (Decision, ("resolution",)),
+                          (AgendaItem, ("proposed_resolution", "background", "notes",
+                                        "decision_text"))):
+        row = model()
+        for name in fields:
+            setattr(row, name, f"**{name}**")
+            assert getattr(row, f"{name}_html") == f"<p><strong>{name}</strong></p>\n"
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """How many times Markdown is parsed (rendering and diffing both parse)."""
+    calls = []
+    real = MarkdownIt.parse
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(MarkdownIt, "parse", counting)
+    markdown.parse.cache_clear()
+    markdown._render.cache_clear()
+    return calls
+
+
+def test_pages_show_the_stored_html_and_render_no_markdown(
+        app, client, make, clock, parses):
+    secretariat = make.user(Role.SECRETARIAT)
+    a, b = make.member(), make.member()
+    ra = make.representative(a)
+    draft = make.proposal(secretariat, background="Et **utkast**.")
+    first = make.round_(secretariat, [a, b],
+                        make.proposal(secretariat, background="- en\n- to"))
+    make.position(ra, first, a, PositionKind.RESERVATION, "Dyrt.")
+    second = proposals.revise_proposal(
+        secretariat, first.proposal, title=first.version.title, background="- en\n- tre",
+        resolution=first.version.resolution, members=[a, b], deadline=now() + timedelta(days=7),
+        procedure=Procedure.CONSENT)
+    silent = make.round_(secretariat, [a], make.proposal(secretariat, resolution="*Vedtatt*."),
+                         procedure=Procedure.SILENCE, deadline=timedelta(days=1))
+    meeting = make.meeting(make.group())
+    make.item(secretariat, meeting, proposed_resolution="Styret *vedtar*.",
+              background="| a | b |\n|---|---|\n| 1 | 2 |")
+    db.session.commit()
+    clock.set(silent.deadline + timedelta(minutes=1))
+    proposals.settle_due_rounds()
+    db.session.commit()
+    decision = db.session.scalars(select(Decision)).one()
+    saved = len(parses)
+    assert saved > 0
+    markdown.parse.cache_clear()  # a page must not find the texts parsed at save
+    markdown._render.cache_clear()
+
+    make.login(client, secretariat)
+    pages = [f"/proposals/{draft.id}", f"/proposals/{first.proposal_id}",
+             f"/rounds/{second.id}", f"/meetings/{meeting.id}",
+             f"/decisions/{decision.year}/{decision.number}",
+             f"/public/decisions/{decision.year}/{decision.number}"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    client.get("/logout")
+    make.login(client, ra)
+    response = client.get(f"/rounds/{second.id}")  # with the diff since version 1
+    assert response.status_code == 200
+    assert "<del>" in response.text
+
+    assert len(parses) == saved
+
+
+def test_a_decision_copies_an_adopted_text_that_predates_the_caps_as_plain_text(app):
+    decision = Decision()
+
+    decision.resolution = ">" * 100 + " Vedtatt."
+
+    assert decision.resolution_html == "<p>" + "&gt;" * 100 + " Vedtatt.</p>"

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from decisions.markdown import MarkdownText
 from decisions.meetings.labels import (
     ABSENCE_LABELS,
     ATTENDANCE_LABELS,
@@ -52,8 +53,9 @@ class NewItemForm(FlaskForm):
 class ItemForm(NewItemForm):
     case_officer = StringField(_l("Case officer"), validators=[Optional(), Length(max=200)])
     proposed_resolution = TextAreaField(_l("Proposed resolution"),
-                                        validators=[Optional(), Length(max=20_000)])
-    background = TextAreaField(_l("Background"), validators=[Optional(), Length(max=50_000)],
+                                        validators=[Optional(), Length(max=20_000), MarkdownText()])
+    background = TextAreaField(_l("Background"),
+                               validators=[Optional(), Length(max=50_000), MarkdownText()],
                                description=_l("Markdown: **bold**, *italic*, lists, links."))
     exempt_basis = StringField(
         _l("Exempt from public access"), validators=[Optional(), Length(max=200)],
@@ -63,8 +65,10 @@ class ItemForm(NewItemForm):
 
 
 class MinutesForm(FlaskForm):
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=50_000)])
-    decision_text = TextAreaField(_l("Decision"), validators=[Optional(), Length(max=20_000)])
+    notes = TextAreaField(_l("Notes"),
+                          validators=[Optional(), Length(max=50_000), MarkdownText()])
+    decision_text = TextAreaField(_l("Decision"),
+                                  validators=[Optional(), Length(max=20_000), MarkdownText()])
     lock_version = IntegerField(widget=HiddenInput(),
                                 validators=[InputRequired(_l("Reload the page."))])
 

@@ -10,6 +10,7 @@ from decisions.accounts.models import User
 from decisions.enums import enum_column
 from decisions.extensions import db
 from decisions.files.models import Attachment
+from decisions.markdown import keeps_html
 from decisions.members.models import Member
 from decisions.proposals.models import Proposal
 
@@ -123,6 +124,7 @@ class ItemKind(StrEnum):
     OTHER_BUSINESS = "other_business"
 
 
+@keeps_html("proposed_resolution", "background", "notes", "decision_text")
 class AgendaItem(db.Model):
     """An item ("sak"): numbered per group per calendar year when the notice goes out."""
 
@@ -154,6 +156,10 @@ class AgendaItem(db.Model):
     # The minutes of the item.
     notes: Mapped[str] = mapped_column(Text, default="")
     decision_text: Mapped[str] = mapped_column(Text, default="")
+    proposed_resolution_html: Mapped[str] = mapped_column(Text, default="")
+    background_html: Mapped[str] = mapped_column(Text, default="")
+    notes_html: Mapped[str] = mapped_column(Text, default="")
+    decision_text_html: Mapped[str] = mapped_column(Text, default="")
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from decisions.markdown import MarkdownText
 from decisions.proposals.models import Outcome, PositionKind, Procedure
 
 POSITION_LABELS = {
@@ -42,11 +43,12 @@ class TextFields:
     title = StringField(_l("Title"), validators=[DataRequired(_l("Write a title.")),
                                                  Length(max=300)])
     background = TextAreaField(
-        _l("Background"), validators=[Optional(), Length(max=50_000)],
+        _l("Background"), validators=[Optional(), Length(max=50_000), MarkdownText()],
         description=_l("Markdown: **bold**, *italic*, lists, links."))
     resolution = TextAreaField(
         _l("Proposed resolution"),
-        validators=[DataRequired(_l("Write the proposed resolution.")), Length(max=20_000)])
+        validators=[DataRequired(_l("Write the proposed resolution.")), Length(max=20_000),
+                    MarkdownText()])
 
 
 class ProposalForm(TextFields, FlaskForm):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from decisions.accounts.models import User
 from decisions.enums import enum_column
 from decisions.extensions import db
+from decisions.markdown import keeps_html
 from decisions.members.models import Member
 
 
@@ -32,6 +33,7 @@ class ProposalStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+@keeps_html("background", "resolution")
 class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (UniqueConstraint("case_year", "case_number"),)
@@ -41,6 +43,8 @@ class Proposal(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     background: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str] = mapped_column(Text)
+    background_html: Mapped[str] = mapped_column(Text, default="")
+    resolution_html: Mapped[str] = mapped_column(Text, default="")
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     status: Mapped[ProposalStatus] = mapped_column(
         enum_column(ProposalStatus, "proposal_status"), index=True
@@ -70,6 +74,7 @@ class Proposal(db.Model):
         return f"{self.case_number:02d}/{self.case_year}"
 
 
+@keeps_html("background", "resolution")
 class ProposalVersion(db.Model):
     """A circulated text. Never changes once written."""
 
@@ -82,10 +87,29 @@ class ProposalVersion(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     background: Mapped[str] = mapped_column(Text)
     resolution: Mapped[str] = mapped_column(Text)
+    background_html: Mapped[str] = mapped_column(Text, default="")
+    resolution_html: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+
+class VersionDiff(db.Model):
+    """What changed from an earlier version to a later one of the same proposal, as
+    rendered HTML with <ins> and <del>: computed once, when the later version is made,
+    against every earlier one (a member is shown the changes since the version it
+    answered, which need not be the one just before)."""
+
+    __tablename__ = "version_diffs"
+
+    old_version_id: Mapped[int] = mapped_column(ForeignKey("proposal_versions.id"),
+                                                primary_key=True)
+    new_version_id: Mapped[int] = mapped_column(ForeignKey("proposal_versions.id"),
+                                                primary_key=True, index=True)
+    title_html: Mapped[str] = mapped_column(Text)
+    background_html: Mapped[str] = mapped_column(Text)
+    resolution_html: Mapped[str] = mapped_column(Text)
 
 
 class Procedure(StrEnum):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from decisions.extensions import db
 from decisions.members.models import Member
+from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     ObjectionAnswer,
     Position,
@@ -21,6 +22,7 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    VersionDiff,
 )
 from decisions.proposals.rules import Answer, RoundState, Tally, evaluate, tally
 
@@ -258,6 +260,15 @@ def previous_position(round_: Round, member_id: int) -> tuple[Position, Round] |
         .order_by(Round.id.desc()).limit(1)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def version_diff(old: ProposalVersion, new: ProposalVersion) -> VersionDiff:
+    """What changed from `old` to `new`, as stored when `new` was made (compared now
+    only for the same version twice, or a pair the store lacks)."""
+    stored = db.session.get(VersionDiff, (old.id, new.id))
+    if stored is not None:
+        return stored
+    return VersionDiff(old_version_id=old.id, new_version_id=new.id, **compare(old, new))
 
 
 def is_member_of(round_id: int, member_id: int) -> bool:

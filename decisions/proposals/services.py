@@ -21,6 +21,7 @@ from decisions.notifications import services as notifications
 from decisions.numbering import next_number
 from decisions.permissions import can
 from decisions.proposals import queries
+from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     Area,
     ObjectionAnswer,
@@ -34,6 +35,7 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    VersionDiff,
 )
 from decisions.proposals.rules import RoundState, allowed_kinds
 from decisions.register.services import record_decision
@@ -115,6 +117,12 @@ def _freeze_version(actor: User, proposal: Proposal) -> ProposalVersion:
         resolution=proposal.resolution, created_by_id=actor.id, created_at=now())
     db.session.add(version)
     db.session.flush()
+    # Against every earlier version: a member is shown what changed since the version it
+    # answered, which may be older than the one just before.
+    for earlier in proposal.versions:
+        if earlier is not version:
+            db.session.add(VersionDiff(old_version_id=earlier.id, new_version_id=version.id,
+                                       **compare(earlier, version)))
     record(actor, "version.frozen", version, after=snapshot(version, "number", *TEXT_FIELDS))
     return version
 

@@ -27,7 +27,7 @@ from decisions.members.models import Member
 from decisions.notifications.services import DEFAULT_REMINDER_HOURS
 from decisions.permissions import can
 from decisions.proposals import queries, services
-from decisions.proposals.diff import word_diff
+from decisions.proposals.diff import announced
 from decisions.proposals.forms import (
     POSITION_LABELS,
     ActionForm,
@@ -300,11 +300,11 @@ def _panel(board: queries.Board, member: Member, form: PositionForm | None = Non
     diff = None
     if previous is not None:
         old = previous[1].version
-        new = board.round.version
+        stored = queries.version_diff(old, board.round.version)
         diff = {"version": old.number,
-                "resolution": word_diff(old.resolution, new.resolution),
-                "background": word_diff(old.background, new.background),
-                "title": word_diff(old.title, new.title)}
+                "resolution": announced(stored.resolution_html),
+                "background": announced(stored.background_html),
+                "title": announced(stored.title_html)}
     return {"member": member, "position": position, "previous": previous, "diff": diff,
             "form": form or _position_form(board.round, position), "saved": saved,
             "action_form": ActionForm()}

@@ -7,10 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.enums import enum_column
 from decisions.extensions import db
+from decisions.markdown import keeps_html
 from decisions.members.models import Member
 from decisions.proposals.models import PositionKind, Procedure, Proposal, Round
 
 
+@keeps_html("resolution", strict=False)  # a copy of the version adopted
 class Decision(db.Model):
     __tablename__ = "decisions"
     __table_args__ = (UniqueConstraint("year", "number"),)
@@ -22,6 +24,7 @@ class Decision(db.Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     title: Mapped[str] = mapped_column(String(300), index=True)
     resolution: Mapped[str] = mapped_column(Text)
+    resolution_html: Mapped[str] = mapped_column(Text, default="")
     procedure: Mapped[Procedure] = mapped_column(enum_column(Procedure, "decision_procedure"))
     adopted_at: Mapped[datetime] = mapped_column(index=True)
 
