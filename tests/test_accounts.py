@@ -577,3 +577,105 @@ def test_areas_are_added_from_the_command_line_in_both_languages(app, runner):
     assert again.exit_code != 0
     assert [(a.name_nb, a.name_en) for a in db.session.query(Area)] == [
         ("Klima og miljø", "Climate and environment")]
+
+
+# The password hash and SQLite's write lock
+
+
+def _writes_elsewhere_while_hashing(app, monkeypatch) -> list[str]:
+    """Each time argon2 runs, another connection writes to the database (waiting at
+    most a second): it can only if the request holds no write lock meanwhile."""
+    import sqlite3
+    import threading
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    path = url.removeprefix("sqlite:///")
+    outcomes = []
+
+    def write() -> None:
+        connection = sqlite3.connect(path, timeout=1, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("UPDATE users SET name = name")
+            connection.execute("COMMIT")
+            outcomes.append("written")
+        except sqlite3.OperationalError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def while_hashing(self, *args, _original=original, **kwargs):
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join(timeout=5)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, while_hashing)
+    return outcomes
+
+
+def test_the_login_does_not_hold_the_sqlite_write_lock_while_hashing(app, client, make,
+                                                                      monkeypatch):
+    user = make.user(Role.BOARD)
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    assert _log_in(client, user.email, "wrong password, sorry").status_code == 401
+    assert _log_in(client, user.email).status_code == 303
+    assert outcomes == ["written", "written"]
+
+
+def test_a_password_change_does_not_hold_the_sqlite_write_lock_while_hashing(
+        app, client, make, monkeypatch):
+    user = make.user(Role.BOARD)
+    make.login(client, user)
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    new = "fire tilfeldige ord her"
+    done = client.post("/account/password", data={"current": PASSWORD, "password": new,
+                                                  "confirm": new})
+    assert done.status_code == 303
+    assert outcomes == ["written", "written"]  # checking the current one, hashing the new
+
+
+def test_a_reset_does_not_hold_the_sqlite_write_lock_while_hashing(app, client, make,
+                                                                    monkeypatch):
+    from decisions.accounts.services import request_password_reset
+
+    user = make.user(Role.BOARD)
+    token = request_password_reset(user.email).token
+    db.session.commit()
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    new = "fire tilfeldige ord her"
+    done = client.post(f"/password/reset/{token}", data={"password": new, "confirm": new})
+    assert done.status_code == 303
+    assert outcomes == ["written"]
+
+
+def test_development_signs_with_a_random_key_made_once_in_the_instance_folder(
+        app, tmp_path):
+    """`make run` never uses a key published with the code."""
+    import os
+
+    files = {"SECRET_KEY_FILE": str(tmp_path / "instance" / "secret_key"),
+             "TOTP_KEY_FILE": str(tmp_path / "instance" / "totp_key")}
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    first = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                       TOTP_ENCRYPTION_KEYS=[], **files)
+    again = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                       TOTP_ENCRYPTION_KEYS=[], **files)
+    elsewhere = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                           TOTP_ENCRYPTION_KEYS=[],
+                           SECRET_KEY_FILE=str(tmp_path / "other" / "secret_key"),
+                           TOTP_KEY_FILE=str(tmp_path / "other" / "totp_key"))
+
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"]  # logins survive
+    assert first.config["SECRET_KEY"] != elsewhere.config["SECRET_KEY"]
+    assert first.config["TOTP_ENCRYPTION_KEYS"] == again.config["TOTP_ENCRYPTION_KEYS"]
+    assert os.stat(files["SECRET_KEY_FILE"]).st_mode & 0o077 == 0  # the owner's only
+    for made in (first, again, elsewhere):
+        with made.app_context():
+            db.engine.dispose()
