@@ -1,5 +1,6 @@
-"""Accounts: passwords, server-side sessions, the per-account lock, safe redirects
-after login, `flask users create`, and the language a user sees."""
+"""Accounts: passwords, server-side sessions, the locks per account and per client,
+safe redirects after login, `flask users create`, the language a user sees, and the
+password hash kept out of SQLite's write lock."""
 
 import re
 from html import unescape

@@ -1,6 +1,7 @@
 """The second factor: required for the secretariat and the admin (set up at the first
-login with a QR code), optional for others; each code works once; wrong codes count
-towards the lock like wrong passwords."""
+login with a QR code), optional for others; each code works once; wrong codes are
+counted apart from wrong passwords; the step between password and code, and a secret
+being set up, live on the server; the secrets are encrypted at rest."""
 
 import re
 

@@ -60,7 +60,7 @@ class WrongSecret(DomainError):
 
 
 TOO_MANY = _l("Too many failed attempts. Wait a quarter of an hour and try again, or "
-              "choose a new password through \"Forgot your password?\".")
+              "choose a new password through \"Forgotten your password?\".")
 WRONG_LOGIN = _l("Wrong email or password.")
 WRONG_CODE = _l("The code is wrong. Type the six digits the app shows now.")
 
