@@ -139,8 +139,9 @@ def writes_expected() -> bool:
     return False
 
 
-def expect_writes(expected: bool = True) -> None:
-    """Said by commands that write, and by a reading request before it writes."""
+def expect_writes(expected: bool | None = True) -> None:
+    """Said by commands that write, and by a reading request before it writes; None
+    goes back to what the method and the view say."""
     g.expect_writes = expected
 
 

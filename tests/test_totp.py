@@ -279,3 +279,12 @@ def test_a_lost_phone_the_code_is_removed_from_the_command_line(app, make, runne
     assert db.session.get(User, sec.id).totp_secret is None
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.act == "user.totp_reset"))
     assert runner.invoke(args=["users", "reset-code", "nobody@example.test"]).exit_code == 1
+
+
+def test_a_code_posted_before_the_settings_page_was_read_is_simply_wrong(app, client, make):
+    """The secret being set up is made by the post itself, in the request's own write
+    transaction (a POST keeps its write intent after the rounds are settled)."""
+    rep = make.representative(make.member())
+    make.login(client, rep)
+    wrong = client.post("/account/code", data={"code": "000000"})
+    assert wrong.status_code == 422 and "Koden er feil" in wrong.text

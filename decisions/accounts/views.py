@@ -235,7 +235,7 @@ def _tell_of_stopped_feeds(feeds: int) -> None:
     if feeds:
         flash(_("Your calendar address has stopped working, since it could be read by "
                 "whoever had your old password. Make a new one under Calendar "
-                "subscription."), "info")
+                "subscription."), "warning")
 
 
 @bp.route("/account/code", methods=["GET", "POST"])
