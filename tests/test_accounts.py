@@ -162,7 +162,9 @@ def test_an_active_session_still_ends_after_12_hours(app, client, make, clock):
 
 def _fail(client, user, times: int, clock=None, every: int = 0, email=None) -> None:
     for _ in range(times):
-        assert _log_in(client, email or user.email, "wrong password, sorry").status_code == 401
+        response = _log_in(client, email or user.email, "wrong password, sorry")
+        response.close()  # as a server does once the answer is sent
+        assert response.status_code == 401
         if clock is not None:
             clock.advance(minutes=every)
 
@@ -277,8 +279,10 @@ def test_the_owner_is_emailed_once_when_the_lock_engages(app, client, make):
 
     user = make.user(Role.SECRETARIAT, email="kari@asker.kommune.no")
     _fail(client, user, 4)
-    assert _count(OutboundEmail) == 0
-    _fail(client, user, 1)
+    fifth = _log_in(client, user.email, "wrong password, sorry")
+    assert _count(OutboundEmail) == 0  # nothing on the answer's path (its time tells)
+    fifth.close()
+    assert _count(OutboundEmail) == 1
     _fail(_from(app, "192.0.2.3"), user, 2)  # failures while locked tell nobody again
     _fail(client, None, 5, email="nobody@asker.kommune.no")
 

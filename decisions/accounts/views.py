@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import segno
 from flask import (
     Blueprint,
+    after_this_request,
     current_app,
     flash,
     make_response,
@@ -29,6 +30,7 @@ from decisions.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
+from decisions.accounts.models import User
 from decisions.clock import now
 from decisions.errors import DomainError
 from decisions.extensions import db, limiter
@@ -82,11 +84,12 @@ def _client() -> str:
 
 def _failed(form, error: DomainError) -> None:
     """A refused password or code: the failure (if one was counted) is kept, and the
-    owner of an account whose lock it engaged is told by email."""
+    owner of an account whose lock it engaged is told by email, after the answer (its
+    time must not tell a real account from an unknown address)."""
     if isinstance(error, services.WrongSecret):
-        if error.lock_engaged is not None:
-            _email_lock_notice(error.lock_engaged)
         db.session.commit()
+        if error.lock_engaged is not None:
+            _after_the_answer(_email_lock_notice, error.lock_engaged.id)
     else:
         db.session.rollback()
     if form is not None:
@@ -159,9 +162,33 @@ def second_factor():
     return render_template("accounts/second_factor.html", **context), status
 
 
-def _email_lock_notice(user) -> None:
+def _after_the_answer(work, *args) -> None:
+    """Work the answer must neither wait for nor show by its time: it runs when the
+    server closes the response, in its own transaction."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def defer(response):
+        response.call_on_close(functools.partial(_run_after, app, work, *args))
+        return response
+
+
+def _run_after(app, work, *args) -> None:
+    with app.app_context():
+        expect_writes()
+        try:
+            work(*args)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("Work after the answer failed: %s", work.__name__)
+
+
+def _email_lock_notice(user_id: int) -> None:
     from decisions.notifications.mail import queue_message
     from decisions.notifications.messages import Message
+
+    user = db.session.get(User, user_id)
 
     def build() -> Message:
         return Message(
@@ -274,29 +301,18 @@ def forgot():
     answer has gone (on the response's close), so no time tells them apart."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        response = see_other("accounts.login")
-        response.call_on_close(functools.partial(
-            _send_reset_link, current_app._get_current_object(), form.email.data))
+        _after_the_answer(_send_reset_link, form.email.data)
         flash(_("If the address belongs to an account, an email with a link to choose a new "
                 "password is on its way. The link works for an hour."), "success")
-        return response
+        return see_other("accounts.login")
     return _form_page("accounts/forgot.html", form)
 
 
-def _send_reset_link(app, email: str) -> None:
+def _send_reset_link(email: str) -> None:
     """After the answer: a reset link for an account with this address, if any."""
-    with app.app_context():
-        expect_writes()
-        try:
-            reset = services.request_password_reset(email)
-            if reset is not None:
-                _email_reset_link(reset)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("The password reset link could not be queued.")
-        finally:
-            db.session.remove()
+    reset = services.request_password_reset(email)
+    if reset is not None:
+        _email_reset_link(reset)
 
 
 def _email_reset_link(reset) -> None:
