@@ -39,8 +39,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
-    # Failed logins per account before it is locked, the window and the lock.
+    # Failed logins (see README, "Login attempts and locks"): per account before it
+    # locks for the clients that failed, per client address before that address is
+    # refused for every account, the window they are counted in and the lock.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_CLIENT_MAX_FAILURES = int(os.environ.get("LOGIN_CLIENT_MAX_FAILURES", "20"))
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15
     # argon2id cost (RFC 9106's second recommended set: 3 passes, 64 MiB).
@@ -50,6 +53,10 @@ class Config:
     # Roles that must log in with a second factor (TOTP); others may choose it.
     TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get(
         "TOTP_REQUIRED_ROLES", "secretariat,admin").split(",") if r)
+    # Fernet keys that encrypt second-factor secrets at rest, newest first; older keys
+    # only decrypt until `flask users rotate-totp-key` has re-encrypted with the newest.
+    TOTP_ENCRYPTION_KEYS = [k for k in os.environ.get("TOTP_ENCRYPTION_KEYS", "").split(",")
+                            if k.strip()]
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     ALLIANCE_NAME = os.environ.get("ALLIANCE_NAME", "Osloregionen")
@@ -90,7 +97,10 @@ class Config:
 class DevelopmentConfig(Config):
     """`make run`: a local SQLite file, cookies over plain http."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unless the environment gives them, keys are made at random on the first run and
+    # kept in instance/ (never a key published with the code).
+    SECRET_KEY_FILE = str(INSTANCE_DIR / "secret_key")
+    TOTP_KEY_FILE = str(INSTANCE_DIR / "totp_key")
     # The demo's published logins work without an authenticator app.
     TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",")
                                 if r)
@@ -102,6 +112,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests/test_rate_limits.py switches it on
     TOTP_REQUIRED_ROLES = ()  # the tests of the second factor switch it on
     SECRET_KEY = "test-only"  # noqa: S105 - tests only, not a secret
+    TOTP_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXRvdHAta2V5LW5vdC1hLXNlY3JldCE="]  # tests only
     SESSION_COOKIE_SECURE = False
     # The tests pass the database URL; hashing is made cheap, not different.
     ARGON2_TIME_COST = 1

@@ -21,6 +21,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = connections.engine_options(app.config)
+    _keys_from_instance(app)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
     os.makedirs(app.instance_path, exist_ok=True)
@@ -43,6 +44,31 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def _keys_from_instance(app: Flask) -> None:
+    """Development: keys the environment does not give are made at random on the first
+    run and kept in a file only the owner reads, so no published key signs anything."""
+    import secrets
+
+    from decisions.accounts.totp_keys import new_key
+
+    def kept(path: str, make) -> str:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made before, maybe by another process just now
+            with open(path) as file:
+                return file.read().strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(value := make())
+        return value
+
+    if not app.config.get("SECRET_KEY") and app.config.get("SECRET_KEY_FILE"):
+        app.config["SECRET_KEY"] = kept(app.config["SECRET_KEY_FILE"],
+                                        lambda: secrets.token_urlsafe(48))
+    if not app.config.get("TOTP_ENCRYPTION_KEYS") and app.config.get("TOTP_KEY_FILE"):
+        app.config["TOTP_ENCRYPTION_KEYS"] = [kept(app.config["TOTP_KEY_FILE"], new_key)]
 
 
 def register_extensions(app: Flask) -> None:
@@ -115,8 +141,9 @@ def writes_expected() -> bool:
     return False
 
 
-def expect_writes(expected: bool = True) -> None:
-    """Said by commands that write, and by a reading request before it writes."""
+def expect_writes(expected: bool | None = True) -> None:
+    """Said by commands that write, and by a reading request before it writes; None
+    goes back to what the method and the view say."""
     g.expect_writes = expected
 
 

@@ -122,6 +122,18 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(_("The code of %(email)s is removed.", email=user.email))
 
+    @users.command("rotate-totp-key")
+    def rotate_totp_key():
+        """Re-encrypt every second-factor secret with the first key of
+        TOTP_ENCRYPTION_KEYS; afterwards the older keys can be removed."""
+        expect_writes()
+        from decisions.accounts.services import rotate_totp_secrets
+
+        count = rotate_totp_secrets()
+        db.session.commit()
+        click.echo(_("%(count)d second-factor secrets are encrypted with the newest key.",
+                     count=count))
+
     @demo.command("load")
     @click.option("--force", is_flag=True, help="Load even outside development.")
     def load_demo(force: bool):

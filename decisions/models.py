@@ -4,6 +4,7 @@ from decisions.accounts.models import (  # noqa: F401
     LoginFailure,
     LoginSession,
     PasswordReset,
+    PendingLogin,
     Role,
     User,
 )

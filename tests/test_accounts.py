@@ -1,5 +1,6 @@
-"""Accounts: passwords, server-side sessions, the per-account lock, safe redirects
-after login, `flask users create`, and the language a user sees."""
+"""Accounts: passwords, server-side sessions, the locks per account and per client,
+safe redirects after login, `flask users create`, the language a user sees, and the
+password hash kept out of SQLite's write lock."""
 
 import re
 from html import unescape
@@ -159,14 +160,26 @@ def test_an_active_session_still_ends_after_12_hours(app, client, make, clock):
 # The per-account lock
 
 
-def _fail(client, user, times: int, clock=None, every: int = 0) -> None:
+def _fail(client, user, times: int, clock=None, every: int = 0, email=None) -> None:
     for _ in range(times):
-        assert _log_in(client, user.email, "wrong password, sorry").status_code == 401
+        response = _log_in(client, email or user.email, "wrong password, sorry")
+        response.close()  # as a server does once the answer is sent
+        assert response.status_code == 401
         if clock is not None:
             clock.advance(minutes=every)
 
 
-def test_five_failures_in_15_minutes_lock_the_account_even_for_the_right_password(
+def _from(app, address: str):
+    """A client at another address (another device or network)."""
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = address
+    return other
+
+
+TOO_MANY = "Too many failed attempts."
+
+
+def test_five_failures_in_15_minutes_lock_the_account_for_the_client_that_made_them(
         app, client, make, clock):
     user = make.user(Role.SECRETARIAT)
     _fail(client, user, 4, clock, every=3)
@@ -175,9 +188,30 @@ def test_five_failures_in_15_minutes_lock_the_account_even_for_the_right_passwor
     response = _log_in(client, user.email)
 
     assert response.status_code == 401
-    assert "locked" in response.text
+    assert TOO_MANY in response.text
     assert not _signed_in(client)
     assert _count(LoginFailure) == 5
+
+
+def test_while_the_account_is_locked_its_owner_logs_in_from_a_client_that_did_not_fail(
+        app, client, make):
+    """A stranger cannot lock the owner out: the lock holds the clients that failed."""
+    user = make.user(Role.SECRETARIAT)
+    _fail(client, user, 5)
+    assert TOO_MANY in _log_in(client, user.email).text
+
+    owner = _from(app, "192.0.2.7")
+    assert _log_in(owner, user.email).status_code == 303
+    assert _signed_in(owner)
+    assert TOO_MANY in _log_in(client, user.email).text  # the stranger is still held
+
+
+def test_a_client_that_fails_once_while_the_account_is_locked_is_held_too(app, client, make):
+    user = make.user(Role.SECRETARIAT)
+    _fail(client, user, 5)
+    another = _from(app, "192.0.2.8")
+    assert "Wrong email or password." in _log_in(another, user.email, "guess").text
+    assert TOO_MANY in _log_in(another, user.email).text
 
 
 def test_the_lock_lifts_15_minutes_after_the_fifth_failure(app, client, make, clock):
@@ -206,6 +240,58 @@ def test_a_successful_login_starts_the_count_again(app, client, make):
     assert _log_in(client, user.email).status_code == 303
 
 
+def _same_for_every_session(html: str) -> str:
+    """The page without what differs per session and answer anyway (tokens, nonces)."""
+    html = re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
+    return re.sub(r'(name="csrf-token" content|name="csrf_token"[^>]*value|nonce)="[^"]*"',
+                  r'\1=""', html)
+
+
+def test_an_unknown_address_locks_with_exactly_the_answers_of_a_real_account(
+        app, client, make):
+    """Nothing in the answers tells which addresses have accounts."""
+    real = make.user(Role.SECRETARIAT, email="kari@asker.kommune.no")
+    unknown = "nobody@asker.kommune.no"
+    answers = {}
+    for email, address in ((real.email, "192.0.2.1"), (unknown, "192.0.2.2")):
+        stranger = _from(app, address)
+        answers[email] = [
+            (r.status_code, _same_for_every_session(r.text.replace(email, "EMAIL")))
+            for r in (_log_in(stranger, email, "wrong password, sorry") for _ in range(7))]
+    assert answers[real.email] == answers[unknown]
+    assert TOO_MANY in answers[unknown][-1][1]
+
+
+def test_one_client_failing_for_many_addresses_is_refused_for_every_account(
+        app, client, make):
+    """Trying one password on many accounts is held per client, not per account."""
+    user = make.user(Role.SECRETARIAT)
+    app.config["LOGIN_CLIENT_MAX_FAILURES"] = 6
+    for n in range(6):
+        assert _log_in(client, f"person{n}@example.test", "Sommer2026!").status_code == 401
+
+    assert TOO_MANY in _log_in(client, user.email).text  # even the right password
+    assert _log_in(_from(app, "192.0.2.9"), user.email).status_code == 303
+
+
+def test_the_owner_is_emailed_once_when_the_lock_engages(app, client, make):
+    from decisions.notifications.models import OutboundEmail
+
+    user = make.user(Role.SECRETARIAT, email="kari@asker.kommune.no")
+    _fail(client, user, 4)
+    fifth = _log_in(client, user.email, "wrong password, sorry")
+    assert _count(OutboundEmail) == 0  # nothing on the answer's path (its time tells)
+    fifth.close()
+    assert _count(OutboundEmail) == 1
+    _fail(_from(app, "192.0.2.3"), user, 2)  # failures while locked tell nobody again
+    _fail(client, None, 5, email="nobody@asker.kommune.no")
+
+    db.session.commit()
+    (email,) = db.session.scalars(select(OutboundEmail)).all()
+    assert email.to_address == user.email and email.key.startswith("login_locked:")
+    assert "/password/forgot" in email.text_body
+
+
 def test_the_lock_writes_an_audit_entry(app, client, make):
     user = make.user(Role.SECRETARIAT)
     _fail(client, user, 5)
@@ -227,11 +313,41 @@ def test_the_failure_count_lives_in_the_database_so_every_app_process_shares_it(
         _fail(other_client, user, 2)
         assert _log_in(client, user.email).status_code == 401
         assert _log_in(other_client, user.email).status_code == 401
-        assert "locked" in _log_in(other_client, user.email).text
+        assert TOO_MANY in _log_in(other_client, user.email).text
     finally:
         with other_process.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_wrong_current_passwords_at_the_password_page_count_like_failed_logins(
+        app, client, make):
+    user = make.user(Role.BOARD)
+    make.login(client, user)
+    guess = {"current": "wrong password, sorry", "password": "fire tilfeldige ord her",
+             "confirm": "fire tilfeldige ord her"}
+    for _ in range(5):
+        assert client.post("/account/password", data=guess,
+                           headers=ENGLISH).status_code == 422
+
+    right = client.post("/account/password", data={**guess, "current": PASSWORD},
+                        headers=ENGLISH)
+    assert right.status_code == 422 and TOO_MANY in right.text
+    client.post("/logout")
+    assert TOO_MANY in _log_in(client, user.email).text
+
+
+def test_the_lock_rule_counts_failures_within_the_window_from_the_last_of_them():
+    from datetime import datetime, timedelta
+
+    from decisions.accounts.rules import lock_until
+
+    t = datetime(2026, 3, 2, 9, 0)
+    minutes = [timedelta(minutes=m) for m in (0, 3, 6, 9, 12)]
+    rule = {"limit": 5, "window": timedelta(minutes=15), "lock": timedelta(minutes=15)}
+    assert lock_until([t + m for m in minutes], **rule) == t + timedelta(minutes=27)
+    assert lock_until([t + m * 4 / 3 for m in minutes], **rule) is None  # 0..16 minutes
+    assert lock_until([t] * 4, **rule) is None
 
 
 # Where the login leads
@@ -466,3 +582,105 @@ def test_areas_are_added_from_the_command_line_in_both_languages(app, runner):
     assert again.exit_code != 0
     assert [(a.name_nb, a.name_en) for a in db.session.query(Area)] == [
         ("Klima og miljø", "Climate and environment")]
+
+
+# The password hash and SQLite's write lock
+
+
+def _writes_elsewhere_while_hashing(app, monkeypatch) -> list[str]:
+    """Each time argon2 runs, another connection writes to the database (waiting at
+    most a second): it can only if the request holds no write lock meanwhile."""
+    import sqlite3
+    import threading
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    path = url.removeprefix("sqlite:///")
+    outcomes = []
+
+    def write() -> None:
+        connection = sqlite3.connect(path, timeout=1, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("UPDATE users SET name = name")
+            connection.execute("COMMIT")
+            outcomes.append("written")
+        except sqlite3.OperationalError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def while_hashing(self, *args, _original=original, **kwargs):
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join(timeout=5)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, while_hashing)
+    return outcomes
+
+
+def test_the_login_does_not_hold_the_sqlite_write_lock_while_hashing(app, client, make,
+                                                                      monkeypatch):
+    user = make.user(Role.BOARD)
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    assert _log_in(client, user.email, "wrong password, sorry").status_code == 401
+    assert _log_in(client, user.email).status_code == 303
+    assert outcomes == ["written", "written"]
+
+
+def test_a_password_change_does_not_hold_the_sqlite_write_lock_while_hashing(
+        app, client, make, monkeypatch):
+    user = make.user(Role.BOARD)
+    make.login(client, user)
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    new = "fire tilfeldige ord her"
+    done = client.post("/account/password", data={"current": PASSWORD, "password": new,
+                                                  "confirm": new})
+    assert done.status_code == 303
+    assert outcomes == ["written", "written"]  # checking the current one, hashing the new
+
+
+def test_a_reset_does_not_hold_the_sqlite_write_lock_while_hashing(app, client, make,
+                                                                    monkeypatch):
+    from decisions.accounts.services import request_password_reset
+
+    user = make.user(Role.BOARD)
+    token = request_password_reset(user.email).token
+    db.session.commit()
+    outcomes = _writes_elsewhere_while_hashing(app, monkeypatch)
+    new = "fire tilfeldige ord her"
+    done = client.post(f"/password/reset/{token}", data={"password": new, "confirm": new})
+    assert done.status_code == 303
+    assert outcomes == ["written"]
+
+
+def test_development_signs_with_a_random_key_made_once_in_the_instance_folder(
+        app, tmp_path):
+    """`make run` never uses a key published with the code."""
+    import os
+
+    files = {"SECRET_KEY_FILE": str(tmp_path / "instance" / "secret_key"),
+             "TOTP_KEY_FILE": str(tmp_path / "instance" / "totp_key")}
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    first = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                       TOTP_ENCRYPTION_KEYS=[], **files)
+    again = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                       TOTP_ENCRYPTION_KEYS=[], **files)
+    elsewhere = create_app("development", SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY=None,
+                           TOTP_ENCRYPTION_KEYS=[],
+                           SECRET_KEY_FILE=str(tmp_path / "other" / "secret_key"),
+                           TOTP_KEY_FILE=str(tmp_path / "other" / "totp_key"))
+
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"]  # logins survive
+    assert first.config["SECRET_KEY"] != elsewhere.config["SECRET_KEY"]
+    assert first.config["TOTP_ENCRYPTION_KEYS"] == again.config["TOTP_ENCRYPTION_KEYS"]
+    assert os.stat(files["SECRET_KEY_FILE"]).st_mode & 0o077 == 0  # the owner's only
+    for made in (first, again, elsewhere):
+        with made.app_context():
+            db.engine.dispose()

@@ -21,6 +21,14 @@ def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _ask(client, email: str, **kwargs):
+    """Ask for a link, as a browser does: the server closes the answer once sent,
+    which is when the link is made."""
+    response = client.post("/password/forgot", data={"email": email}, **kwargs)
+    response.close()
+    return response
+
+
 def _link_from_the_email(app, smtp) -> str:
     db.session.commit()
     with app.app_context():
@@ -36,7 +44,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link_once(
     elsewhere = app.test_client()
     make.login(elsewhere, user)  # logged in on another device
 
-    response = client.post("/password/forgot", data={"email": "Kari@Asker.kommune.no"})
+    response = _ask(client, "Kari@Asker.kommune.no")
     assert response.status_code == 303
     link = _link_from_the_email(app, smtp)
     assert smtp.messages[0]["To"] == "kari@asker.kommune.no"
@@ -69,7 +77,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(app, client, make,
 
 def test_a_link_expires_after_an_hour(app, client, make, smtp, clock):
     make.user(Role.BOARD, email="kari@asker.kommune.no")
-    client.post("/password/forgot", data={"email": "kari@asker.kommune.no"})
+    _ask(client, "kari@asker.kommune.no")
     link = _link_from_the_email(app, smtp)
 
     clock.advance(minutes=61)
@@ -81,14 +89,14 @@ def test_a_link_expires_after_an_hour(app, client, make, smtp, clock):
 def test_at_most_three_links_an_hour_go_to_one_account(app, client, make):
     make.user(Role.BOARD, email="kari@asker.kommune.no")
     for _ in range(5):
-        client.post("/password/forgot", data={"email": "kari@asker.kommune.no"})
+        _ask(client, "kari@asker.kommune.no")
     assert _count(PasswordReset) == 3 and _count(OutboundEmail) == 3
 
 
 def test_a_common_new_password_is_refused_next_to_the_field_and_the_link_still_works(
         app, client, make, smtp):
     make.user(Role.BOARD, email="kari@asker.kommune.no")
-    client.post("/password/forgot", data={"email": "kari@asker.kommune.no"})
+    _ask(client, "kari@asker.kommune.no")
     link = _link_from_the_email(app, smtp)
 
     refused = client.post(link, data={"password": "qwerty123456", "confirm": "qwerty123456"})
@@ -120,9 +128,68 @@ def test_changing_the_password_needs_the_current_one_and_ends_the_other_logins(
 
 def test_a_reset_link_is_stored_only_as_a_hash(app, client, make, smtp):
     make.user(Role.BOARD, email="kari@asker.kommune.no")
-    client.post("/password/forgot", data={"email": "kari@asker.kommune.no"})
+    _ask(client, "kari@asker.kommune.no")
     link = _link_from_the_email(app, smtp)
     token = link.rsplit("/", 1)[1]
     stored = db.session.scalar(select(PasswordReset))
     assert stored.token_hash != token and token not in stored.token_hash
     assert stored.expires_at - stored.created_at == timedelta(hours=1)
+
+
+def test_the_forgotten_password_answer_is_made_before_any_work_for_a_real_account(
+        app, client, make, smtp):
+    """The same answer in the same time for every address: the link for a real account
+    is made and queued after the answer is sent (when the server closes it)."""
+    make.user(Role.BOARD, email="kari@asker.kommune.no")
+
+    response = client.post("/password/forgot", data={"email": "kari@asker.kommune.no"})
+
+    assert response.status_code == 303
+    assert _count(PasswordReset) == 0 and _count(OutboundEmail) == 0
+    response.close()
+    assert _count(PasswordReset) == 1 and _count(OutboundEmail) == 1
+
+
+def _feed(client) -> str:
+    page = client.post("/account/calendar")
+    return re.search(r"(/calendar/[^\s\"<]+\.ics)", page.text).group(1)
+
+
+def test_a_reset_voids_every_other_link_and_the_calendar_feeds(app, client, make, smtp):
+    user = make.user(Role.BOARD, email="kari@asker.kommune.no")
+    make.login(client, user)
+    feed = _feed(client)
+    assert client.get(feed).status_code == 200
+    client.post("/logout")
+    _ask(client, user.email)
+    _ask(client, user.email)
+    db.session.commit()
+    with app.app_context():
+        sweep()
+    first, second = (re.search(r"https://samraad\.example(/password/reset/\S+)",
+                               m.get_body(preferencelist=("plain",)).get_content()).group(1)
+                     for m in smtp.messages)
+
+    done = client.post(second, data={"password": NEW, "confirm": NEW},
+                       headers={"Accept-Language": "en"}, follow_redirects=True)
+
+    assert "Your calendar address has stopped working" in done.text
+    assert client.get(first).status_code == 410
+    assert client.get(feed).status_code == 404
+
+
+def test_a_password_change_voids_the_reset_links_and_the_calendar_feeds_and_says_so(
+        app, client, make, smtp):
+    user = make.user(Role.BOARD, email="kari@asker.kommune.no")
+    _ask(client, user.email)
+    link = _link_from_the_email(app, smtp)
+    make.login(client, user)
+    feed = _feed(client)
+
+    done = client.post("/account/password", data={
+        "current": PASSWORD, "password": NEW, "confirm": NEW},
+        headers={"Accept-Language": "en"}, follow_redirects=True)
+
+    assert "Your calendar address has stopped working" in done.text
+    assert client.get(link).status_code == 410
+    assert client.get(feed).status_code == 404

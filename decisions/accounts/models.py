@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from decisions.accounts.totp_keys import EncryptedSecret
 from decisions.enums import enum_column
 from decisions.extensions import db
 from decisions.members.models import Member
@@ -40,10 +41,10 @@ class User(UserMixin, db.Model):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
-    locked_until: Mapped[datetime | None]
     # The second factor (TOTP, RFC 6238): the shared secret once the user has proved
-    # an authenticator holds it, and the last time step used (a code works once).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # an authenticator holds it (encrypted at rest), and the last time step used (a
+    # code works once).
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedSecret)
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime]
 
@@ -74,17 +75,46 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # A second factor being set up at /account/code, until a code made from it is shown.
+    totp_setup_secret: Mapped[str | None] = mapped_column(EncryptedSecret)
 
     user: Mapped[User] = relationship()
 
 
+class PendingLogin(db.Model):
+    """A right password waiting for its code: the session cookie holds a random token,
+    the row its hash. It works for a few minutes, once."""
+
+    __tablename__ = "pending_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    next_url: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # The second factor being set up at this login, for a role that needs one.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedSecret)
+
+    user: Mapped[User] = relationship()
+
+
+class FailureKind(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - a kind of failure, not a password
+    CODE = "code"
+
+
 class LoginFailure(db.Model):
-    """A failed password for an account; insert-only, so concurrent workers all count."""
+    """A failed password or code, insert-only so concurrent workers all count. Keyed by
+    a digest of the email typed, known or not, so that a lock looks the same for an
+    address without an account; and by a digest of the client address."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[FailureKind] = mapped_column(enum_column(FailureKind, "failure_kind"))
     at: Mapped[datetime] = mapped_column(index=True)
 
 

@@ -1,10 +1,12 @@
 """Logging in and out, and choosing a language."""
 
+import functools
 from urllib.parse import urlsplit
 
 import segno
 from flask import (
     Blueprint,
+    after_this_request,
     current_app,
     flash,
     make_response,
@@ -18,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from decisions import writes_expected
+from decisions import expect_writes, reads_first, writes_expected
 from decisions.accounts import services
 from decisions.accounts.forms import (
     ChangePasswordForm,
@@ -75,27 +77,46 @@ def unauthorized():
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+def _client() -> str:
+    """The client address the failures count (the proxies' one with PROXY_COUNT)."""
+    return request.remote_addr or ""
+
+
+def _failed(form, error: DomainError) -> None:
+    """A refused password or code: the failure (if one was counted) is kept, and the
+    owner of an account whose lock it engaged is told by email, after the answer (its
+    time must not tell a real account from an unknown address)."""
+    if isinstance(error, services.WrongSecret):
+        db.session.commit()
+        if error.lock_engaged is not None:
+            _after_the_answer(_email_lock_notice, error.lock_engaged.id)
+    else:
+        db.session.rollback()
+    if form is not None:
+        attach_error(form, error)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limit_login
+@reads_first
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except DomainError as locked:
-            db.session.commit()
-            user, error = None, locked.message
-        if user is not None:
-            db.session.commit()
+            user = services.authenticate(form.email.data, form.password.data,
+                                         client=_client())
+        except DomainError as refused:
+            _failed(None, refused)
+            error = refused.message
+        else:
             if user.totp_secret or services.totp_required(user):
                 # The password was right; the code comes next, on its own page.
-                _fresh_session(pending=user.id, pending_at=now().timestamp(),
-                               pending_next=form.next.data or "")
+                token = services.start_pending_login(user, form.next.data or "")
+                db.session.commit()
+                _fresh_session(pending=token)
                 return see_other("accounts.second_factor")
             return _sign_in(user, form.next.data)
-        db.session.commit()  # the failure counts even though the login failed
-        error = error or _("Wrong email or password.")
     status = 401 if error else 200
     return render_template("accounts/login.html", form=form, error=error), status
 
@@ -117,52 +138,68 @@ def _sign_in(user, next_: str | None):
     return redirect(safe_next(next_), code=303)
 
 
-PENDING_MINUTES = 5  # between the password and the code
-
-
-def _pending_user():
-    user_id, since = session.get("pending"), session.get("pending_at", 0)
-    if user_id is None or now().timestamp() - since > PENDING_MINUTES * 60:
-        return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.active else None
-
-
 @bp.route("/login/code", methods=["GET", "POST"])
 @limit_login
 def second_factor():
     """The second step of the login: the code from the authenticator app. A user whose
     role needs one and who has none yet sets it up here, with a QR code."""
-    user = _pending_user()
-    if user is None:
+    pending = services.pending_login(session.get("pending"))
+    if pending is None:
         return see_other("accounts.login")
+    user, secret = pending.user, pending.totp_secret
     enrolling = user.totp_secret is None
-    if enrolling and "pending_secret" not in session:
-        session["pending_secret"] = services.new_totp_secret()
     form = CodeForm()
     if form.validate_on_submit():
-        if services.is_locked(user):
-            form.code.errors.append(_("Too many failed attempts. The account is locked for "
-                                      "a while; try again later."))
+        try:
+            services.complete_login(pending, form.code.data, client=_client())
+        except DomainError as error:
+            _failed(form, error)
         else:
-            try:
-                if enrolling:
-                    services.enable_totp(user, session["pending_secret"], form.code.data)
-                elif not services.check_totp(user, form.code.data):
-                    raise DomainError(_("The code is wrong. Type the six digits the app "
-                                        "shows now."), field="code")
-            except DomainError as error:
-                db.session.rollback()
-                services.count_failure(user)
-                db.session.commit()
-                attach_error(form, error)
-            else:
-                return _sign_in(user, session.get("pending_next"))
-    secret = session.get("pending_secret") if enrolling else None
+            return _sign_in(user, pending.next_url)
     context = {"form": form, "enrolling": enrolling, "secret": secret,
-               "qr": _qr(services.totp_uri(user, secret)) if secret else None}
+               "qr": _qr(services.totp_uri(user, secret)) if enrolling else None}
     status = 422 if form.errors else 200
     return render_template("accounts/second_factor.html", **context), status
+
+
+def _after_the_answer(work, *args) -> None:
+    """Work the answer must neither wait for nor show by its time: it runs when the
+    server closes the response, in its own transaction."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def defer(response):
+        response.call_on_close(functools.partial(_run_after, app, work, *args))
+        return response
+
+
+def _run_after(app, work, *args) -> None:
+    with app.app_context():
+        expect_writes()
+        try:
+            work(*args)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("Work after the answer failed: %s", work.__name__)
+
+
+def _email_lock_notice(user_id: int) -> None:
+    from decisions.notifications.mail import queue_message
+    from decisions.notifications.messages import Message
+
+    user = db.session.get(User, user_id)
+
+    def build() -> Message:
+        return Message(
+            _("Failed attempts to log in to your Samråd account"),
+            [_("Someone typed a wrong password or code for your account several times. "
+               "For a quarter of an hour, the devices they came from cannot log in to it; "
+               "you can still log in from your own. If a wrong code was typed, whoever did "
+               "it knows your password: choose a new one now. If it was you, nothing more "
+               "is needed.")],
+            action=(_("Choose a new password"), url_for("accounts.forgot", _external=True)))
+    queue_message(user, f"login_locked:{user.id}:{int(now().timestamp())}", build)
 
 
 def _qr(uri: str) -> Markup:
@@ -201,22 +238,31 @@ def _form_page(template: str, form, **context):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@reads_first
 def password():
     """Change one's password; every other login of the account ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, current=form.current.data,
-                                     new=form.password.data, session_token=session.get("sid"))
+            feeds = services.change_password(
+                current_user, current=form.current.data, new=form.password.data,
+                session_token=session.get("sid"), client=_client())
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            _failed(form, error)
         else:
             db.session.commit()
             flash(_("Your password is changed. You are logged out everywhere else."),
                   "success")
+            _tell_of_stopped_feeds(feeds)
             return see_other("main.index")
     return _form_page("accounts/password.html", form)
+
+
+def _tell_of_stopped_feeds(feeds: int) -> None:
+    if feeds:
+        flash(_("Your calendar address has stopped working, since it could be read by "
+                "whoever had your old password. Make a new one under Calendar "
+                "subscription."), "warning")
 
 
 @bp.route("/account/code", methods=["GET", "POST"])
@@ -227,46 +273,46 @@ def code():
     use a code (TOTP_REQUIRED_ROLES) set it up at login and cannot turn it off."""
     user, form = current_user, CodeForm()
     enabled, required = user.totp_secret is not None, services.totp_required(current_user)
-    if not enabled and "setup_secret" not in session:
-        session["setup_secret"] = services.new_totp_secret()
+    secret = None if enabled else services.totp_setup_secret(session["sid"])
     if form.validate_on_submit():
         try:
             if enabled:
-                services.disable_totp(user, form.code.data)
+                services.disable_totp(user, form.code.data, client=_client())
             else:
-                services.enable_totp(user, session["setup_secret"], form.code.data)
+                services.enable_totp(user, secret, form.code.data, client=_client())
+                services.end_totp_setup(session["sid"])
         except DomainError as error:
-            db.session.rollback()
-            if error.field == "code":  # a wrong code counts toward the account's lock
-                services.count_failure(user)
-                db.session.commit()
-            attach_error(form, error)
+            _failed(form, error)
         else:
             db.session.commit()
-            session.pop("setup_secret", None)
             flash(_("You log in with a code from now on.") if not enabled else
                   _("You log in with the password only from now on."), "success")
             return see_other("accounts.code")
-    secret = None if enabled else session["setup_secret"]
     return _form_page("accounts/code.html", form, enabled=enabled, required=required,
                       secret=secret, qr=_qr(services.totp_uri(user, secret)) if secret else None)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limit_reset
+@reads_first  # the answer writes nothing; the work after it takes its own lock
 def forgot():
-    """Ask for a link to choose a new password. The answer is the same whether the
-    address has an account or not."""
+    """Ask for a link to choose a new password. The answer is the same, and as quick,
+    whether the address has an account or not: the link is made and queued after the
+    answer has gone (on the response's close), so no time tells them apart."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset = services.request_password_reset(form.email.data)
-        if reset is not None:
-            _email_reset_link(reset)
-        db.session.commit()
+        _after_the_answer(_send_reset_link, form.email.data)
         flash(_("If the address belongs to an account, an email with a link to choose a new "
                 "password is on its way. The link works for an hour."), "success")
         return see_other("accounts.login")
     return _form_page("accounts/forgot.html", form)
+
+
+def _send_reset_link(email: str) -> None:
+    """After the answer: a reset link for an account with this address, if any."""
+    reset = services.request_password_reset(email)
+    if reset is not None:
+        _email_reset_link(reset)
 
 
 def _email_reset_link(reset) -> None:
@@ -286,6 +332,7 @@ def _email_reset_link(reset) -> None:
 
 @bp.route("/password/reset/<string(maxlength=100):token>", methods=["GET", "POST"])
 @limit_reset
+@reads_first
 def reset(token: str):
     """The link from the email: a new password, then every login of the account ends."""
     if services.reset_for(token) is None:
@@ -293,7 +340,7 @@ def reset(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            _user, feeds = services.reset_password(token, form.password.data)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -302,5 +349,6 @@ def reset(token: str):
             logout_user()
             session.clear()
             flash(_("Your password is changed. Log in with it."), "success")
+            _tell_of_stopped_feeds(feeds)
             return see_other("accounts.login")
     return _form_page("accounts/reset.html", form)

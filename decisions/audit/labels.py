@@ -30,6 +30,7 @@ ACTS = {
     "user.totp_enabled": _l("Login with a code turned on"),
     "user.totp_disabled": _l("Login with a code turned off"),
     "user.totp_reset": _l("Authenticator code removed"),
+    "user.totp_key_rotated": _l("Authenticator code encrypted with a new key"),
     "notifications.preferences_changed": _l("Notification settings changed"),
     "group.created": _l("Group created"),
     "group.membership_added": _l("Seat in a group added"),
