@@ -47,7 +47,7 @@ def _refs(meeting: Meeting) -> list[tuple[str | None, str]]:
 def _held_with_minutes(make, sec, group, starts_at=None) -> Meeting:
     meeting = make.meeting(group, starts_at=starts_at)
     services.publish_notice(sec, meeting)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     first = services.active_items(meeting)[0]
     services.save_item_minutes(sec, first, lock_version=first.lock_version,
                                notes="Godkjent.", decision_text="Innkallingen godkjennes.")
@@ -172,7 +172,7 @@ def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board
     services.publish_notice(sec, meeting)
     with pytest.raises(DomainError):
         services.approve_minutes(sec, meeting, by_item=None)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     assert meeting.state == MeetingState.HELD
     item = services.active_items(meeting)[0]
     services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="Notat.",
@@ -251,7 +251,7 @@ def test_the_next_meeting_approves_the_minutes_by_its_approval_item(app, make, s
     with pytest.raises(DomainError):  # the later meeting has not been held yet
         services.approve_minutes(sec, earlier, by_item=approval)
     other_item = services.active_items(later)[0]
-    services.mark_held(sec, later)
+    make.held(sec, later)
     with pytest.raises(DomainError):  # not an approval of these minutes
         services.approve_minutes(sec, earlier, by_item=other_item)
 
@@ -275,7 +275,7 @@ def test_holding_the_meeting_fills_attendance_and_the_rounds_reservations(
     item = make.item(sec, meeting, "Strategi", proposal=round_.proposal)
     services.publish_notice(sec, meeting)
 
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     db.session.commit()
 
     assert [(a.person_name, a.status) for a in meeting.attendance] == [
@@ -302,7 +302,7 @@ def test_every_act_on_a_meeting_is_audited(app, make, sec, board):
     item = make.item(sec, meeting, "Sak")
     services.move_item(sec, item, -1)
     services.publish_notice(sec, meeting)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="n",
                                decision_text="d")
     db.session.commit()

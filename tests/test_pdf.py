@@ -253,7 +253,7 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
     for n in range(3):
         make.item(sec, meeting, f"Lang sak {n}", background="Et langt avsnitt. " * 300)
     notice = storage.read(publish(sec, meeting).storage_key)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     first = meetings.active_items(meeting)[0]
     meetings.save_item_minutes(sec, first, lock_version=first.lock_version, notes="",
                                decision_text="Godkjent.")
@@ -289,7 +289,7 @@ def _approve_by_next_meeting(make, sec, meeting):
                     if i.kind == ItemKind.APPROVE_MINUTES)
     assert approval.approves_meeting_id == meeting.id
     publish(sec, later)
-    meetings.mark_held(sec, later)
+    make.held(sec, later)
     document = meetings.approve_minutes(sec, meeting, by_item=approval)
     db.session.commit()
     return document
@@ -367,7 +367,7 @@ def _hold_with_minutes(make, sec, meeting):
     make.item(sec, meeting, "Felles ladestrategi")
     make.item(sec, meeting, "Budsjett 2027")
     publish(sec, meeting)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     for name, status, stands_in_for in (
             ("Ola Leder", AttendanceStatus.PRESENT, ""),
             ("Kari Medlem", AttendanceStatus.PRESENT, ""),
@@ -484,7 +484,7 @@ def test_an_image_in_user_markdown_is_not_fetched(make, sec, meeting, probe):
     item = make.item(sec, meeting, "Sak med bilde",
                      background=f"Se kartet: ![kart]({image})\n\n<img src=\"{image}\">")
     document = publish(sec, meeting)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
                                notes=f"![kart]({image})", decision_text="Tatt til orientering.")
     db.session.commit()

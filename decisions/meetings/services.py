@@ -12,6 +12,7 @@ from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
+from decisions.meetings import rules
 from decisions.meetings.models import (
     AbsenceKind,
     ActionItem,
@@ -379,8 +380,9 @@ def mark_held(actor: User, meeting: Meeting) -> None:
     proposal get the round's reservations and stand-asides as protocol entries."""
     _require(actor, "manage", meeting)
     meeting = _lock_meeting(meeting)
-    if meeting.state != MeetingState.NOTICE_PUBLISHED:
-        raise DomainError(_l("Publish the notice before the meeting is held."))
+    refused = rules.why_not_held(meeting, now())
+    if refused is not None:
+        raise DomainError(refused)
     day = oslo(meeting.starts_at).date()
     for seat in seats_on(meeting.group, day):
         if seat.role in EXPECTED_ROLES:
@@ -545,17 +547,12 @@ def approve_minutes(actor: User, meeting: Meeting, *,
     meeting = _lock_meeting(meeting)
     if by_item is None:
         _require(actor, "approve_as_chair", meeting)
+        refused = rules.why_not_approved_by_chair(meeting, now())
     else:
         _require(actor, "manage", meeting)
-        if (by_item.kind != ItemKind.APPROVE_MINUTES or by_item.removed
-                or by_item.approves_meeting_id != meeting.id):
-            raise DomainError(_l("That item does not approve these minutes."))
-        if by_item.meeting.state not in (*MINUTES_OPEN, MeetingState.MINUTES_APPROVED):
-            raise DomainError(_l("Minutes are approved by a meeting that has been held."))
-    if meeting.state != MeetingState.MINUTES_DRAFTED:
-        if meeting.state == MeetingState.MINUTES_APPROVED:
-            raise DomainError(_l("These minutes are already approved."))
-        raise DomainError(_l("There are no minutes to approve yet."))
+        refused = rules.why_not_approved_by_item(meeting, by_item, by_item.meeting, now())
+    if refused is not None:
+        raise DomainError(refused)
     before = snapshot(meeting, "state")
     meeting.state = MeetingState.MINUTES_APPROVED
     meeting.minutes_approved_at = now()
