@@ -534,3 +534,130 @@ def test_a_decided_proposal_takes_no_new_attachments(app, make, sec):
         add_attachment(sec, data=make.pdf_bytes(), filename="sent.pdf",
                        proposal=round_.proposal)
     assert refused.value.field == "file"
+
+
+# --- Held and approved only once they can be (meetings/rules.py) -----------------------
+
+def test_a_meeting_cannot_be_marked_held_before_it_starts(app, make, sec, board, clock):
+    meeting = make.meeting(board, starts_at=clock() + timedelta(days=1))
+    services.publish_notice(sec, meeting)
+    with pytest.raises(DomainError) as refused:
+        services.mark_held(sec, meeting)
+    assert "marked as held once it has started" in str(refused.value.message)
+    assert meeting.state == MeetingState.NOTICE_PUBLISHED and not meeting.attendance
+
+    clock.set(meeting.starts_at)
+    services.mark_held(sec, meeting)
+    assert meeting.state == MeetingState.HELD
+
+
+def test_the_meeting_page_offers_held_only_once_the_meeting_has_started(
+        app, make, sec, board, clock, client):
+    meeting = make.meeting(board, starts_at=clock() + timedelta(minutes=10))
+    services.publish_notice(sec, meeting)
+    make.login(client, sec)
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
+    assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is None
+    assert "once it has started" in page.select_one(".not-offered").text
+
+    response = client.post(f"/meetings/{meeting.id}/held", follow_redirects=True)
+    assert "once it has started" in response.text
+    assert db.session.get(Meeting, meeting.id).state == MeetingState.NOTICE_PUBLISHED
+
+    clock.advance(minutes=15)
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
+    assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is not None
+
+
+def _drafted_early(make, sec, board, clock) -> Meeting:
+    """Minutes drafted for a meeting that has not taken place (as an older version let
+    happen): the state is written directly, as no service allows it any more."""
+    meeting = make.meeting(board, starts_at=clock() + timedelta(days=3))
+    services.publish_notice(sec, meeting)
+    meeting.state = MeetingState.MINUTES_DRAFTED
+    db.session.commit()
+    return meeting
+
+
+def test_the_chair_cannot_approve_minutes_before_the_meeting(app, make, sec, board, clock):
+    chair = make.user(Role.BOARD)
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    meeting = _drafted_early(make, sec, board, clock)
+    with pytest.raises(DomainError) as refused:
+        services.approve_minutes(chair, meeting)
+    assert "before the meeting has taken place" in str(refused.value.message)
+    assert meeting.minutes_approved_at is None
+
+
+def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
+        app, make, sec, board, clock):
+    start = clock() + timedelta(days=2)
+    earlier = _held_with_minutes(make, sec, board, starts_at=start)
+    later = make.meeting(board, starts_at=start + timedelta(days=30))
+    approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
+    services.publish_notice(sec, later)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:  # published, not held
+        services.approve_minutes(sec, earlier, by_item=approval)
+    assert "once that meeting has been held" in str(refused.value.message)
+
+    # A meeting marked held (by old data) before its start approves nothing either.
+    later.state = MeetingState.HELD
+    with pytest.raises(DomainError):
+        services.approve_minutes(sec, earlier, by_item=approval)
+    # Nor does an approval item of a meeting that is not later than the minutes'.
+    later.starts_at = earlier.starts_at
+    clock.set(start + timedelta(days=31))
+    with pytest.raises(DomainError) as refused:
+        services.approve_minutes(sec, earlier, by_item=approval)
+    assert "later meeting" in str(refused.value.message)
+    db.session.rollback()
+
+    make.held(sec, later)
+    services.approve_minutes(sec, earlier, by_item=approval)
+    assert earlier.minutes_approved_at >= later.starts_at > earlier.starts_at
+
+
+def test_draft_minutes_offer_only_the_approvals_that_can_succeed_and_say_why_not(
+        app, make, sec, board, clock, client):
+    chair = make.user(Role.BOARD)
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    earlier = _held_with_minutes(make, sec, board, starts_at=clock() + timedelta(days=1))
+    later = make.meeting(board, starts_at=earlier.starts_at + timedelta(days=30))
+    approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
+    services.publish_notice(sec, later)
+    db.session.commit()
+    make.login(client, sec)
+
+    page = BeautifulSoup(client.get(f"/meetings/{earlier.id}/minutes").text, "html.parser")
+    assert page.select_one(f"input[name=item][value='{approval.id}']") is None
+    assert "can be chosen once that meeting has been held" in page.select_one(
+        ".approve .not-offered").text
+
+    make.held(sec, later)
+    db.session.commit()
+    make.login(client, sec)  # a month later
+    page = BeautifulSoup(client.get(f"/meetings/{earlier.id}/minutes").text, "html.parser")
+    assert page.select_one(f"input[name=item][value='{approval.id}']") is not None
+    assert page.select_one(".approve .not-offered") is None
+
+
+def test_the_meeting_rules_are_pure_functions_of_state_and_moment(app):
+    from types import SimpleNamespace as Obj
+
+    from decisions.meetings import rules
+
+    start = datetime(2026, 5, 5, 8, tzinfo=UTC)
+    meeting = Obj(id=1, state=MeetingState.NOTICE_PUBLISHED, starts_at=start)
+    assert rules.why_not_held(meeting, start - timedelta(seconds=1)) is not None
+    assert rules.why_not_held(meeting, start) is None
+    drafted = Obj(id=1, state=MeetingState.MINUTES_DRAFTED, starts_at=start)
+    assert rules.why_not_approved_by_chair(drafted, start + timedelta(hours=3)) is None
+    item = Obj(kind=ItemKind.APPROVE_MINUTES, removed=False, approves_meeting_id=1)
+    next_start = start + timedelta(days=30)
+    for state, at, ok in ((MeetingState.NOTICE_PUBLISHED, next_start, False),
+                          (MeetingState.HELD, next_start - timedelta(hours=1), False),
+                          (MeetingState.HELD, next_start, True),
+                          (MeetingState.MINUTES_APPROVED, next_start, True)):
+        later = Obj(state=state, starts_at=next_start)
+        assert (rules.why_not_approved_by_item(drafted, item, later, at) is None) == ok

@@ -20,7 +20,7 @@ from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.http import attach_error, load, page_number, see_other, wants_fragment
-from decisions.meetings import queries, services
+from decisions.meetings import queries, rules, services
 from decisions.meetings.forms import (
     AbsenceForm,
     ActionForm,
@@ -155,6 +155,7 @@ def _agenda_context(meeting: Meeting) -> dict:
     items = services.active_items(meeting)
     context = {"meeting": meeting, "items": items,
                "linked": queries.linked_proposals(items, now()),
+               "held_refusal": rules.why_not_held(meeting, now()),
                "documents": queries.documents([meeting.id]).get(meeting.id, {}),
                "manage": _secretariat() and meeting.state in services.AGENDA_OPEN}
     if context["manage"]:
@@ -429,7 +430,10 @@ def _minutes_context(meeting: Meeting, failed_form=None,
             "line_forms": line_forms, "attendance_form": attendance_form,
             "failed_item": failed_item, "approve_form": ApproveForm(formdata=None),
             "can_approve_as_chair": can(current_user, "approve_as_chair", meeting),
-            "approving": queries.approving_items(meeting.id),
+            "chair_refusal": rules.why_not_approved_by_chair(meeting, now()),
+            "approving": [(item, rules.why_not_approved_by_item(meeting, item, item.meeting,
+                                                                now()))
+                          for item in queries.approving_items(meeting.id)],
             "documents": queries.documents([meeting.id]).get(meeting.id, {})}
 
 
