@@ -661,3 +661,37 @@ def test_the_meeting_rules_are_pure_functions_of_state_and_moment(app):
                           (MeetingState.MINUTES_APPROVED, next_start, True)):
         later = Obj(state=state, starts_at=next_start)
         assert (rules.why_not_approved_by_item(drafted, item, later, at) is None) == ok
+
+
+def test_an_empty_decision_starts_from_the_proposed_resolution_and_is_saved_only_on_save(
+        app, make, sec, board, client):
+    from decisions.register.models import Decision
+
+    round_ = make.round_(sec, [make.member()])
+    agreed = make.member()
+    decided_round = make.round_(sec, [agreed])
+    make.position(sec, decided_round, agreed, PositionKind.SUPPORT)  # closes: a decision
+    decision = db.session.scalar(select(Decision).where(
+        Decision.proposal_id == decided_round.proposal_id))
+    decision.resolution = "Vedtatt tekst i registeret."
+    meeting = make.meeting(board)
+    linked = make.item(sec, meeting, "Strategi", proposal=round_.proposal,
+                       proposed_resolution="Eldre tekst i saksframlegget.")
+    decided = make.item(sec, meeting, "Vedtatt sak", proposal=decided_round.proposal)
+    plain = make.item(sec, meeting, "Budsjett", proposed_resolution="Budsjettet vedtas.")
+    services.publish_notice(sec, meeting)
+    make.held(sec, meeting)
+    db.session.commit()
+    make.login(client, sec)
+
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    assert page.select_one(f"#decision-{linked.id}").text == round_.version.resolution
+    assert page.select_one(f"#decision-{decided.id}").text == "Vedtatt tekst i registeret."
+    assert page.select_one(f"#decision-{plain.id}").text == "Budsjettet vedtas."
+    assert db.session.get(AgendaItem, plain.id).decision_text == ""  # nothing saved yet
+
+    client.post(f"/items/{plain.id}/minutes", data={
+        "lock_version": plain.lock_version, "notes": "",
+        "decision_text": "Budsjettet vedtas med endringer."})
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    assert page.select_one(f"#decision-{plain.id}").text == "Budsjettet vedtas med endringer."

@@ -20,7 +20,7 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.proposals import queries as proposal_queries
-from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.proposals.models import Proposal, ProposalStatus, ProposalVersion, Round
 from decisions.proposals.rules import RoundState
 from decisions.register.models import Decision
 
@@ -115,6 +115,26 @@ def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, Linked
             proposal=proposal, round=round_, state=states.get(round_.id) if round_ else None,
             objections=objections, decision=decisions.get(proposal_id))
     return linked
+
+
+def proposed_decisions(items: list[AgendaItem]) -> dict[int, str]:
+    """Per item id: the text its minutes' decision starts from. For an item linked to a
+    proposal, the decision's text once there is one, else the resolution of the
+    proposal's latest version; for any other item, its proposed resolution. Two
+    queries whatever the agenda's size."""
+    linked = {item.proposal_id for item in items if item.proposal_id is not None}
+    texts: dict[int, str] = {}
+    if linked:
+        for version in db.session.scalars(
+                select(ProposalVersion).where(ProposalVersion.proposal_id.in_(linked))
+                .order_by(ProposalVersion.number)):
+            texts[version.proposal_id] = version.resolution
+        for decision in db.session.scalars(
+                select(Decision).where(Decision.proposal_id.in_(linked))
+                .order_by(Decision.id)):
+            texts[decision.proposal_id] = decision.resolution
+    return {item.id: texts.get(item.proposal_id) or item.proposed_resolution
+            for item in items}
 
 
 def proposals_for_agenda() -> list[Proposal]:

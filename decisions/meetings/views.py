@@ -427,6 +427,7 @@ def _minutes_context(meeting: Meeting, failed_form=None,
     attendance_form = failed_form if isinstance(failed_form, AttendanceForm) \
         else AttendanceForm(formdata=None)
     return {"meeting": meeting, "items": items, "editable": editable,
+            "proposed": queries.proposed_decisions(items) if editable else {},
             "line_forms": line_forms, "attendance_form": attendance_form,
             "failed_item": failed_item, "approve_form": ApproveForm(formdata=None),
             "can_approve_as_chair": can(current_user, "approve_as_chair", meeting),
