@@ -392,7 +392,39 @@ def mark_held(actor: User, meeting: Meeting) -> None:
     for item in active_items(meeting):
         if item.proposal_id is not None and not item.entries:
             _prefill_entries(item)
+    leader, taker = _officers_of_the_day(meeting.group, day)
+    meeting.meeting_leader = meeting.meeting_leader or leader
+    meeting.minute_taker = meeting.minute_taker or taker
     _set_state(actor, meeting, MeetingState.HELD, "meeting.held")
+
+
+def _officers_of_the_day(group: Group, day: date) -> tuple[str, str]:
+    """Who leads the meeting and who takes the minutes unless the minutes say
+    otherwise: the holders of the chair's and the secretary's seats."""
+    seats = seats_on(group, day)
+
+    def holder(role: GroupRole) -> str:
+        return next((seat.person_name for seat in seats if seat.role == role), "")
+    return holder(GroupRole.CHAIR), holder(GroupRole.SECRETARY)
+
+
+OFFICER_FIELDS = ("meeting_leader", "minute_taker")
+
+
+def set_minutes_officers(actor: User, meeting: Meeting, *, meeting_leader: str,
+                         minute_taker: str) -> None:
+    """Names the meeting leader (møteleder) and the minute-taker (protokollfører)."""
+    _require(actor, "write_minutes", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_minutes_open(meeting)
+    if (meeting_leader, minute_taker) == (meeting.meeting_leader, meeting.minute_taker):
+        return
+    before = snapshot(meeting, *OFFICER_FIELDS)
+    meeting.meeting_leader, meeting.minute_taker = meeting_leader, minute_taker
+    db.session.flush()
+    record(actor, "minutes.officers_set", meeting, before=before,
+           after=snapshot(meeting, *OFFICER_FIELDS))
+    _minutes_drafted(actor, meeting)
 
 
 NOTED = {PositionKind.RESERVATION: EntryKind.RESERVATION,
