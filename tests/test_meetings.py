@@ -695,3 +695,33 @@ def test_an_empty_decision_starts_from_the_proposed_resolution_and_is_saved_only
         "decision_text": "Budsjettet vedtas med endringer."})
     page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
     assert page.select_one(f"#decision-{plain.id}").text == "Budsjettet vedtas med endringer."
+
+
+def test_the_minutes_name_the_meeting_leader_and_minute_taker_from_the_seats_editable(
+        app, make, sec, board, client):
+    make.seat(board, person_name="Marit Sand", role=GroupRole.CHAIR)
+    make.seat(board, person_name="Kari Sekretær", role=GroupRole.SECRETARY)
+    meeting = make.meeting(board)
+    services.publish_notice(sec, meeting)
+    make.held(sec, meeting)
+    db.session.commit()
+    assert (meeting.meeting_leader, meeting.minute_taker) == ("Marit Sand", "Kari Sekretær")
+    make.login(client, sec)
+
+    refused = client.post(f"/meetings/{meeting.id}/officers",
+                          data={"meeting_leader": "x" * 201, "minute_taker": "Kari"})
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.text, "html.parser")
+    assert page.select_one("#meeting_leader")["aria-invalid"] == "true"
+    assert page.select_one("#meeting_leader")["value"] == "x" * 201  # what was typed
+    client.post(f"/meetings/{meeting.id}/officers",
+                data={"meeting_leader": "Per Nestleder", "minute_taker": "Kari Sekretær"})
+
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    facts = page.select_one("#officers dl.facts")
+    pairs = dict(zip([dt.text for dt in facts.select("dt")],
+                     [dd.text for dd in facts.select("dd")], strict=True))
+    assert pairs["Møteleder"] == "Per Nestleder"
+    assert pairs["Protokollfører"] == "Kari Sekretær"
+    assert pairs["Sted"] == "Oslo rådhus"
+    assert "minutes.officers_set" in db.session.scalars(select(AuditEntry.act)).all()
