@@ -5,9 +5,8 @@ Revises: 8c2d3e4f5a61
 Create Date: 2026-12-02 12:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'meetings0001'
