@@ -538,12 +538,29 @@ def test_a_decided_proposal_takes_no_new_attachments(app, make, sec):
 
 # --- Held and approved only once they can be (meetings/rules.py) -----------------------
 
+
+HELD_BEFORE_START = ("The meeting starts %(when)s. It can be marked as held once it has "
+                     "started.")
+
+
+def said(message: str, **values) -> str:
+    """A message as the app says it: in bokmål, a moment written as on the pages."""
+    from flask_babel import force_locale, gettext
+
+    from decisions import format_moment
+
+    with force_locale("nb"):
+        values = {k: format_moment(v) if isinstance(v, datetime) else v
+                  for k, v in values.items()}
+        return gettext(message, **values)
+
+
 def test_a_meeting_cannot_be_marked_held_before_it_starts(app, make, sec, board, clock):
     meeting = make.meeting(board, starts_at=clock() + timedelta(days=1))
     services.publish_notice(sec, meeting)
     with pytest.raises(DomainError) as refused:
         services.mark_held(sec, meeting)
-    assert "marked as held once it has started" in str(refused.value.message)
+    assert str(refused.value.message) == said(HELD_BEFORE_START, when=meeting.starts_at)
     assert meeting.state == MeetingState.NOTICE_PUBLISHED and not meeting.attendance
 
     clock.set(meeting.starts_at)
@@ -558,10 +575,11 @@ def test_the_meeting_page_offers_held_only_once_the_meeting_has_started(
     make.login(client, sec)
     page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
     assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is None
-    assert "once it has started" in page.select_one(".not-offered").text
+    refusal = said(HELD_BEFORE_START, when=meeting.starts_at)
+    assert page.select_one(".not-offered").text == refusal
 
     response = client.post(f"/meetings/{meeting.id}/held", follow_redirects=True)
-    assert "once it has started" in response.text
+    assert refusal in response.text
     assert db.session.get(Meeting, meeting.id).state == MeetingState.NOTICE_PUBLISHED
 
     clock.advance(minutes=15)
@@ -585,7 +603,8 @@ def test_the_chair_cannot_approve_minutes_before_the_meeting(app, make, sec, boa
     meeting = _drafted_early(make, sec, board, clock)
     with pytest.raises(DomainError) as refused:
         services.approve_minutes(chair, meeting)
-    assert "before the meeting has taken place" in str(refused.value.message)
+    assert str(refused.value.message) == said(
+        "Minutes cannot be approved before the meeting has taken place.")
     assert meeting.minutes_approved_at is None
 
 
@@ -599,7 +618,9 @@ def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
     db.session.commit()
     with pytest.raises(DomainError) as refused:  # published, not held
         services.approve_minutes(sec, earlier, by_item=approval)
-    assert "once that meeting has been held" in str(refused.value.message)
+    assert str(refused.value.message) == said(
+        "Approval at the meeting of %(when)s can be chosen once that meeting "
+                 "has been held.", when=later.starts_at)
 
     # A meeting marked held (by old data) before its start approves nothing either.
     later.state = MeetingState.HELD
@@ -610,7 +631,7 @@ def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
     clock.set(start + timedelta(days=31))
     with pytest.raises(DomainError) as refused:
         services.approve_minutes(sec, earlier, by_item=approval)
-    assert "later meeting" in str(refused.value.message)
+    assert str(refused.value.message) == said("Minutes are approved by a later meeting.")
     db.session.rollback()
 
     make.held(sec, later)
@@ -631,8 +652,9 @@ def test_draft_minutes_offer_only_the_approvals_that_can_succeed_and_say_why_not
 
     page = BeautifulSoup(client.get(f"/meetings/{earlier.id}/minutes").text, "html.parser")
     assert page.select_one(f"input[name=item][value='{approval.id}']") is None
-    assert "can be chosen once that meeting has been held" in page.select_one(
-        ".approve .not-offered").text
+    assert page.select_one(".approve .not-offered").text == said(
+        "Approval at the meeting of %(when)s can be chosen once that meeting "
+                 "has been held.", when=later.starts_at)
 
     make.held(sec, later)
     db.session.commit()
