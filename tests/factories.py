@@ -140,6 +140,18 @@ def meeting(group_: Group, starts_at=None, place: str = "Oslo rådhus") -> Meeti
     return m
 
 
+def held(actor: User, meeting_: Meeting) -> Meeting:
+    """The meeting takes place: the test's clock moves on to its afternoon if it has
+    not started yet (a meeting is marked held only once it has started), then it is
+    marked held."""
+    from flask import current_app
+
+    if now() < meeting_.starts_at:
+        current_app.extensions["clock"].set(meeting_.starts_at + timedelta(hours=2))
+    meetings.mark_held(actor, meeting_)
+    return meeting_
+
+
 def item(actor: User, meeting_: Meeting, title: str | None = None, kind=None,
          **fields) -> AgendaItem:
     i = meetings.add_item(actor, meeting_, kind=kind or ItemKind.DECISION,

@@ -286,7 +286,7 @@ def test_attachments_of_a_held_meeting_cannot_be_removed_and_the_refusal_says_wh
 
     attachment = add_attachment(sec, data=make.pdf_bytes(), filename="a.pdf", item=item)
     meetings.publish_notice(sec, item.meeting)
-    meetings.mark_held(sec, item.meeting)
+    make.held(sec, item.meeting)
     db.session.commit()
     make.login(client, sec)
 

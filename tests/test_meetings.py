@@ -47,7 +47,7 @@ def _refs(meeting: Meeting) -> list[tuple[str | None, str]]:
 def _held_with_minutes(make, sec, group, starts_at=None) -> Meeting:
     meeting = make.meeting(group, starts_at=starts_at)
     services.publish_notice(sec, meeting)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     first = services.active_items(meeting)[0]
     services.save_item_minutes(sec, first, lock_version=first.lock_version,
                                notes="Godkjent.", decision_text="Innkallingen godkjennes.")
@@ -172,7 +172,7 @@ def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board
     services.publish_notice(sec, meeting)
     with pytest.raises(DomainError):
         services.approve_minutes(sec, meeting, by_item=None)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     assert meeting.state == MeetingState.HELD
     item = services.active_items(meeting)[0]
     services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="Notat.",
@@ -251,7 +251,7 @@ def test_the_next_meeting_approves_the_minutes_by_its_approval_item(app, make, s
     with pytest.raises(DomainError):  # the later meeting has not been held yet
         services.approve_minutes(sec, earlier, by_item=approval)
     other_item = services.active_items(later)[0]
-    services.mark_held(sec, later)
+    make.held(sec, later)
     with pytest.raises(DomainError):  # not an approval of these minutes
         services.approve_minutes(sec, earlier, by_item=other_item)
 
@@ -275,7 +275,7 @@ def test_holding_the_meeting_fills_attendance_and_the_rounds_reservations(
     item = make.item(sec, meeting, "Strategi", proposal=round_.proposal)
     services.publish_notice(sec, meeting)
 
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     db.session.commit()
 
     assert [(a.person_name, a.status) for a in meeting.attendance] == [
@@ -302,7 +302,7 @@ def test_every_act_on_a_meeting_is_audited(app, make, sec, board):
     item = make.item(sec, meeting, "Sak")
     services.move_item(sec, item, -1)
     services.publish_notice(sec, meeting)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="n",
                                decision_text="d")
     db.session.commit()
@@ -534,3 +534,216 @@ def test_a_decided_proposal_takes_no_new_attachments(app, make, sec):
         add_attachment(sec, data=make.pdf_bytes(), filename="sent.pdf",
                        proposal=round_.proposal)
     assert refused.value.field == "file"
+
+
+# --- Held and approved only once they can be (meetings/rules.py) -----------------------
+
+
+HELD_BEFORE_START = ("The meeting starts %(when)s. It can be marked as held once it has "
+                     "started.")
+
+
+def said(message: str, **values) -> str:
+    """A message as the app says it: in bokmål, a moment written as on the pages."""
+    from flask_babel import force_locale, gettext
+
+    from decisions import format_moment
+
+    with force_locale("nb"):
+        values = {k: format_moment(v) if isinstance(v, datetime) else v
+                  for k, v in values.items()}
+        return gettext(message, **values)
+
+
+def test_a_meeting_cannot_be_marked_held_before_it_starts(app, make, sec, board, clock):
+    meeting = make.meeting(board, starts_at=clock() + timedelta(days=1))
+    services.publish_notice(sec, meeting)
+    with pytest.raises(DomainError) as refused:
+        services.mark_held(sec, meeting)
+    assert str(refused.value.message) == said(HELD_BEFORE_START, when=meeting.starts_at)
+    assert meeting.state == MeetingState.NOTICE_PUBLISHED and not meeting.attendance
+
+    clock.set(meeting.starts_at)
+    services.mark_held(sec, meeting)
+    assert meeting.state == MeetingState.HELD
+
+
+def test_the_meeting_page_offers_held_only_once_the_meeting_has_started(
+        app, make, sec, board, clock, client):
+    meeting = make.meeting(board, starts_at=clock() + timedelta(minutes=10))
+    services.publish_notice(sec, meeting)
+    make.login(client, sec)
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
+    assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is None
+    refusal = said(HELD_BEFORE_START, when=meeting.starts_at)
+    assert page.select_one(".not-offered").text == refusal
+
+    response = client.post(f"/meetings/{meeting.id}/held", follow_redirects=True)
+    assert refusal in response.text
+    assert db.session.get(Meeting, meeting.id).state == MeetingState.NOTICE_PUBLISHED
+
+    clock.advance(minutes=15)
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
+    assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is not None
+
+
+def _drafted_early(make, sec, board, clock) -> Meeting:
+    """Minutes drafted for a meeting that has not taken place (as an older version let
+    happen): the state is written directly, as no service allows it any more."""
+    meeting = make.meeting(board, starts_at=clock() + timedelta(days=3))
+    services.publish_notice(sec, meeting)
+    meeting.state = MeetingState.MINUTES_DRAFTED
+    db.session.commit()
+    return meeting
+
+
+def test_the_chair_cannot_approve_minutes_before_the_meeting(app, make, sec, board, clock):
+    chair = make.user(Role.BOARD)
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    meeting = _drafted_early(make, sec, board, clock)
+    with pytest.raises(DomainError) as refused:
+        services.approve_minutes(chair, meeting)
+    assert str(refused.value.message) == said(
+        "Minutes cannot be approved before the meeting has taken place.")
+    assert meeting.minutes_approved_at is None
+
+
+def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
+        app, make, sec, board, clock):
+    start = clock() + timedelta(days=2)
+    earlier = _held_with_minutes(make, sec, board, starts_at=start)
+    later = make.meeting(board, starts_at=start + timedelta(days=30))
+    approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
+    services.publish_notice(sec, later)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:  # published, not held
+        services.approve_minutes(sec, earlier, by_item=approval)
+    assert str(refused.value.message) == said(
+        "Approval at the meeting of %(when)s can be chosen once that meeting "
+                 "has been held.", when=later.starts_at)
+
+    # A meeting marked held (by old data) before its start approves nothing either.
+    later.state = MeetingState.HELD
+    with pytest.raises(DomainError):
+        services.approve_minutes(sec, earlier, by_item=approval)
+    # Nor does an approval item of a meeting that is not later than the minutes'.
+    later.starts_at = earlier.starts_at
+    clock.set(start + timedelta(days=31))
+    with pytest.raises(DomainError) as refused:
+        services.approve_minutes(sec, earlier, by_item=approval)
+    assert str(refused.value.message) == said("Minutes are approved by a later meeting.")
+    db.session.rollback()
+
+    make.held(sec, later)
+    services.approve_minutes(sec, earlier, by_item=approval)
+    assert earlier.minutes_approved_at >= later.starts_at > earlier.starts_at
+
+
+def test_draft_minutes_offer_only_the_approvals_that_can_succeed_and_say_why_not(
+        app, make, sec, board, clock, client):
+    chair = make.user(Role.BOARD)
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    earlier = _held_with_minutes(make, sec, board, starts_at=clock() + timedelta(days=1))
+    later = make.meeting(board, starts_at=earlier.starts_at + timedelta(days=30))
+    approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
+    services.publish_notice(sec, later)
+    db.session.commit()
+    make.login(client, sec)
+
+    page = BeautifulSoup(client.get(f"/meetings/{earlier.id}/minutes").text, "html.parser")
+    assert page.select_one(f"input[name=item][value='{approval.id}']") is None
+    assert page.select_one(".approve .not-offered").text == said(
+        "Approval at the meeting of %(when)s can be chosen once that meeting "
+                 "has been held.", when=later.starts_at)
+
+    make.held(sec, later)
+    db.session.commit()
+    make.login(client, sec)  # a month later
+    page = BeautifulSoup(client.get(f"/meetings/{earlier.id}/minutes").text, "html.parser")
+    assert page.select_one(f"input[name=item][value='{approval.id}']") is not None
+    assert page.select_one(".approve .not-offered") is None
+
+
+def test_the_meeting_rules_are_pure_functions_of_state_and_moment(app):
+    from types import SimpleNamespace as Obj
+
+    from decisions.meetings import rules
+
+    start = datetime(2026, 5, 5, 8, tzinfo=UTC)
+    meeting = Obj(id=1, state=MeetingState.NOTICE_PUBLISHED, starts_at=start)
+    assert rules.why_not_held(meeting, start - timedelta(seconds=1)) is not None
+    assert rules.why_not_held(meeting, start) is None
+    drafted = Obj(id=1, state=MeetingState.MINUTES_DRAFTED, starts_at=start)
+    assert rules.why_not_approved_by_chair(drafted, start + timedelta(hours=3)) is None
+    item = Obj(kind=ItemKind.APPROVE_MINUTES, removed=False, approves_meeting_id=1)
+    next_start = start + timedelta(days=30)
+    for state, at, ok in ((MeetingState.NOTICE_PUBLISHED, next_start, False),
+                          (MeetingState.HELD, next_start - timedelta(hours=1), False),
+                          (MeetingState.HELD, next_start, True),
+                          (MeetingState.MINUTES_APPROVED, next_start, True)):
+        later = Obj(state=state, starts_at=next_start)
+        assert (rules.why_not_approved_by_item(drafted, item, later, at) is None) == ok
+
+
+def test_an_empty_decision_starts_from_the_proposed_resolution_and_is_saved_only_on_save(
+        app, make, sec, board, client):
+    from decisions.register.models import Decision
+
+    round_ = make.round_(sec, [make.member()])
+    agreed = make.member()
+    decided_round = make.round_(sec, [agreed])
+    make.position(sec, decided_round, agreed, PositionKind.SUPPORT)  # closes: a decision
+    decision = db.session.scalar(select(Decision).where(
+        Decision.proposal_id == decided_round.proposal_id))
+    decision.resolution = "Vedtatt tekst i registeret."
+    meeting = make.meeting(board)
+    linked = make.item(sec, meeting, "Strategi", proposal=round_.proposal,
+                       proposed_resolution="Eldre tekst i saksframlegget.")
+    decided = make.item(sec, meeting, "Vedtatt sak", proposal=decided_round.proposal)
+    plain = make.item(sec, meeting, "Budsjett", proposed_resolution="Budsjettet vedtas.")
+    services.publish_notice(sec, meeting)
+    make.held(sec, meeting)
+    db.session.commit()
+    make.login(client, sec)
+
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    assert page.select_one(f"#decision-{linked.id}").text == round_.version.resolution
+    assert page.select_one(f"#decision-{decided.id}").text == "Vedtatt tekst i registeret."
+    assert page.select_one(f"#decision-{plain.id}").text == "Budsjettet vedtas."
+    assert db.session.get(AgendaItem, plain.id).decision_text == ""  # nothing saved yet
+
+    client.post(f"/items/{plain.id}/minutes", data={
+        "lock_version": plain.lock_version, "notes": "",
+        "decision_text": "Budsjettet vedtas med endringer."})
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    assert page.select_one(f"#decision-{plain.id}").text == "Budsjettet vedtas med endringer."
+
+
+def test_the_minutes_name_the_meeting_leader_and_minute_taker_from_the_seats_editable(
+        app, make, sec, board, client):
+    make.seat(board, person_name="Marit Sand", role=GroupRole.CHAIR)
+    make.seat(board, person_name="Kari Sekretær", role=GroupRole.SECRETARY)
+    meeting = make.meeting(board)
+    services.publish_notice(sec, meeting)
+    make.held(sec, meeting)
+    db.session.commit()
+    assert (meeting.meeting_leader, meeting.minute_taker) == ("Marit Sand", "Kari Sekretær")
+    make.login(client, sec)
+
+    refused = client.post(f"/meetings/{meeting.id}/officers",
+                          data={"meeting_leader": "x" * 201, "minute_taker": "Kari"})
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.text, "html.parser")
+    assert page.select_one("#meeting_leader")["aria-invalid"] == "true"
+    assert page.select_one("#meeting_leader")["value"] == "x" * 201  # what was typed
+    client.post(f"/meetings/{meeting.id}/officers",
+                data={"meeting_leader": "Per Nestleder", "minute_taker": "Kari Sekretær"})
+
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}/minutes").text, "html.parser")
+    facts = page.select_one("#officers dl.facts")
+    pairs = dict(zip([dt.text for dt in facts.select("dt")],
+                     [dd.text for dd in facts.select("dd")], strict=True))
+    assert pairs["Møteleder"] == "Per Nestleder"
+    assert pairs["Protokollfører"] == "Kari Sekretær"
+    assert pairs["Sted"] == "Oslo rådhus"
+    assert "minutes.officers_set" in db.session.scalars(select(AuditEntry.act)).all()

@@ -15,6 +15,7 @@ from jinja2 import FileSystemLoader
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from decisions import format_moment
 from decisions.accounts.models import Role
 from decisions.clock import now, oslo
 from decisions.errors import DomainError
@@ -23,6 +24,7 @@ from decisions.files import storage
 from decisions.files.services import add_attachment
 from decisions.meetings import pdf
 from decisions.meetings import services as meetings
+from decisions.meetings.labels import GROUP_ROLE_LABELS
 from decisions.meetings.models import (
     AbsenceKind,
     AttendanceStatus,
@@ -32,6 +34,7 @@ from decisions.meetings.models import (
     ItemKind,
     MeetingDocument,
 )
+from decisions.register.models import Decision
 
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 
@@ -253,7 +256,7 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
     for n in range(3):
         make.item(sec, meeting, f"Lang sak {n}", background="Et langt avsnitt. " * 300)
     notice = storage.read(publish(sec, meeting).storage_key)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     first = meetings.active_items(meeting)[0]
     meetings.save_item_minutes(sec, first, lock_version=first.lock_version, notes="",
                                decision_text="Godkjent.")
@@ -289,7 +292,7 @@ def _approve_by_next_meeting(make, sec, meeting):
                     if i.kind == ItemKind.APPROVE_MINUTES)
     assert approval.approves_meeting_id == meeting.id
     publish(sec, later)
-    meetings.mark_held(sec, later)
+    make.held(sec, later)
     document = meetings.approve_minutes(sec, meeting, by_item=approval)
     db.session.commit()
     return document
@@ -367,7 +370,7 @@ def _hold_with_minutes(make, sec, meeting):
     make.item(sec, meeting, "Felles ladestrategi")
     make.item(sec, meeting, "Budsjett 2027")
     publish(sec, meeting)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     for name, status, stands_in_for in (
             ("Ola Leder", AttendanceStatus.PRESENT, ""),
             ("Kari Medlem", AttendanceStatus.PRESENT, ""),
@@ -484,7 +487,7 @@ def test_an_image_in_user_markdown_is_not_fetched(make, sec, meeting, probe):
     item = make.item(sec, meeting, "Sak med bilde",
                      background=f"Se kartet: ![kart]({image})\n\n<img src=\"{image}\">")
     document = publish(sec, meeting)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
                                notes=f"![kart]({image})", decision_text="Tatt til orientering.")
     db.session.commit()
@@ -556,3 +559,140 @@ def test_a_published_pdf_is_served_from_its_file_and_a_repeat_download_is_a_304(
     assert "private" in first.headers["Cache-Control"]
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+
+
+# --- What a Norwegian secretariat's notice and minutes carry (issue 13) -----------------
+
+def _struct_rows(data: bytes) -> list[list[str]]:
+    """The tag structure's table rows: per /TR, the structure types of its cells."""
+    reader = PdfReader(io.BytesIO(data))
+    rows: list[list[str]] = []
+
+    def kids(node):
+        k = node.get("/K")
+        if k is None:
+            return []
+        k = k.get_object()
+        items = k if isinstance(k, list) else [k]
+        return [i.get_object() for i in items if hasattr(i.get_object(), "get")]
+
+    def walk(node):
+        for child in kids(node):
+            if child.get("/S") == "/TR":
+                rows.append([str(cell.get("/S")) for cell in kids(child)])
+            walk(child)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return rows
+
+
+def test_the_notice_shows_where_each_linked_proposal_stands_as_the_agenda_does(
+        app, make, sec, meeting):
+    from decisions.proposals.labels import POSITION_LABELS
+    from decisions.proposals.models import PositionKind
+
+    objector, other = make.member("Nesodden"), make.member("Frogn")
+    open_round = make.round_(sec, [objector, other])
+    make.position(sec, open_round, objector, PositionKind.OBJECT, comment="For dyrt.")
+    asker, hurdal = make.member("Asker"), make.member("Hurdal")
+    decided_round = make.round_(sec, [asker, hurdal])
+    make.position(sec, decided_round, asker, PositionKind.RESERVATION,
+                  comment="Kostnadene fordeles etter innbyggertall.")
+    make.position(sec, decided_round, hurdal, PositionKind.STAND_ASIDE, comment="")
+    db.session.commit()
+    make.item(sec, meeting, "Ladestrategi", proposal=open_round.proposal)
+    make.item(sec, meeting, "Felles innkjøp", proposal=decided_round.proposal)
+    decision = db.session.scalar(select(Decision).where(
+        Decision.proposal_id == decided_round.proposal_id))
+
+    text = text_of(storage.read(publish(sec, meeting).storage_key))
+
+    with force_locale("nb"):
+        deadline = format_moment(open_round.deadline)
+        reservation = str(POSITION_LABELS[PositionKind.RESERVATION])
+        stand_aside = str(POSITION_LABELS[PositionKind.STAND_ASIDE])
+    assert_in_order(text, [
+        "Ladestrategi", nb("Consensus state"), nb("Open until %(when)s", when=deadline),
+        nb("Objections standing:"), "Nesodden",
+        "Felles innkjøp", nb("Consensus state"), nb("Consensus"), nb("Decision"),
+        decision.ref, f"{reservation}, Asker", "Kostnadene fordeles etter innbyggertall.",
+        f"{stand_aside}, Hurdal"])
+
+
+def test_the_notice_lists_who_is_summoned_and_whom_to_tell_of_apologies(
+        app, make, sec, group, meeting):
+    day = oslo(meeting.starts_at).date()
+    chair = make.user(Role.BOARD, name="Marit Sand")
+    make.seat(group, "Marit Sand", role=GroupRole.CHAIR, user_=chair,
+              member_=make.member("Asker"))
+    make.seat(group, "Per Olsen", role=GroupRole.MEMBER, member_=make.member("Bærum"))
+    secretary = make.user(Role.SECRETARIAT, name="Kari Sekretær",
+                          email="kari@osloregionen.test")
+    make.seat(group, "Kari Sekretær", role=GroupRole.SECRETARY, user_=secretary)
+    make.seat(group, "Ny Senere", term_start=day + timedelta(days=1))
+    ended = make.seat(group, "Gikk Ut")
+    meetings.end_membership(sec, ended, day - timedelta(days=1))
+    db.session.commit()
+
+    text = text_of(storage.read(publish(sec, meeting).storage_key))
+
+    with force_locale("nb"):
+        role = {r: str(label).lower() for r, label in GROUP_ROLE_LABELS.items()}
+    assert_in_order(text, [
+        nb("Summoned"), f"Marit Sand, {role[GroupRole.CHAIR]} (Asker)",
+        f"Per Olsen, {role[GroupRole.MEMBER]} (Bærum)",
+        f"Kari Sekretær, {role[GroupRole.SECRETARY]}",
+        nb("Apologies for absence to %(contact)s as soon as possible.",
+           contact="Kari Sekretær (kari@osloregionen.test)"),
+        nb("Agenda")])
+    assert "Ny Senere" not in text and "Gikk Ut" not in text
+
+
+def test_the_notice_tells_apologies_to_the_configured_contact(app, make, sec, meeting):
+    app.config["APOLOGIES_TO"] = "sekretariatet, post@osloregionen.test"
+    text = text_of(storage.read(publish(sec, meeting).storage_key))
+    assert nb("Apologies for absence to %(contact)s as soon as possible.",
+              contact="sekretariatet, post@osloregionen.test") in text
+
+
+def test_time_and_place_are_label_value_pairs_in_the_tagged_pdf(app, make, sec, meeting):
+    meetings.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
+                          starts_at=meeting.starts_at, ends_at=None, place="Oslo rådhus",
+                          video_url="https://video.example.test/styret")
+    db.session.commit()
+    notice = storage.read(publish(sec, meeting).storage_key)
+    # Time, place and video link: three rows of a label (row header) and its value,
+    # not six loose list items.
+    assert _struct_rows(notice) == [["/TH", "/TD"]] * 3
+
+
+def test_the_minutes_name_the_meeting_leader_and_the_minute_taker(
+        app, make, sec, group, meeting):
+    from decisions.proposals.labels import POSITION_LABELS
+    from decisions.proposals.models import PositionKind
+
+    make.seat(group, "Ola Leder", role=GroupRole.CHAIR)
+    make.seat(group, "Kari Sekretær", role=GroupRole.SECRETARY)
+    asker, hurdal = make.member("Asker"), make.member("Hurdal")
+    round_ = make.round_(sec, [asker, hurdal, make.member("Frogn")])
+    make.position(sec, round_, asker, PositionKind.RESERVATION, comment="Med merknad.")
+    make.position(sec, round_, hurdal, PositionKind.STAND_ASIDE, comment="Berører oss ikke.")
+    make.item(sec, meeting, "Ladestrategi", proposal=round_.proposal)
+    publish(sec, meeting)
+    make.held(sec, meeting)
+    assert (meeting.meeting_leader, meeting.minute_taker) == ("Ola Leder", "Kari Sekretær")
+    meetings.set_minutes_officers(sec, meeting, meeting_leader="Nestleder Nils",
+                                  minute_taker="Kari Sekretær")
+    db.session.commit()
+
+    minutes = storage.read(_approve_by_next_meeting(make, sec, meeting).storage_key)
+
+    text = text_of(minutes)
+    assert_in_order(text, [nb("Time"), nb("Place"), nb("Meeting leader"), "Nestleder Nils",
+                           nb("Minute-taker"), "Kari Sekretær", nb("Attendance")])
+    with force_locale("nb"):
+        reservation = str(POSITION_LABELS[PositionKind.RESERVATION])
+        stand_aside = str(POSITION_LABELS[PositionKind.STAND_ASIDE])
+    assert_in_order(text, [nb("Protocol entries"), f"{reservation}, Asker", "Med merknad.",
+                           f"{stand_aside}, Hurdal", "Berører oss ikke."])
+    assert _struct_rows(minutes) == [["/TH", "/TD"]] * 4

@@ -104,6 +104,7 @@ MATRIX = {
     ("meetings.add_action", "POST", "held_item"): SECRETARIAT,
     ("meetings.remove_line", "POST", "entry"): SECRETARIAT,
     ("meetings.attendance", "POST", "held"): SECRETARIAT,
+    ("meetings.officers", "POST", "held"): SECRETARIAT,
     ("meetings.change_attendance", "POST", "attendance"): SECRETARIAT,
     ("meetings.remove_attendance", "POST", "attendance"): SECRETARIAT,
     ("meetings.approve", "POST", "held"): CHAIR_ONLY,

@@ -49,7 +49,7 @@ def sec(make):
 def _held(make, sec) -> Meeting:
     meeting = make.meeting(make.group("Styret"))
     meetings.publish_notice(sec, meeting)
-    meetings.mark_held(sec, meeting)
+    make.held(sec, meeting)
     db.session.commit()
     return meeting
 

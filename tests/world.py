@@ -227,7 +227,8 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
                     "meetings.reorder"),
         "item": ("meetings.edit_item", "meetings.remove_item", "meetings.move_item",
                  "files.upload_to_item"),
-        "held": ("meetings.minutes", "meetings.attendance", "meetings.approve"),
+        "held": ("meetings.minutes", "meetings.attendance", "meetings.approve",
+                 "meetings.officers"),
         "held_item": ("meetings.save_minutes", "meetings.add_entry", "meetings.add_absence",
                       "meetings.add_action"),
     }
@@ -263,6 +264,7 @@ def _meeting_forms(m: Meetings) -> dict:
         "meetings.add_absence": {"person_name": "Ola Nordmann", "kind": "left"},
         "meetings.add_action": {"description": "Følge opp saken.", "owner": "Sekretariatet"},
         "meetings.attendance": {"person_name": "Ola Nordmann", "status": "other"},
+        "meetings.officers": {"meeting_leader": "Marit Sand", "minute_taker": "Ola Nordmann"},
         "meetings.change_attendance": {"person_name": m.held.attendance[0].person_name,
                                        "status": "apologies"},
         "files.upload_to_item": _pdf_upload(),

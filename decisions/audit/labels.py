@@ -48,6 +48,7 @@ ACTS = {
     "minutes.item_saved": _l("Minutes of an item saved"),
     "minutes.attendance_set": _l("Attendance recorded"),
     "minutes.attendance_removed": _l("Attendance line removed"),
+    "minutes.officers_set": _l("Meeting leader and minute-taker named"),
     "minutes.entry_added": _l("Protocol entry added"),
     "minutes.absence_added": _l("Absence from an item recorded"),
     "minutes.action_added": _l("Action added"),

@@ -73,6 +73,12 @@ class MinutesForm(FlaskForm):
                                 validators=[InputRequired(_l("Reload the page."))])
 
 
+class OfficersForm(FlaskForm):
+    meeting_leader = StringField(_l("Meeting leader"), validators=[Optional(),
+                                                                   Length(max=200)])
+    minute_taker = StringField(_l("Minute-taker"), validators=[Optional(), Length(max=200)])
+
+
 class AttendanceForm(FlaskForm):
     person_name = StringField(_l("Name"), validators=[DataRequired(_l("Write a name.")),
                                                       Length(max=200)])

@@ -9,6 +9,8 @@ from decisions.meetings.models import (
     GroupRole,
     ItemKind,
 )
+from decisions.proposals.labels import POSITION_LABELS
+from decisions.proposals.models import PositionKind
 
 GROUP_ROLE_LABELS = {
     GroupRole.CHAIR: _l("Chair"),
@@ -34,10 +36,12 @@ ATTENDANCE_LABELS = {
     AttendanceStatus.DEPUTY: _l("Deputy"),
     AttendanceStatus.OTHER: _l("Also present"),
 }
+# A protocol entry of a reservation or a stand-aside records that position: it has
+# the position's name.
 ENTRY_LABELS = {
     EntryKind.DISSENT: _l("Dissent"),
-    EntryKind.RESERVATION: _l("Reservation"),
-    EntryKind.STAND_ASIDE: _l("Stands aside"),
+    EntryKind.RESERVATION: POSITION_LABELS[PositionKind.RESERVATION],
+    EntryKind.STAND_ASIDE: POSITION_LABELS[PositionKind.STAND_ASIDE],
     EntryKind.OTHER: _l("Other entry"),
 }
 ABSENCE_LABELS = {

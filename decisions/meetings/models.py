@@ -100,6 +100,11 @@ class Meeting(db.Model):
     # Approved by the chair, or else by the approval item of a later meeting (the
     # item that names this meeting in `approves_meeting_id`).
     minutes_approved_by_chair: Mapped[bool | None]
+    # Named in the minutes: the meeting leader (møteleder) and the minute-taker
+    # (protokollfører); filled from the chair's and the secretary's seats when the
+    # meeting is held, editable until the minutes are approved.
+    meeting_leader: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    minute_taker: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime]
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 

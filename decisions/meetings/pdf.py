@@ -38,11 +38,17 @@ from werkzeug.security import safe_join
 
 from decisions.clock import now, oslo
 from decisions.files import pdfclean, storage
-from decisions.meetings import services
-from decisions.meetings.labels import ABSENCE_LABELS, ENTRY_LABELS, ITEM_KIND_LABELS
+from decisions.meetings import queries, services
+from decisions.meetings.labels import (
+    ABSENCE_LABELS,
+    ENTRY_LABELS,
+    GROUP_ROLE_LABELS,
+    ITEM_KIND_LABELS,
+)
 from decisions.meetings.models import (
     AgendaItem,
     AttendanceStatus,
+    GroupRole,
     Meeting,
 )
 
@@ -175,6 +181,7 @@ def _render(template: str, meeting: Meeting, *, kind: str, **context) -> bytes:
         stylesheet=f"{ORIGIN}{app.static_url_path}/css/pdf.css",
         page_of_pages=page_of_pages_css(), item_label=item_label,
         item_heading=item_heading, item_kinds=ITEM_KIND_LABELS, format_day=_format_day,
+        roles=GROUP_ROLE_LABELS,
         **context)
     return write_pdf(html)
 
@@ -190,16 +197,39 @@ def write_pdf(html: str) -> bytes:
         return document.write_pdf(pdf_variant=FALLBACK_VARIANT)
 
 
+def notice_data(meeting: Meeting) -> dict:
+    """Everything the notice shows beyond the meeting row, read in one place (in the
+    transaction, before rendering): the agenda; where each linked proposal stands, from
+    the same function as the web agenda; who is summoned (the seats whose term covers
+    the meeting day); and whom to tell of apologies."""
+    items = services.active_items(meeting)
+    summoned = queries.seats_on(meeting.group_id, oslo(meeting.starts_at).date())
+    return {"items": items, "linked": queries.linked_proposals(items, now()),
+            "summoned": summoned, "apologies_to": _apologies_to(summoned)}
+
+
+def _apologies_to(summoned) -> str:
+    configured = current_app.config.get("APOLOGIES_TO", "")
+    if configured:
+        return configured
+    secretary = next((seat for seat in summoned if seat.role == GroupRole.SECRETARY), None)
+    if secretary is None:
+        return ""
+    if secretary.user is not None:
+        return f"{secretary.person_name} ({secretary.user.email})"
+    return secretary.person_name
+
+
 def notice_pdf(meeting: Meeting) -> bytes:
-    """The notice (møteinnkalling): time and place, the agenda and the case papers."""
+    """The notice (møteinnkalling): time and place, who is summoned, the agenda and
+    the case papers."""
     with force_locale(DOCUMENT_LANGUAGE):
         if meeting.notice_revision > 1:
             kind = _("Revised notice of meeting (revision %(n)s)",
                            n=meeting.notice_revision)
         else:
             kind = _("Notice of meeting")
-        return _render("pdf/notice.html", meeting, kind=kind,
-                       items=services.active_items(meeting))
+        return _render("pdf/notice.html", meeting, kind=kind, **notice_data(meeting))
 
 
 def minutes_pdf(meeting: Meeting, by_item: AgendaItem | None = None) -> bytes:

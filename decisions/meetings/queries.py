@@ -2,9 +2,9 @@
 SQL queries whatever the size of the agenda."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from decisions.extensions import db
@@ -13,6 +13,7 @@ from decisions.meetings.models import (
     DocumentKind,
     Group,
     GroupMembership,
+    GroupRole,
     ItemKind,
     Meeting,
     MeetingDocument,
@@ -20,9 +21,9 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.proposals import queries as proposal_queries
-from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.proposals.models import Proposal, ProposalStatus, ProposalVersion, Round
 from decisions.proposals.rules import RoundState
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionNote
 
 
 def groups() -> list[Group]:
@@ -53,6 +54,18 @@ def seats(group_id: int) -> list[GroupMembership]:
         .where(GroupMembership.group_id == group_id)
         .order_by(GroupMembership.term_end.is_not(None), GroupMembership.role,
                   GroupMembership.person_name)))
+
+
+def seats_on(group_id: int, day: date) -> list[GroupMembership]:
+    """The seats of a group whose term covers `day`, chair first, with member and user."""
+    seats = db.session.scalars(
+        select(GroupMembership)
+        .options(selectinload(GroupMembership.member), selectinload(GroupMembership.user))
+        .where(GroupMembership.group_id == group_id, GroupMembership.term_start <= day,
+               or_(GroupMembership.term_end.is_(None), GroupMembership.term_end >= day))
+        .order_by(GroupMembership.id))
+    order = list(GroupRole)
+    return sorted(seats, key=lambda seat: order.index(seat.role))
 
 
 def documents(meeting_ids: list[int]) -> dict[int, dict[DocumentKind, MeetingDocument]]:
@@ -96,7 +109,8 @@ class LinkedProposal:
 
 def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, LinkedProposal]:
     """Per linked proposal id: its consensus state, the objections that stand and the
-    decision, in a fixed number of queries."""
+    decision with its reservations and stand-asides, in a fixed number of queries. The
+    web agenda and the notice PDF show the same from this."""
     proposals = {item.proposal_id: item.proposal for item in items
                  if item.proposal_id is not None and not item.removed}
     if not proposals:
@@ -104,7 +118,8 @@ def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, Linked
     rounds = proposal_queries.latest_rounds(proposals)
     states = proposal_queries.states_of(list(rounds.values()), now)
     decisions = {d.proposal_id: d for d in db.session.scalars(
-        select(Decision).where(Decision.proposal_id.in_(list(proposals))))}
+        select(Decision).where(Decision.proposal_id.in_(list(proposals)))
+        .options(selectinload(Decision.notes).selectinload(DecisionNote.member)))}
     standing = proposal_queries.standing_objections_of(
         [p.id for p in proposals.values() if p.status == ProposalStatus.CIRCULATED])
     linked = {}
@@ -115,6 +130,26 @@ def linked_proposals(items: list[AgendaItem], now: datetime) -> dict[int, Linked
             proposal=proposal, round=round_, state=states.get(round_.id) if round_ else None,
             objections=objections, decision=decisions.get(proposal_id))
     return linked
+
+
+def proposed_decisions(items: list[AgendaItem]) -> dict[int, str]:
+    """Per item id: the text its minutes' decision starts from. For an item linked to a
+    proposal, the decision's text once there is one, else the resolution of the
+    proposal's latest version; for any other item, its proposed resolution. Two
+    queries whatever the agenda's size."""
+    linked = {item.proposal_id for item in items if item.proposal_id is not None}
+    texts: dict[int, str] = {}
+    if linked:
+        for version in db.session.scalars(
+                select(ProposalVersion).where(ProposalVersion.proposal_id.in_(linked))
+                .order_by(ProposalVersion.number)):
+            texts[version.proposal_id] = version.resolution
+        for decision in db.session.scalars(
+                select(Decision).where(Decision.proposal_id.in_(linked))
+                .order_by(Decision.id)):
+            texts[decision.proposal_id] = decision.resolution
+    return {item.id: texts.get(item.proposal_id) or item.proposed_resolution
+            for item in items}
 
 
 def proposals_for_agenda() -> list[Proposal]:

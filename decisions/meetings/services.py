@@ -12,6 +12,7 @@ from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
+from decisions.meetings import rules
 from decisions.meetings.models import (
     AbsenceKind,
     ActionItem,
@@ -379,8 +380,9 @@ def mark_held(actor: User, meeting: Meeting) -> None:
     proposal get the round's reservations and stand-asides as protocol entries."""
     _require(actor, "manage", meeting)
     meeting = _lock_meeting(meeting)
-    if meeting.state != MeetingState.NOTICE_PUBLISHED:
-        raise DomainError(_l("Publish the notice before the meeting is held."))
+    refused = rules.why_not_held(meeting, now())
+    if refused is not None:
+        raise DomainError(refused)
     day = oslo(meeting.starts_at).date()
     for seat in seats_on(meeting.group, day):
         if seat.role in EXPECTED_ROLES:
@@ -390,7 +392,39 @@ def mark_held(actor: User, meeting: Meeting) -> None:
     for item in active_items(meeting):
         if item.proposal_id is not None and not item.entries:
             _prefill_entries(item)
+    leader, taker = _officers_of_the_day(meeting.group, day)
+    meeting.meeting_leader = meeting.meeting_leader or leader
+    meeting.minute_taker = meeting.minute_taker or taker
     _set_state(actor, meeting, MeetingState.HELD, "meeting.held")
+
+
+def _officers_of_the_day(group: Group, day: date) -> tuple[str, str]:
+    """Who leads the meeting and who takes the minutes unless the minutes say
+    otherwise: the holders of the chair's and the secretary's seats."""
+    seats = seats_on(group, day)
+
+    def holder(role: GroupRole) -> str:
+        return next((seat.person_name for seat in seats if seat.role == role), "")
+    return holder(GroupRole.CHAIR), holder(GroupRole.SECRETARY)
+
+
+OFFICER_FIELDS = ("meeting_leader", "minute_taker")
+
+
+def set_minutes_officers(actor: User, meeting: Meeting, *, meeting_leader: str,
+                         minute_taker: str) -> None:
+    """Names the meeting leader (møteleder) and the minute-taker (protokollfører)."""
+    _require(actor, "write_minutes", meeting)
+    meeting = _lock_meeting(meeting)
+    _check_minutes_open(meeting)
+    if (meeting_leader, minute_taker) == (meeting.meeting_leader, meeting.minute_taker):
+        return
+    before = snapshot(meeting, *OFFICER_FIELDS)
+    meeting.meeting_leader, meeting.minute_taker = meeting_leader, minute_taker
+    db.session.flush()
+    record(actor, "minutes.officers_set", meeting, before=before,
+           after=snapshot(meeting, *OFFICER_FIELDS))
+    _minutes_drafted(actor, meeting)
 
 
 NOTED = {PositionKind.RESERVATION: EntryKind.RESERVATION,
@@ -545,17 +579,12 @@ def approve_minutes(actor: User, meeting: Meeting, *,
     meeting = _lock_meeting(meeting)
     if by_item is None:
         _require(actor, "approve_as_chair", meeting)
+        refused = rules.why_not_approved_by_chair(meeting, now())
     else:
         _require(actor, "manage", meeting)
-        if (by_item.kind != ItemKind.APPROVE_MINUTES or by_item.removed
-                or by_item.approves_meeting_id != meeting.id):
-            raise DomainError(_l("That item does not approve these minutes."))
-        if by_item.meeting.state not in (*MINUTES_OPEN, MeetingState.MINUTES_APPROVED):
-            raise DomainError(_l("Minutes are approved by a meeting that has been held."))
-    if meeting.state != MeetingState.MINUTES_DRAFTED:
-        if meeting.state == MeetingState.MINUTES_APPROVED:
-            raise DomainError(_l("These minutes are already approved."))
-        raise DomainError(_l("There are no minutes to approve yet."))
+        refused = rules.why_not_approved_by_item(meeting, by_item, by_item.meeting, now())
+    if refused is not None:
+        raise DomainError(refused)
     before = snapshot(meeting, "state")
     meeting.state = MeetingState.MINUTES_APPROVED
     meeting.minutes_approved_at = now()

@@ -20,7 +20,7 @@ from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.http import attach_error, load, page_number, see_other, wants_fragment
-from decisions.meetings import queries, services
+from decisions.meetings import queries, rules, services
 from decisions.meetings.forms import (
     AbsenceForm,
     ActionForm,
@@ -32,6 +32,7 @@ from decisions.meetings.forms import (
     MeetingForm,
     MinutesForm,
     NewItemForm,
+    OfficersForm,
 )
 from decisions.meetings.labels import (
     ABSENCE_LABELS,
@@ -155,6 +156,7 @@ def _agenda_context(meeting: Meeting) -> dict:
     items = services.active_items(meeting)
     context = {"meeting": meeting, "items": items,
                "linked": queries.linked_proposals(items, now()),
+               "held_refusal": rules.why_not_held(meeting, now()),
                "documents": queries.documents([meeting.id]).get(meeting.id, {}),
                "manage": _secretariat() and meeting.state in services.AGENDA_OPEN}
     if context["manage"]:
@@ -425,11 +427,18 @@ def _minutes_context(meeting: Meeting, failed_form=None,
 
     attendance_form = failed_form if isinstance(failed_form, AttendanceForm) \
         else AttendanceForm(formdata=None)
+    officers_form = failed_form if isinstance(failed_form, OfficersForm) \
+        else OfficersForm(formdata=None, obj=meeting)
     return {"meeting": meeting, "items": items, "editable": editable,
+            "proposed": queries.proposed_decisions(items) if editable else {},
             "line_forms": line_forms, "attendance_form": attendance_form,
+            "officers_form": officers_form,
             "failed_item": failed_item, "approve_form": ApproveForm(formdata=None),
             "can_approve_as_chair": can(current_user, "approve_as_chair", meeting),
-            "approving": queries.approving_items(meeting.id),
+            "chair_refusal": rules.why_not_approved_by_chair(meeting, now()),
+            "approving": [(item, rules.why_not_approved_by_item(meeting, item, item.meeting,
+                                                                now()))
+                          for item in queries.approving_items(meeting.id)],
             "documents": queries.documents([meeting.id]).get(meeting.id, {})}
 
 
@@ -603,6 +612,26 @@ def attendance(id: int | None = None, line: int | None = None):
         return _lines_response(meeting_, form, status=422)
     db.session.commit()
     return _lines_response(meeting_, message=_("Attendance is saved."))
+
+
+@bp.route("/meetings/<int:id>/officers", methods=["POST"])
+def officers(id: int):
+    meeting_ = load(Meeting, id, "write_minutes")
+    form = OfficersForm()
+    if form.validate_on_submit():
+        try:
+            services.set_minutes_officers(
+                current_user, meeting_, meeting_leader=(form.meeting_leader.data or "").strip(),
+                minute_taker=(form.minute_taker.data or "").strip())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The meeting leader and the minute-taker are saved."), "success")
+            return see_other("meetings.minutes", id=id, _anchor="officers")
+    context = _minutes_context(queries.meeting_with_agenda(id), form)
+    return render_template("meetings/minutes.html", **context), 422
 
 
 @bp.route("/attendance/<int:line>/remove", methods=["POST"])

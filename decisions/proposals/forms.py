@@ -16,15 +16,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from decisions.markdown import MarkdownText
+from decisions.proposals.labels import POSITION_LABELS  # noqa: F401 - imported from here
 from decisions.proposals.models import Outcome, PositionKind, Procedure
 
-POSITION_LABELS = {
-    PositionKind.SUPPORT: _l("Support"),
-    PositionKind.RESERVATION: _l("Support with reservations"),
-    PositionKind.STAND_ASIDE: _l("Stand aside"),
-    PositionKind.OBJECT: _l("Object"),
-    PositionKind.AMENDMENT: _l("Propose an amendment (breaks silence)"),
-}
 OUTCOME_LABELS = {
     Outcome.CONSENSUS: _l("Consensus"),
     Outcome.ADOPTED: _l("Adopted (silence held)"),

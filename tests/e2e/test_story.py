@@ -238,7 +238,7 @@ def test_from_a_circulated_proposal_to_approved_minutes(app, make, clock, live_s
     minutes_path = sec.url.removeprefix(live_server)
     minutes_item = sec.get_by_role("article", name=re.compile(re.escape(TITLE)))
     # Asker's reservation was carried from the round into the minutes.
-    expect(minutes_item).to_contain_text(f"Forbehold, Asker: {RESERVATION}")
+    expect(minutes_item).to_contain_text(f"Tilslutning med merknad, Asker: {RESERVATION}")
     minutes_item.get_by_label("Vedtak").fill(DECISION)  # saved as you type
     expect(minutes_item.get_by_role("status").filter(has_text="Lagret")).to_be_visible()
 
