@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from decisions.markdown import MarkdownText
 from decisions.proposals.labels import POSITION_LABELS  # noqa: F401 - imported from here
-from decisions.proposals.models import Outcome, PositionKind, Procedure
+from decisions.proposals.models import Outcome, Procedure
 
 OUTCOME_LABELS = {
     Outcome.CONSENSUS: _l("Consensus"),
