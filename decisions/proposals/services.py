@@ -325,18 +325,22 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     round_ = lock_round(round_)
     if not queries.is_member_of(round_.id, member.id):
         raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
+    comment = (comment or "").strip()
+    position = db.session.scalar(
+        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
+    )
     if not current_state(round_).is_open:
+        if position is not None and (position.kind, position.comment) == (kind, comment):
+            # A resend after a lost answer: the position it sent closed the round and
+            # is recorded; saying "closed" would tell the member it was lost.
+            return position
         raise DomainError(_l("This round is closed; positions can no longer be changed."))
     if kind not in allowed_kinds(round_.procedure):
         raise DomainError(_l("That position is not possible in this procedure."), field="kind")
-    comment = (comment or "").strip()
     if kind.needs_comment and not comment:
         raise DomainError(_l("Write the reason. It is required for this position."),
                           field="comment")
     on_behalf = actor.role == Role.SECRETARIAT
-    position = db.session.scalar(
-        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
-    )
     if on_behalf and member.id in queries.standing_objections(round_.proposal_id):
         # Its objection in this round, or one to an earlier version not yet answered.
         raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))

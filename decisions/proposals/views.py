@@ -39,6 +39,7 @@ from decisions.proposals.forms import (
 )
 from decisions.proposals.models import (
     Area,
+    Outcome,
     PositionKind,
     Procedure,
     Proposal,
@@ -292,9 +293,10 @@ def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
 
 
 def _panel(board: queries.Board, member: Member, form: PositionForm | None = None,
-           saved: bool = False) -> dict:
+           saved: bool = False, on_round_page: bool = False) -> dict:
     """What the position panel shows for one member: its position, the form, and
-    the diff against the version it answered before."""
+    the diff against the version it answered before. `on_round_page`: the panel sits
+    on the round page, with the board and the history that a save changes too."""
     position = board.positions.get(member.id)
     previous = queries.previous_position(board.round, member.id)
     diff = None
@@ -307,7 +309,7 @@ def _panel(board: queries.Board, member: Member, form: PositionForm | None = Non
                 "title": word_diff(old.title, new.title)}
     return {"member": member, "position": position, "previous": previous, "diff": diff,
             "form": form or _position_form(board.round, position), "saved": saved,
-            "action_form": ActionForm()}
+            "action_form": ActionForm(), "on_round_page": on_round_page}
 
 
 @bp.route("/rounds/<int:id>")
@@ -319,10 +321,30 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
     panel = None
     if current_user.role == "representative" and current_user.member_id in {
             m.id for m in board.members}:
-        panel = _panel(board, current_user.member)
+        panel = _panel(board, current_user.member, on_round_page=True)
     history = db.session.scalars(queries.history(board.round.id)).all()
     return render_template("proposals/round.html", board=board, panel=panel, history=history,
-                           answer_typed=answer_typed or {}), status
+                           answer_typed=answer_typed or {},
+                           revision_offered=_revision_offered(board)), status
+
+
+# Where the secretariat reads the objections it decides what to do with them: an open
+# round that objections block, or a round that ended without the text being adopted.
+REVISE_AFTER = (Outcome.NO_CONSENSUS, Outcome.NOT_ADOPTED)
+
+
+def _revision_offered(board: queries.Board) -> bool:
+    round_ = board.round
+    if (round_.proposal.status != ProposalStatus.CIRCULATED
+            or not can(current_user, "revise", round_.proposal)):
+        return False
+    if board.state.is_open:
+        blocked = bool(board.objections or board.carried)
+    else:
+        blocked = board.state.outcome in REVISE_AFTER
+    # Only the proposal's latest round: an earlier one has been followed up already.
+    latest = queries.latest_rounds([round_.proposal_id])[round_.proposal_id]
+    return blocked and latest.id == round_.id
 
 
 @bp.route("/rounds/<int:id>/board")
@@ -362,6 +384,12 @@ def position(id: int, member_id: int):
     return _position_failed(board, member, form)
 
 
+def _posted_from_round_page() -> bool:
+    """The panel's forms say which page they are on (a hidden field), so that an htmx
+    answer swaps out of band only what that page shows."""
+    return request.form.get("on") == "round"
+
+
 @bp.route("/rounds/<int:id>/members/<int:member_id>/confirm", methods=["POST"])
 def confirm(id: int, member_id: int):
     board = _board_or_404(id)
@@ -382,14 +410,17 @@ def confirm(id: int, member_id: int):
 def _after_position(round_id: int, member: Member):
     if wants_fragment():
         board = queries.board(round_id, now())
-        return render_template("proposals/_position_saved.html", board=board,
-                               panel=_panel(board, member, saved=True))
+        on_round_page = _posted_from_round_page()
+        history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
+        return render_template("proposals/_position_saved.html", board=board, history=history,
+                               panel=_panel(board, member, saved=True,
+                                            on_round_page=on_round_page))
     flash(_("The position of %(member)s is registered.", member=member.name), "success")
     return see_other("proposals.round", id=round_id)
 
 
 def _position_failed(board: queries.Board, member: Member, form: PositionForm):
-    panel = _panel(board, member, form=form)
+    panel = _panel(board, member, form=form, on_round_page=_posted_from_round_page())
     if wants_fragment():
         # htmx swaps 200 responses only; the errors are in the fragment.
         return render_template("proposals/_position_panel.html", board=board, panel=panel)
