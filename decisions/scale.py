@@ -651,9 +651,15 @@ class History:
         for version_id, number, (t, b, r), at in versions:
             self.w.add(ProposalVersion, id=version_id, proposal_id=proposal_id, number=number,
                        title=t, background=b, resolution=r, created_by_id=sec, created_at=at)
-        self.write_threads(proposal_id, rounds)
+        self.plan_threads(proposal_id, rounds)
         for round_ in rounds:
             self.write_round(round_)
+        # After the rounds they name (a chunk may be written between two adds), and
+        # the answers after their threads.
+        for row in (row for own in self.threads.values() for row in own):
+            self.w.add(ObjectionThread, **row)
+        for row in self.thread_entries:
+            self.w.add(ObjectionEntry, **row)
         self.proposal_rounds[proposal_id] = [(r.id, r.opened) for r in rounds]
         self.circulated.append((first, proposal_id, text_[0], text_[2], status))
 
@@ -795,7 +801,7 @@ class History:
                         self.reps_of(self.member_ids), f"round_closed:{round_.id}",
                         round_id=round_.id, params={"outcome": outcome.value})
 
-    def write_threads(self, proposal_id: int, rounds: list[RoundPlan]) -> None:
+    def plan_threads(self, proposal_id: int, rounds: list[RoundPlan]) -> None:
         """Each member's objection threads on the proposal, as the app keeps them: an
         objection opens one, a position that does not block closes it."""
         threads: dict[int, list[dict]] = defaultdict(list)
@@ -811,10 +817,7 @@ class History:
                                     "closed_at": None})
                     elif not kind.blocks and open_ is not None:
                         open_["closed_round_id"], open_["closed_at"] = round_.id, at
-        self.threads = threads
-        for own in threads.values():
-            for row in own:
-                self.w.add(ObjectionThread, **row)
+        self.threads, self.thread_entries = threads, []
 
     def write_round(self, round_: RoundPlan) -> None:
         w, rng = self.w, self.people
@@ -878,8 +881,9 @@ class History:
         answer_id = self.next_id("answer")
         text_ = self.people.choice(ANSWERS)
         thread = [t for t in self.threads[member_id] if t["opened_at"] <= at][-1]
-        self.w.add(ObjectionEntry, id=answer_id, thread_id=thread["id"], round_id=round_.id,
-                   kind=ThreadEntryKind.ANSWER, text=text_, author_id=self.sec, at=at)
+        self.thread_entries.append(dict(
+            id=answer_id, thread_id=thread["id"], round_id=round_.id,
+            kind=ThreadEntryKind.ANSWER, text=text_, author_id=self.sec, at=at))
         self.record(at, self.sec, "objection.answered", "objection_entries", answer_id,
                     after={"round_id": round_.id, "member_id": member_id,
                            "thread_id": thread["id"], "text": text_})

@@ -241,9 +241,9 @@ def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, Obj
         .where(ObjectionThread.proposal_id == round_.proposal_id,
                ObjectionThread.member_id.in_(ids),
                ObjectionThread.opened_round_id <= round_.id)
-        .options(selectinload(ObjectionThread.entries).selectinload(ObjectionEntry.author),
-                 selectinload(ObjectionThread.entries).selectinload(ObjectionEntry.round)
-                 .joinedload(Round.version))
+        .options(selectinload(ObjectionThread.entries).options(
+            joinedload(ObjectionEntry.author),
+            joinedload(ObjectionEntry.round).joinedload(Round.version)))
         .order_by(ObjectionThread.id))
     return {t.member_id: t for t in threads}  # the latest wins
 
