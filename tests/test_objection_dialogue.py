@@ -243,3 +243,39 @@ def test_an_earlier_round_does_not_offer_revision_again(revised, make, client, s
     make.login(client, sec)
     assert not _offers_revision(client, revised["first"])  # superseded by version 2
     assert _offers_revision(client, revised["second"])  # the objection is carried
+
+
+def test_the_migration_rebuilds_threads_from_the_positions_and_keeps_every_answer(
+        app, revised, make, sec):
+    """Down to the schema of one round's answers and up again: the threads come back
+    from the position history, each answer in its thread with its id."""
+    from flask_migrate import downgrade, upgrade
+
+    second, asker, rep = revised["second"], revised["asker"], revised["rep"]
+    services.answer_objection(sec, second, asker, "Svar på den bårne innsigelsen.")
+    db.session.commit()
+    make.position(rep, second, asker, PositionKind.SUPPORT)  # withdrawn: closed
+    baerum = revised["baerum"]
+    make.position(make.representative(baerum), second, baerum, PositionKind.OBJECT, "Nei.")
+
+    def shape():
+        threads = db.session.scalars(select(ObjectionThread).order_by(
+            ObjectionThread.member_id, ObjectionThread.opened_round_id)).all()
+        return [(t.proposal_id, t.member_id, t.opened_round_id, t.closed_round_id,
+                 [(e.id, e.round_id, e.kind, e.text, e.author_id) for e in t.entries])
+                for t in threads]
+
+    before = shape()
+    assert [len(entries) for *_t, entries in before] == [2, 0]
+    ids = (sec.id, second.id, baerum.id)
+    db.session.commit()
+    db.session.remove()
+    try:
+        downgrade(revision="8c2d3e4f5a61")
+    finally:
+        upgrade()
+    assert shape() == before
+    sec, second, baerum = (db.session.get(model, id_) for model, id_ in
+                           zip((type(sec), type(second), type(baerum)), ids, strict=True))
+    services.answer_objection(sec, second, baerum, "Et nytt svar får en ny id.")
+    db.session.commit()
