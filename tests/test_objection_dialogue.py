@@ -279,3 +279,18 @@ def test_the_migration_rebuilds_threads_from_the_positions_and_keeps_every_answe
                            zip((type(sec), type(second), type(baerum)), ids, strict=True))
     services.answer_objection(sec, second, baerum, "Et nytt svar får en ny id.")
     db.session.commit()
+
+
+def test_a_conversation_withdrawn_on_an_earlier_version_is_not_shown_on_later_ones(
+        revised, make, client, sec):
+    asker, rep = revised["asker"], revised["rep"]
+    make.position(rep, revised["second"], asker, PositionKind.SUPPORT)  # withdrawn on v2
+    third = services.revise_proposal(
+        sec, revised["second"].proposal, title="Ny tittel", background="",
+        resolution="Tredje versjon.", members=[asker, revised["baerum"]],
+        deadline=now() + timedelta(days=7), procedure=revised["second"].procedure)
+    db.session.commit()
+    make.login(client, rep)
+
+    assert ANSWER in client.get(f"/rounds/{revised['second'].id}").text
+    assert ANSWER not in client.get(f"/rounds/{third.id}").text

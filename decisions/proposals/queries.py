@@ -232,7 +232,8 @@ def positions_in(round_id: int) -> dict[int, Position]:
 def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, ObjectionThread]:
     """The thread of each member's objection as the round shows it: the latest opened
     in this round or before (an objection carried from an earlier version is the same
-    conversation), with its entries. A fixed number of queries."""
+    conversation) and not withdrawn before it, with its entries. A fixed number of
+    queries."""
     ids = list(member_ids)
     if not ids:
         return {}
@@ -240,7 +241,9 @@ def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, Obj
         select(ObjectionThread)
         .where(ObjectionThread.proposal_id == round_.proposal_id,
                ObjectionThread.member_id.in_(ids),
-               ObjectionThread.opened_round_id <= round_.id)
+               ObjectionThread.opened_round_id <= round_.id,
+               or_(ObjectionThread.closed_round_id.is_(None),
+                   ObjectionThread.closed_round_id >= round_.id))
         .options(selectinload(ObjectionThread.entries).options(
             joinedload(ObjectionEntry.author),
             joinedload(ObjectionEntry.round).joinedload(Round.version)))
