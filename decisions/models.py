@@ -31,7 +31,8 @@ from decisions.notifications.models import (  # noqa: F401
 from decisions.numbering import Counter  # noqa: F401
 from decisions.proposals.models import (  # noqa: F401
     Area,
-    ObjectionAnswer,
+    ObjectionEntry,
+    ObjectionThread,
     Position,
     PositionChange,
     Proposal,

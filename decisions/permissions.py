@@ -62,6 +62,10 @@ def member_rule(user: User, action: str, member: Member | None) -> bool:
             return True
         return (user.role == Role.REPRESENTATIVE and member is not None
                 and user.member_id == member.id)
+    if action == "reply_to_objection":
+        # The objecting member's own voice: the secretariat answers, it does not reply.
+        return (user.role == Role.REPRESENTATIVE and member is not None
+                and user.member_id == member.id)
     return False
 
 

@@ -52,7 +52,8 @@ from decisions.numbering import Counter
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     Area,
-    ObjectionAnswer,
+    ObjectionEntry,
+    ObjectionThread,
     Outcome,
     Position,
     PositionChange,
@@ -63,6 +64,7 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    ThreadEntryKind,
     VersionDiff,
 )
 from decisions.proposals.rules import Answer, evaluate
@@ -661,8 +663,15 @@ class History:
                 self.w.add(VersionDiff, old_version_id=old.id, new_version_id=version_id,
                            **compare(old, version))
             made.append(version)
+        self.plan_threads(proposal_id, rounds)
         for round_ in rounds:
             self.write_round(round_)
+        # After the rounds they name (a chunk may be written between two adds), and
+        # the answers after their threads.
+        for row in (row for own in self.threads.values() for row in own):
+            self.w.add(ObjectionThread, **row)
+        for row in self.thread_entries:
+            self.w.add(ObjectionEntry, **row)
         self.proposal_rounds[proposal_id] = [(r.id, r.opened) for r in rounds]
         self.circulated.append((first, proposal_id, text_[0], text_[2], status))
 
@@ -804,6 +813,24 @@ class History:
                         self.reps_of(self.member_ids), f"round_closed:{round_.id}",
                         round_id=round_.id, params={"outcome": outcome.value})
 
+    def plan_threads(self, proposal_id: int, rounds: list[RoundPlan]) -> None:
+        """Each member's objection threads on the proposal, as the app keeps them: an
+        objection opens one, a position that does not block closes it."""
+        threads: dict[int, list[dict]] = defaultdict(list)
+        for round_ in rounds:
+            for member_id, changes in sorted(round_.changes.items()):
+                for at, kind, *_rest in changes:
+                    own = threads[member_id]
+                    open_ = own[-1] if own and own[-1]["closed_at"] is None else None
+                    if kind.blocks and open_ is None:
+                        own.append({"id": self.next_id("thread"), "proposal_id": proposal_id,
+                                    "member_id": member_id, "opened_round_id": round_.id,
+                                    "opened_at": at, "closed_round_id": None,
+                                    "closed_at": None})
+                    elif not kind.blocks and open_ is not None:
+                        open_["closed_round_id"], open_["closed_at"] = round_.id, at
+        self.threads, self.thread_entries = threads, []
+
     def write_round(self, round_: RoundPlan) -> None:
         w, rng = self.w, self.people
         remind_at = round_.deadline - timedelta(hours=48)
@@ -865,10 +892,13 @@ class History:
     def answer(self, round_: RoundPlan, member_id: int, at: datetime) -> None:
         answer_id = self.next_id("answer")
         text_ = self.people.choice(ANSWERS)
-        self.w.add(ObjectionAnswer, id=answer_id, round_id=round_.id, member_id=member_id,
-                   text=text_, author_id=self.sec, at=at)
-        self.record(at, self.sec, "objection.answered", "objection_answers", answer_id,
-                    after={"round_id": round_.id, "member_id": member_id, "text": text_})
+        thread = [t for t in self.threads[member_id] if t["opened_at"] <= at][-1]
+        self.thread_entries.append(dict(
+            id=answer_id, thread_id=thread["id"], round_id=round_.id,
+            kind=ThreadEntryKind.ANSWER, text=text_, author_id=self.sec, at=at))
+        self.record(at, self.sec, "objection.answered", "objection_entries", answer_id,
+                    after={"round_id": round_.id, "member_id": member_id,
+                           "thread_id": thread["id"], "text": text_})
         self.notify(at, NotificationKind.OBJECTION_ANSWERED, self.reps[member_id],
                     f"objection_answered:{answer_id}", round_id=round_.id,
                     params={"answer_id": answer_id})

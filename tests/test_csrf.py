@@ -48,7 +48,8 @@ def _form_token(html: str) -> str:
 
 
 # Who may post a route that the secretariat may not: the chair approves minutes.
-POSTER = {"meetings.approve": "board", "notifications.follow": "representative"}
+POSTER = {"meetings.approve": "board", "notifications.follow": "representative",
+          "proposals.reply": "other_representative"}
 # A post whose form cannot succeed from here (the code only the user's phone knows):
 # the token passed when the answer is the field's error (422), not the refusal (400).
 WRONG_BY_DESIGN = {"accounts.code"}

@@ -30,6 +30,9 @@ AUDITORS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, DENIED)))
 CHAIR = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, OK, DENIED)))
 CHAIR_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, DENIED, OK, DENIED)))
 OWN_MEMBER = dict(zip(worlds.ROLES, (LOGIN, OK, OK, DENIED, DENIED, DENIED)))
+# A reply in an objection's conversation is the objecting member's own voice (the
+# world's "other" member objects; its representative is the fourth role).
+OBJECTOR_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, OK, DENIED, DENIED)))
 # A notification is its recipient's: to anyone else it is not there.
 OWN_NOTIFICATION = dict(zip(worlds.ROLES, (LOGIN, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND,
                                            NOT_FOUND)))
@@ -69,6 +72,7 @@ MATRIX = {
     ("proposals.position", "POST", "member"): OWN_MEMBER,
     ("proposals.confirm", "POST", "member"): OWN_MEMBER,
     ("proposals.answer", "POST", "objector"): SECRETARIAT,
+    ("proposals.reply", "POST", "other"): OBJECTOR_ONLY,
     ("register.index", "GET", None): SIGNED_IN,
     ("register.show", "GET", "decision"): SIGNED_IN,
     ("audit.index", "GET", None): AUDITORS,

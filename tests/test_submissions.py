@@ -20,7 +20,7 @@ from decisions.meetings.models import (
     Meeting,
     ProtocolEntry,
 )
-from decisions.proposals.models import ObjectionAnswer, PositionKind, Proposal
+from decisions.proposals.models import ObjectionEntry, PositionKind, Proposal
 from decisions.submissions import FormSubmission
 from decisions.sweep import sweep
 
@@ -138,7 +138,7 @@ def test_an_answer_to_an_objection_resent_is_recorded_once(app, make, sec, clien
     client.post(action, data=form)
     again = client.post(action, data=form)
     assert again.status_code == 422 and "allerede sendt" in again.text
-    assert _count(ObjectionAnswer) == 1
+    assert _count(ObjectionEntry) == 1
 
 
 def test_a_refused_save_gives_its_nonce_back_so_the_corrected_form_is_saved(

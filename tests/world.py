@@ -113,6 +113,9 @@ def _build_new(make, with_meetings: bool = False) -> World:
         procedure=first.procedure)
     db.session.commit()
     make.position(objector_rep, round_, objector, PositionKind.OBJECT)
+    # The other member objects to version 2 only: its representative replies in the
+    # objection's conversation (the reply route's matrix row).
+    make.position(users["other_representative"], round_, other, PositionKind.OBJECT)
 
     adopted = make.round_(secretariat, [member], make.proposal(secretariat, title="Budsjett"))
     make.position(users["representative"], adopted, member, PositionKind.SUPPORT)
@@ -180,6 +183,7 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "proposals.position": {"id": round_id, "member_id": world.member.id},
         "proposals.confirm": {"id": round_id, "member_id": world.member.id},
         "proposals.answer": {"id": round_id, "member_id": world.objector.id},
+        "proposals.reply": {"id": round_id, "member_id": world.other.id},
         "register.show": {"year": world.decision.year, "number": world.decision.number},
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
@@ -294,6 +298,7 @@ def form_data(endpoint: str, world: World) -> dict:
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
+        "proposals.reply": {"text": "Kommunen står fast ved innsigelsen."},
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
         "accounts.password": {"current": PASSWORD, "password": "en helt ny passordfrase",
                               "confirm": "en helt ny passordfrase"},

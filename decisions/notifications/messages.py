@@ -95,6 +95,9 @@ def subject(n: Notification) -> str:
         if kind == NotificationKind.OBJECTION and n.params.get("kind") == "amendment":
             return _("%(member)s proposes an amendment to case %(ref)s: silence is broken",
                      member=n.params["member"], **case)
+        if kind == NotificationKind.OBJECTION and n.params.get("kind") == "reply":
+            return _("%(member)s replies on its objection to case %(ref)s",
+                     member=n.params["member"], **case)
         if kind == NotificationKind.OBJECTION:
             return _("Objection from %(member)s to case %(ref)s", member=n.params["member"],
                      **case)
@@ -179,18 +182,22 @@ def _reminder(n: Notification, message: Message) -> None:
 
 
 def _objection(n: Notification, message: Message) -> None:
-    from decisions.proposals.models import PositionChange
+    from decisions.proposals.models import ObjectionEntry, PositionChange
 
+    message.details = _round_details(n)
+    if "entry_id" in n.params:  # a reply in the objection's thread
+        message.paragraphs = [_("The reply:")]
+        message.quote = db.session.get(ObjectionEntry, n.params["entry_id"]).text
+        return
     change = db.session.get(PositionChange, n.params["change_id"])
     message.paragraphs = [_("The reason given:")]
-    message.details = _round_details(n)
     message.quote = change.comment
 
 
 def _objection_answered(n: Notification, message: Message) -> None:
-    from decisions.proposals.models import ObjectionAnswer
+    from decisions.proposals.models import ObjectionEntry
 
-    answer = db.session.get(ObjectionAnswer, n.params["answer_id"])
+    answer = db.session.get(ObjectionEntry, n.params["answer_id"])
     message.paragraphs = [_("The objection stands until %(member)s withdraws it. The "
                             "answer:", member=_member_name(n))]
     message.details = _round_details(n)

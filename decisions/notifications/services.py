@@ -112,6 +112,13 @@ def objection_registered(change) -> None:
                    "change_id": change.id})
 
 
+def objection_replied(entry) -> None:
+    """To the secretariat, as an objection is: the objecting member replied in it."""
+    notify(NotificationKind.OBJECTION, secretariat(), event=f"objection_reply:{entry.id}",
+           round_id=entry.round_id,
+           params={"member": entry.thread.member.name, "kind": "reply", "entry_id": entry.id})
+
+
 def objection_answered(answer) -> None:
     """To the representatives of the member whose objection the secretariat answered."""
     notify(NotificationKind.OBJECTION_ANSWERED, representatives([answer.member_id]),

@@ -98,5 +98,11 @@ class AnswerForm(FlaskForm):
                                      Length(max=10_000)])
 
 
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Reply to the secretariat"),
+                         validators=[DataRequired(_l("Write the reply.")),
+                                     Length(max=10_000)])
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""

@@ -1,4 +1,4 @@
-"""Proposals, versions, rounds, positions (current and history) and objection answers."""
+"""Proposals, versions, rounds, positions (current and history) and objection threads."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -231,16 +231,61 @@ class PositionChange(db.Model):
     registered_by: Mapped[User] = relationship()
 
 
-class ObjectionAnswer(db.Model):
-    """The secretariat's answer to a member's objection in a round."""
+class ObjectionThread(db.Model):
+    """A member's objection to a proposal, followed across the proposal's rounds (it is
+    carried into every later round until the member withdraws it): the secretariat's
+    answers and the member's replies are its entries. Opened and closed with the
+    positions that make and withdraw the objection (audited as those positions); a
+    closed thread takes no entries and keeps its history."""
 
-    __tablename__ = "objection_answers"
+    __tablename__ = "objection_threads"
+    # One open thread per member and proposal: a second objection while one stands
+    # is the same conversation.
+    __table_args__ = (Index("uq_objection_threads_open", "proposal_id", "member_id",
+                            unique=True, sqlite_where=text("closed_at IS NULL"),
+                            postgresql_where=text("closed_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    opened_round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    opened_at: Mapped[datetime]
+    closed_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    closed_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship()
+    entries: Mapped[list["ObjectionEntry"]] = relationship(
+        back_populates="thread", order_by="ObjectionEntry.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ThreadEntryKind(StrEnum):
+    ANSWER = "answer"  # by the secretariat
+    REPLY = "reply"  # by a representative of the objecting member
+
+
+class ObjectionEntry(db.Model):
+    """One message in an objection's thread, written in a round of the proposal."""
+
+    __tablename__ = "objection_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("objection_threads.id"), index=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[ThreadEntryKind] = mapped_column(
+        enum_column(ThreadEntryKind, "objection_entry_kind"))
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
 
+    thread: Mapped[ObjectionThread] = relationship(back_populates="entries")
+    round: Mapped[Round] = relationship()
     author: Mapped[User] = relationship()
+
+    @property
+    def member_id(self) -> int:
+        """The objecting member."""
+        return self.thread.member_id

@@ -12,7 +12,8 @@ from decisions.extensions import db
 from decisions.members.models import Member
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
-    ObjectionAnswer,
+    ObjectionEntry,
+    ObjectionThread,
     Position,
     PositionChange,
     PositionKind,
@@ -230,14 +231,26 @@ def positions_in(round_id: int) -> dict[int, Position]:
     )}
 
 
-def answers_to_objections(round_id: int) -> dict[int, list[ObjectionAnswer]]:
-    result: dict[int, list[ObjectionAnswer]] = defaultdict(list)
-    for answer in db.session.scalars(
-        select(ObjectionAnswer).where(ObjectionAnswer.round_id == round_id)
-        .options(selectinload(ObjectionAnswer.author)).order_by(ObjectionAnswer.id)
-    ):
-        result[answer.member_id].append(answer)
-    return result
+def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, ObjectionThread]:
+    """The thread of each member's objection as the round shows it: the latest opened
+    in this round or before (an objection carried from an earlier version is the same
+    conversation) and not withdrawn before it, with its entries. A fixed number of
+    queries."""
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    threads = db.session.scalars(
+        select(ObjectionThread)
+        .where(ObjectionThread.proposal_id == round_.proposal_id,
+               ObjectionThread.member_id.in_(ids),
+               ObjectionThread.opened_round_id <= round_.id,
+               or_(ObjectionThread.closed_round_id.is_(None),
+                   ObjectionThread.closed_round_id >= round_.id))
+        .options(selectinload(ObjectionThread.entries).options(
+            joinedload(ObjectionEntry.author),
+            joinedload(ObjectionEntry.round).joinedload(Round.version)))
+        .order_by(ObjectionThread.id))
+    return {t.member_id: t for t in threads}  # the latest wins
 
 
 def history(round_id: int, member_id: int | None = None) -> Select:
@@ -284,7 +297,8 @@ class Board:
     state: RoundState
     members: list[Member]
     positions: dict[int, Position]
-    answers: dict[int, list[ObjectionAnswer]]
+    # The conversation of every objection the board shows, by member.
+    threads: dict[int, ObjectionThread]
     tally: Tally
     by_subregion: list[tuple[str, list[Member]]] = field(default_factory=list)
     # Members whose objection to an earlier version stands until they answer this round.
@@ -297,6 +311,12 @@ class Board:
     @property
     def objections(self) -> list[Position]:
         return [p for p in self.positions.values() if p.kind.blocks]
+
+    @property
+    def objectors(self) -> list[Member]:
+        """Members whose objection stands in this round: made in it, or carried."""
+        return [m for m in self.members if m.id in self.carried or (
+            m.id in self.positions and self.positions[m.id].kind.blocks)]
 
 
 def board(round_id: int, now: datetime) -> Board | None:
@@ -314,8 +334,10 @@ def board(round_id: int, now: datetime) -> Board | None:
         groups[member.subregion.name].append(member)
     carried = {m: v for m, v in carried_objections([round_]).get(round_.id, {}).items()
                if m not in positions and m in set(member_ids)}
+    objecting = [m for m, p in positions.items() if p.kind.blocks] + list(carried)
     return Board(
         round=round_, state=state_of(round_, member_ids, answers, now, carried),
-        members=members, positions=positions, answers=answers_to_objections(round_id),
+        members=members, positions=positions,
+        threads=objection_threads(round_, objecting),
         tally=tally(member_ids, answers), by_subregion=sorted(groups.items()),
         carried=carried)

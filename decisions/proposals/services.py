@@ -24,7 +24,8 @@ from decisions.proposals import queries
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     Area,
-    ObjectionAnswer,
+    ObjectionEntry,
+    ObjectionThread,
     Outcome,
     Position,
     PositionChange,
@@ -35,6 +36,7 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    ThreadEntryKind,
     VersionDiff,
 )
 from decisions.proposals.rules import RoundState, allowed_kinds
@@ -333,18 +335,22 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     round_ = lock_round(round_)
     if not queries.is_member_of(round_.id, member.id):
         raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
+    comment = (comment or "").strip()
+    position = db.session.scalar(
+        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
+    )
     if not current_state(round_).is_open:
+        if position is not None and (position.kind, position.comment) == (kind, comment):
+            # A resend after a lost answer: the position it sent closed the round and
+            # is recorded; saying "closed" would tell the member it was lost.
+            return position
         raise DomainError(_l("This round is closed; positions can no longer be changed."))
     if kind not in allowed_kinds(round_.procedure):
         raise DomainError(_l("That position is not possible in this procedure."), field="kind")
-    comment = (comment or "").strip()
     if kind.needs_comment and not comment:
         raise DomainError(_l("Write the reason. It is required for this position."),
                           field="comment")
     on_behalf = actor.role == Role.SECRETARIAT
-    position = db.session.scalar(
-        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
-    )
     if on_behalf and member.id in queries.standing_objections(round_.proposal_id):
         # Its objection in this round, or one to an earlier version not yet answered.
         raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))
@@ -367,6 +373,7 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
         comment=comment, registered_by_id=actor.id, on_behalf=on_behalf,
         confirmed_from_round_id=confirmed_from.id if confirmed_from else None, at=moment)
     db.session.add(change)
+    _follow_objection(round_, member, kind, moment)
     db.session.flush()
     act = "position.confirmed" if confirmed_from else (
         "position.registered" if before is None else "position.changed")
@@ -402,24 +409,64 @@ def confirm_previous_position(actor: User, round_: Round, member: Member) -> Pos
                              comment=position.comment, confirmed_from=earlier_round)
 
 
-def answer_objection(actor: User, round_: Round, member: Member, text: str) -> ObjectionAnswer:
-    _require(actor, "answer_objection", round_)
+def _open_thread(proposal_id: int, member_id: int) -> ObjectionThread | None:
+    return db.session.scalar(select(ObjectionThread).where(
+        ObjectionThread.proposal_id == proposal_id, ObjectionThread.member_id == member_id,
+        ObjectionThread.closed_at.is_(None)))
+
+
+def _follow_objection(round_: Round, member: Member, kind: PositionKind,
+                      moment: datetime) -> None:
+    """An objection opens the member's thread on the proposal (or goes on in the open
+    one); a position that does not block withdraws the objection and closes it. Part
+    of the position's act and of its audit entry."""
+    thread = _open_thread(round_.proposal_id, member.id)
+    if kind.blocks and thread is None:
+        db.session.add(ObjectionThread(proposal_id=round_.proposal_id, member_id=member.id,
+                                       opened_round_id=round_.id, opened_at=moment))
+    elif not kind.blocks and thread is not None:
+        thread.closed_round_id, thread.closed_at = round_.id, moment
+
+
+def _write_to_objection(actor: User, round_: Round, member: Member, kind: ThreadEntryKind,
+                        text: str) -> ObjectionEntry:
+    """An entry in the member's open objection thread, written in the proposal's open
+    round (where the objection is the member's position or is carried from an earlier
+    version)."""
+    round_ = lock_round(round_)  # a withdrawal meanwhile closes the thread first
     if not current_state(round_).is_open:
         raise DomainError(_l("This round is closed."))
     text = (text or "").strip()
     if not text:
-        raise DomainError(_l("Write the answer."), field="text")
-    position = db.session.scalar(
-        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
-    )
-    if position is None or not position.kind.blocks:
+        raise DomainError(_l("Write the answer.") if kind == ThreadEntryKind.ANSWER
+                          else _l("Write the reply."), field="text")
+    thread = _open_thread(round_.proposal_id, member.id)
+    if thread is None or not queries.is_member_of(round_.id, member.id):
         raise DomainError(_l("%(member)s has no open objection in this round.",
                              member=member.name))
-    answer = ObjectionAnswer(round_id=round_.id, member_id=member.id, text=text,
-                             author_id=actor.id, at=now())
-    db.session.add(answer)
+    entry = ObjectionEntry(thread=thread, round_id=round_.id, kind=kind, text=text,
+                           author_id=actor.id, at=now())
+    db.session.add(entry)
     db.session.flush()
-    record(actor, "objection.answered", answer,
-           after={"round_id": round_.id, "member_id": member.id, "text": text})
-    notifications.objection_answered(answer)
-    return answer
+    record(actor, "objection.answered" if kind == ThreadEntryKind.ANSWER else "objection.replied",
+           entry, after={"round_id": round_.id, "member_id": member.id,
+                         "thread_id": thread.id, "text": text})
+    return entry
+
+
+def answer_objection(actor: User, round_: Round, member: Member, text: str) -> ObjectionEntry:
+    """The secretariat answers a member's objection; the member's representatives hear."""
+    _require(actor, "answer_objection", round_)
+    entry = _write_to_objection(actor, round_, member, ThreadEntryKind.ANSWER, text)
+    notifications.objection_answered(entry)
+    return entry
+
+
+def reply_to_objection(actor: User, round_: Round, member: Member,
+                       text: str) -> ObjectionEntry:
+    """A representative of the objecting member replies; the secretariat hears."""
+    if not can(actor, "reply_to_objection", member):
+        raise NotAllowed(_l("Only the objecting member can reply in its objection."))
+    entry = _write_to_objection(actor, round_, member, ThreadEntryKind.REPLY, text)
+    notifications.objection_replied(entry)
+    return entry

@@ -34,11 +34,13 @@ from decisions.proposals.forms import (
     AnswerForm,
     PositionForm,
     ProposalForm,
+    ReplyForm,
     ReviseForm,
     RoundForm,
 )
 from decisions.proposals.models import (
     Area,
+    Outcome,
     PositionKind,
     Procedure,
     Proposal,
@@ -292,9 +294,11 @@ def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
 
 
 def _panel(board: queries.Board, member: Member, form: PositionForm | None = None,
-           saved: bool = False) -> dict:
+           saved: bool = False, on_round_page: bool = False,
+           reply_typed: dict | None = None) -> dict:
     """What the position panel shows for one member: its position, the form, and
-    the diff against the version it answered before."""
+    the diff against the version it answered before. `on_round_page`: the panel sits
+    on the round page, with the board and the history that a save changes too."""
     position = board.positions.get(member.id)
     previous = queries.previous_position(board.round, member.id)
     diff = None
@@ -307,7 +311,11 @@ def _panel(board: queries.Board, member: Member, form: PositionForm | None = Non
                 "title": announced(stored.title_html)}
     return {"member": member, "position": position, "previous": previous, "diff": diff,
             "form": form or _position_form(board.round, position), "saved": saved,
-            "action_form": ActionForm()}
+            "action_form": ActionForm(), "on_round_page": on_round_page,
+            # The member's objection and its conversation, also where it is carried
+            # from an earlier version or was withdrawn in this round.
+            "thread": queries.objection_threads(board.round, [member.id]).get(member.id),
+            "reply_typed": reply_typed}
 
 
 @bp.route("/rounds/<int:id>")
@@ -315,14 +323,36 @@ def round(id: int):
     return _round_page(_board_or_404(id))
 
 
-def _round_page(board: queries.Board, answer_typed: dict | None = None, status: int = 200):
+def _round_page(board: queries.Board, answer_typed: dict | None = None, status: int = 200,
+                reply_typed: dict | None = None):
     panel = None
     if current_user.role == "representative" and current_user.member_id in {
             m.id for m in board.members}:
-        panel = _panel(board, current_user.member)
+        panel = _panel(board, current_user.member, on_round_page=True,
+                       reply_typed=reply_typed)
     history = db.session.scalars(queries.history(board.round.id)).all()
     return render_template("proposals/round.html", board=board, panel=panel, history=history,
-                           answer_typed=answer_typed or {}), status
+                           answer_typed=answer_typed or {},
+                           revision_offered=_revision_offered(board)), status
+
+
+# Where the secretariat reads the objections it decides what to do with them: an open
+# round that objections block, or a round that ended without the text being adopted.
+REVISE_AFTER = (Outcome.NO_CONSENSUS, Outcome.NOT_ADOPTED)
+
+
+def _revision_offered(board: queries.Board) -> bool:
+    round_ = board.round
+    if (round_.proposal.status != ProposalStatus.CIRCULATED
+            or not can(current_user, "revise", round_.proposal)):
+        return False
+    if board.state.is_open:
+        blocked = bool(board.objections or board.carried)
+    else:
+        blocked = board.state.outcome in REVISE_AFTER
+    # Only the proposal's latest round: an earlier one has been followed up already.
+    latest = queries.latest_rounds([round_.proposal_id])[round_.proposal_id]
+    return blocked and latest.id == round_.id
 
 
 @bp.route("/rounds/<int:id>/board")
@@ -362,6 +392,12 @@ def position(id: int, member_id: int):
     return _position_failed(board, member, form)
 
 
+def _posted_from_round_page() -> bool:
+    """The panel's forms say which page they are on (a hidden field), so that an htmx
+    answer swaps out of band only what that page shows."""
+    return request.form.get("on") == "round"
+
+
 @bp.route("/rounds/<int:id>/members/<int:member_id>/confirm", methods=["POST"])
 def confirm(id: int, member_id: int):
     board = _board_or_404(id)
@@ -382,40 +418,65 @@ def confirm(id: int, member_id: int):
 def _after_position(round_id: int, member: Member):
     if wants_fragment():
         board = queries.board(round_id, now())
-        return render_template("proposals/_position_saved.html", board=board,
-                               panel=_panel(board, member, saved=True))
+        on_round_page = _posted_from_round_page()
+        history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
+        return render_template("proposals/_position_saved.html", board=board, history=history,
+                               panel=_panel(board, member, saved=True,
+                                            on_round_page=on_round_page))
     flash(_("The position of %(member)s is registered.", member=member.name), "success")
     return see_other("proposals.round", id=round_id)
 
 
 def _position_failed(board: queries.Board, member: Member, form: PositionForm):
-    panel = _panel(board, member, form=form)
+    panel = _panel(board, member, form=form, on_round_page=_posted_from_round_page())
     if wants_fragment():
         # htmx swaps 200 responses only; the errors are in the fragment.
         return render_template("proposals/_position_panel.html", board=board, panel=panel)
     return render_template("proposals/position.html", board=board, panel=panel), 422
 
 
-@bp.route("/rounds/<int:id>/members/<int:member_id>/answer", methods=["POST"])
-def answer(id: int, member_id: int):
-    board = _board_or_404(id)
+def _objector_in(board: queries.Board, member_id: int) -> Member:
     member = next((m for m in board.members if m.id == member_id), None)
     if member is None:
         abort(404)
-    if not can(current_user, "answer_objection", board.round):
-        abort(403)
-    form = AnswerForm()
+    return member
+
+
+def _write_to_objection(board: queries.Board, member: Member, form, write, done: str):
+    """An answer or a reply in the member's objection thread: the round page on
+    success; on a refusal the page again with what was typed and why."""
     if form.validate_on_submit():
         try:
             submissions.claim(current_user)
-            services.answer_objection(current_user, board.round, member, form.text.data)
+            write(current_user, board.round, member, form.text.data)
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(_("The answer is recorded."), "success")
-            return see_other("proposals.round", id=id)
-    # Show the page again with what was typed and why it was refused.
+            flash(done, "success")
+            return see_other("proposals.round", id=board.round.id)
     typed = {"text": form.text.data or "", "errors": [*form.text.errors, *form.form_errors]}
+    if isinstance(form, ReplyForm):
+        return _round_page(board, reply_typed=typed, status=422)
     return _round_page(board, {member.id: typed}, 422)
+
+
+@bp.route("/rounds/<int:id>/members/<int:member_id>/answer", methods=["POST"])
+def answer(id: int, member_id: int):
+    board = _board_or_404(id)
+    member = _objector_in(board, member_id)
+    if not can(current_user, "answer_objection", board.round):
+        abort(403)
+    return _write_to_objection(board, member, AnswerForm(), services.answer_objection,
+                               _("The answer is recorded."))
+
+
+@bp.route("/rounds/<int:id>/members/<int:member_id>/reply", methods=["POST"])
+def reply(id: int, member_id: int):
+    board = _board_or_404(id)
+    member = _objector_in(board, member_id)
+    if not can(current_user, "reply_to_objection", member):
+        abort(403)
+    return _write_to_objection(board, member, ReplyForm(), services.reply_to_objection,
+                               _("The reply is recorded."))

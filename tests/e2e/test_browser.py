@@ -1,5 +1,6 @@
 """In a real browser: a representative registers an objection through the htmx form
-and sees the position panel and the consensus board change without a page reload."""
+and sees the position panel, the consensus board and the history change without a
+page reload."""
 
 import re
 
@@ -52,6 +53,8 @@ def test_representative_objects_in_place_and_the_board_changes(app, make, live_s
     expect(objections.locator("strong")).to_have_text("0")
     expect(unanswered.locator("strong")).to_have_text("2")
     expect(board.locator(".objections")).to_have_count(0)
+    history = page.locator("#history")
+    expect(history).to_contain_text("Ingen standpunkter ennå.")
     page.wait_for_function("() => window.htmx !== undefined")
     csrf_token = page.get_attribute("meta[name=csrf-token]", "content")
     assert csrf_token
@@ -84,6 +87,12 @@ def test_representative_objects_in_place_and_the_board_changes(app, make, live_s
     expect(row.locator(".tag.pos-object")).to_be_visible()
     expect(page.locator("#board")).to_have_count(1)
     expect(page.locator("#position-panel")).to_have_count(1)
+    # The history was swapped out of band too: the new line, no "no positions yet".
+    expect(history.locator("tbody tr")).to_have_count(1)
+    expect(history.locator("tbody tr")).to_contain_text(member_name)
+    expect(history.locator("tbody tr .tag.pos-object")).to_be_visible()
+    expect(history).not_to_contain_text("Ingen standpunkter ennå.")
+    expect(page.locator("#history")).to_have_count(1)
 
     assert page.evaluate("window.__samraadNoReload") == "still here", "the page was reloaded"
     assert page.url == round_url
