@@ -271,7 +271,7 @@ def test_the_migration_rebuilds_threads_from_the_positions_and_keeps_every_answe
     db.session.commit()
     db.session.remove()
     try:
-        downgrade(revision="8c2d3e4f5a61")
+        downgrade(revision="meetings0001")  # the revision before the threads
     finally:
         upgrade()
     assert shape() == before
