@@ -173,6 +173,7 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from decisions.clock import now, oslo
+    from decisions.confirm import confirm_attrs
     from decisions.markdown import render_markdown
     from decisions.permissions import can
     from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
@@ -193,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["form_nonce"] = nonce_input
+    app.jinja_env.globals["confirm_attrs"] = confirm_attrs
 
     @app.context_processor
     def helpers():

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from decisions import submissions
 from decisions.clock import from_oslo, now, oslo
+from decisions.confirm import confirm_first
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
@@ -242,18 +243,21 @@ def _act(id: int, act, success: str, action: str = "manage"):
 
 
 @bp.route("/meetings/<int:id>/cancel", methods=["POST"])
+@confirm_first("cancel_meeting", lambda id: load(Meeting, id, "manage"))
 def cancel(id: int):
     return _act(id, lambda m: services.cancel_meeting(current_user, m),
                 _("The meeting is cancelled."))
 
 
 @bp.route("/meetings/<int:id>/publish", methods=["POST"])
+@confirm_first("publish_notice", lambda id: load(Meeting, id, "manage"))
 def publish(id: int):
     return _act(id, lambda m: services.publish_notice(current_user, m),
                 _("The notice is published."))
 
 
 @bp.route("/meetings/<int:id>/held", methods=["POST"])
+@confirm_first("mark_held", lambda id: load(Meeting, id, "manage"))
 def held(id: int):
     return _act(id, lambda m: services.mark_held(current_user, m),
                 _("The meeting is marked as held. Write the minutes."))
@@ -342,6 +346,7 @@ def _button_item(id: int, action: str = "manage") -> AgendaItem:
 
 
 @bp.route("/items/<int:id>/remove", methods=["POST"])
+@confirm_first("remove_item", lambda id: load_item(id, "manage"))
 def remove_item(id: int):
     item = _button_item(id)
     try:
@@ -558,6 +563,8 @@ LINES = {"entry": ProtocolEntry, "absence": ItemAbsence, "action": ActionItem}
 
 
 @bp.route("/minutes/<any(entry, absence, action):kind>/<int:id>/remove", methods=["POST"])
+@confirm_first("remove_line", lambda kind, id: load_item(
+    getattr(db.session.get(LINES[kind], id), "item_id", 0), "write_minutes"))
 def remove_line(kind: str, id: int):
     line = db.session.get(LINES[kind], id)
     if line is None:
@@ -606,6 +613,8 @@ def attendance(id: int | None = None, line: int | None = None):
 
 
 @bp.route("/attendance/<int:line>/remove", methods=["POST"])
+@confirm_first("remove_attendance", lambda line: load(
+    Meeting, getattr(db.session.get(Attendance, line), "meeting_id", 0), "write_minutes"))
 def remove_attendance(line: int):
     existing = db.session.get(Attendance, line)
     if existing is None:
@@ -623,6 +632,7 @@ def remove_attendance(line: int):
 
 
 @bp.route("/meetings/<int:id>/approve", methods=["POST"])
+@confirm_first("approve_minutes", lambda id: load(Meeting, id, "view_minutes"))
 def approve(id: int):
     meeting_ = db.session.get(Meeting, id)
     if meeting_ is None:

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from decisions import expect_writes, submissions
 from decisions.clock import from_oslo, now, oslo
+from decisions.confirm import confirm_first
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries as attachments
@@ -251,6 +252,7 @@ def revise(id: int):
 
 
 @bp.route("/proposals/<int:id>/withdraw", methods=["POST"])
+@confirm_first("withdraw_proposal", lambda id: load(Proposal, id, "withdraw"))
 def withdraw(id: int):
     proposal = load(Proposal, id, "withdraw")
     if not ActionForm().validate_on_submit():

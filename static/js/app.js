@@ -5,6 +5,7 @@
 //    swapped part (its error summary, first invalid field, or heading) if that control
 //    was replaced; a swap never takes the focus from where the user is now.
 // 3. Status messages that htmx swaps in are read out by screen readers (#sr-announcer).
+// 4. An act that cannot be undone is asked about first, in a dialog (data-confirm).
 (function () {
   "use strict";
 
@@ -98,6 +99,80 @@
     window.clearTimeout(clearTimer);
     clearTimer = window.setTimeout(function () { announcer.textContent = ""; }, 8000);
   }
+
+  // 4. Ask before an act that cannot be undone (decisions/confirm.py). The form or its
+  // button carries the question in data-confirm; the dialog asks it, and only a yes
+  // sends the form, with confirmed=1. No, Escape or the backdrop close it and return
+  // the focus to the button. (Without script the server asks on a page of its own.)
+  var asking = null;
+
+  function question(el) {
+    if (!el) return null;
+    if (el.hasAttribute("data-confirm")) return el;
+    var form = el.form || el.closest("form");
+    return form && form.hasAttribute("data-confirm") ? form : null;
+  }
+
+  function ask(source, opener, go) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return go();
+    asking = {opener: opener, go: go};
+    document.getElementById("confirm-dialog-text").textContent = source.getAttribute("data-confirm");
+    document.getElementById("confirm-dialog-yes").textContent =
+      source.getAttribute("data-confirm-button") || (opener && opener.textContent.trim()) || "OK";
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
+
+  document.addEventListener("close", function (evt) {
+    if (!evt.target || evt.target.id !== "confirm-dialog" || !asking) return;
+    var done = asking;
+    asking = null;
+    if (evt.target.returnValue === "confirm") {
+      done.go();
+    } else if (done.opener && done.opener.isConnected) {
+      done.opener.focus();
+    }
+  }, true);
+
+  // A plain form: stopped before it is sent, sent again with confirmed=1 after a yes.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target, submitter = evt.submitter || null;
+    if (form.method === "dialog" || form.hasAttribute("hx-post")) return;  // htmx: below
+    if (submitter && submitter.hasAttribute("hx-post")) return;
+    var source = question(submitter) || question(form);
+    if (!source || form.querySelector("input[name=confirmed]")) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+    ask(source, submitter || document.activeElement, function () {
+      var yes = document.createElement("input");
+      yes.type = "hidden"; yes.name = "confirmed"; yes.value = "1";
+      form.appendChild(yes);
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    });
+  }, true);
+
+  // An htmx form or button: htmx asks before every request it makes.
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    var source = elt && elt.hasAttribute("data-confirm") ? elt : null;
+    if (!source || elt.getAttribute("data-confirmed") === "1") return;
+    evt.preventDefault();
+    var opener = elt.tagName === "FORM" ? (elt.querySelector("button") || elt) : elt;
+    if (document.activeElement && elt.contains(document.activeElement)) opener = document.activeElement;
+    ask(source, opener, function () {
+      elt.setAttribute("data-confirmed", "1");
+      evt.detail.issueRequest(true);
+    });
+  });
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.getAttribute("data-confirmed") === "1") {
+      elt.removeAttribute("data-confirmed");
+      evt.detail.parameters.confirmed = "1";
+    }
+  });
 
   // An old error message goes when the user tries again.
   document.addEventListener("htmx:beforeRequest", function (evt) {

@@ -41,6 +41,7 @@ OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position for
 SKIPPED = {
     "static": "CSS, JavaScript and fonts, not pages",
     "main.health": "JSON for monitoring",
+    "main.favicon": "the site's icon, not a page",
     "meetings.document": "PDF (notice, meeting pack, minutes), not HTML",
     "files.download": "PDF attachment, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
