@@ -154,6 +154,22 @@ def new_page(chromium_browser):
     assert found == [], f"the browser console reported errors: {found}"
 
 
+def confirm_in_dialog(page) -> None:
+    """Says yes in the dialog that asks before an act that cannot be undone."""
+    dialog = page.locator("dialog#confirm-dialog[open]")
+    dialog.wait_for()
+    dialog.locator("button[value=confirm]").click()
+
+
+def yes_in_dialog_by_keyboard(page) -> None:
+    """In the dialog that asks before an act that cannot be undone, which opens with the
+    focus on "No, go back": Shift+Tab to the yes button before it, and Enter."""
+    expect(page.locator("dialog#confirm-dialog button[value=cancel]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("dialog#confirm-dialog button[value=confirm]")).to_be_focused()
+    page.keyboard.press("Enter")
+
+
 def focused(page) -> str:
     """A short description of the element that has the keyboard focus."""
     return page.evaluate("""() => {
