@@ -6,6 +6,8 @@
 //    was replaced; a swap never takes the focus from where the user is now.
 // 3. Status messages that htmx swaps in are read out by screen readers (#sr-announcer).
 // 4. An act that cannot be undone is asked about first, in a dialog (data-confirm).
+// 5. A form that htmx brings back with errors takes the focus to its first invalid
+//    field and has its errors read out.
 (function () {
   "use strict";
 
@@ -68,6 +70,8 @@
     announce(evt.target);
     var info = saved;
     saved = null;
+    var swapped = (info && info.targetId && document.getElementById(info.targetId)) || evt.target;
+    if (showErrors(swapped)) return;
     if (!info) return;
     var active = document.activeElement;
     if (info.el.isConnected && active === info.el) return;  // nothing was lost
@@ -86,18 +90,37 @@
   // is swapped in whole is often not announced, so its text is copied to one that stays.
   var clearTimer = null;
 
-  function announce(root) {
-    if (!root || !root.querySelectorAll) return;
-    var regions = Array.prototype.slice.call(root.querySelectorAll("[role='status']"));
-    if (root.getAttribute && root.getAttribute("role") === "status") regions.unshift(root);
-    var texts = regions.map(function (r) { return (r.textContent || "").trim(); })
-                       .filter(function (t) { return t; });
+  function textsOf(elements) {
+    return Array.prototype.map.call(elements, function (r) { return (r.textContent || "").trim(); })
+                          .filter(function (t) { return t; });
+  }
+
+  function say(texts) {
     var announcer = document.getElementById("sr-announcer");
     if (!texts.length || !announcer) return;
     announcer.textContent = "";
     window.setTimeout(function () { announcer.textContent = texts.join(" "); }, 50);
     window.clearTimeout(clearTimer);
     clearTimer = window.setTimeout(function () { announcer.textContent = ""; }, 8000);
+  }
+
+  function announce(root) {
+    if (!root || !root.querySelectorAll) return;
+    var regions = Array.prototype.slice.call(root.querySelectorAll("[role='status']"));
+    if (root.getAttribute && root.getAttribute("role") === "status") regions.unshift(root);
+    say(textsOf(regions));
+  }
+
+  // 5. A form that htmx brings back with errors does what the error summary of a full
+  // page does: the focus goes to the first invalid field (else to the error message),
+  // and what is wrong is read out.
+  function showErrors(root) {
+    if (!root || !root.querySelector) return false;
+    var first = root.querySelector("[aria-invalid='true']") || root.querySelector(".error-summary");
+    if (!first) return false;
+    focusOn(first);
+    say(textsOf(root.querySelectorAll(".error-summary p, .error-summary li, .ds-validation-message")));
+    return true;
   }
 
   // 4. Ask before an act that cannot be undone (decisions/confirm.py). The form or its

@@ -1,13 +1,17 @@
 """In a real browser: what the interface does beyond the story tests. Acts that cannot
-be undone are asked about in a dialog first."""
+be undone are asked about in a dialog first; a form that htmx sends back with errors
+takes the focus to its first invalid field and has the error read out."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from decisions.accounts.models import Role
+from decisions.clock import now
 from decisions.extensions import db
+from decisions.meetings import services as meetings
 from tests.e2e.conftest import CHROMIUM, has_focus, sign_in, tab_to
 
 pytestmark = pytest.mark.skipif(
@@ -100,4 +104,78 @@ def test_removing_an_agenda_item_through_htmx_is_asked_first_and_no_keeps_it(
     assert "confirmed=1" in (answer.value.request.post_data or "")
     expect(page.locator("#agenda li.agenda-item").filter(has_text="Budsjett 2027")
            ).to_have_count(0)
+    assert page.evaluate("window.__samraadNoReload") == "still here"
+
+
+# --- Errors shown in place by htmx: focus on the first invalid field, read out -------
+
+def _world_of_forms(make, clock) -> dict:
+    """A secretariat user, a round, a planned meeting with an item and a held one: every
+    htmx form of the app is on one of their pages."""
+    secretariat = make.user(Role.SECRETARIAT)
+    member = make.member("Asker")
+    round_ = make.round_(secretariat, [member])
+    group = make.group("Styret")
+    held = make.meeting(group, starts_at=now() + timedelta(hours=2))
+    held_item = make.item(secretariat, held, title="Budsjett 2027")
+    meetings.publish_notice(secretariat, held)
+    clock.advance(hours=5)
+    meetings.mark_held(secretariat, held)
+    planned = make.meeting(group)
+    item = make.item(secretariat, planned, title="Regional transportplan")
+    db.session.commit()
+    return {"email": secretariat.email,
+            "position": f"/rounds/{round_.id}/members/{member.id}/position",
+            "meeting": f"/meetings/{planned.id}", "attachments": f"/items/{item.id}/attachments",
+            "minutes": f"/meetings/{held.id}/minutes", "held_item": held_item.id}
+
+
+# (name, page, the form, what to do before sending it, the field that must get the focus)
+HTMX_FORMS = [
+    ("position: an objection without a reason", "position",
+     "#position-panel form[hx-post$='/position']", "input[type=radio][value=object]",
+     "textarea[name=comment]"),
+    ("agenda: an item without a title", "meeting", "#agenda form.new-item", None,
+     "input[name=title]"),
+    ("attachments: no file", "attachments", "form.upload", None, "input[name=file]"),
+    ("attendance: no name", "minutes", "form[hx-post$='/attendance']", None,
+     "input[name=person_name]"),
+    ("protocol entry: no text", "minutes", "#lines-{held_item} form[hx-post$='/entries']", "summary",
+     "textarea[name=text]"),
+    ("absence: no name", "minutes", "#lines-{held_item} form[hx-post$='/absences']", "summary",
+     "input[name=person_name]"),
+    ("action: no description", "minutes", "#lines-{held_item} form[hx-post$='/actions']", "summary",
+     "textarea[name=description]"),
+]
+
+
+@pytest.mark.parametrize(("name", "where", "form", "before", "invalid"), HTMX_FORMS,
+                         ids=[f[0] for f in HTMX_FORMS])
+def test_an_htmx_form_sent_back_with_errors_focuses_the_first_invalid_field_and_says_why(
+        app, make, clock, live_server, browser_page, name, where, form, before, invalid):
+    world = _world_of_forms(make, clock)
+    db.session.remove()
+    page = browser_page
+    _signed_in_at(page, live_server, world["email"], make.PASSWORD, world[where])
+    page.evaluate("window.__samraadNoReload = 'still here'")
+    form = form.format(held_item=world["held_item"])
+    the_form = page.locator(form)
+    if before == "summary":
+        the_form.locator("xpath=ancestor::details/summary").click()
+    elif before:
+        the_form.locator(before).check()
+
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        the_form.locator("button").last.click()
+
+    field = page.locator(f"{form} {invalid}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    page.wait_for_function("() => document.activeElement && "
+                           "document.activeElement.getAttribute('aria-invalid') === 'true'")
+    assert field.evaluate("el => el === document.activeElement"), \
+        f"the focus is on {page.evaluate('document.activeElement.outerHTML')[:160]}"
+    message = page.locator(f"{form} .ds-validation-message").first.inner_text().strip()
+    assert message
+    announcer = page.locator("#sr-announcer")
+    expect(announcer).to_contain_text(message)
     assert page.evaluate("window.__samraadNoReload") == "still here"
