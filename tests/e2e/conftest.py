@@ -82,7 +82,8 @@ def watch_console(page) -> list[str]:
     page.expected_failures = []
 
     def seen(message) -> None:
-        policy = "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+        policy = any(name in message.text
+                     for name in ("Content Security Policy", "Content-Security-Policy"))
         if message.type == "error" or (message.type == "warning" and policy):
             url = (message.location or {}).get("url", "")
             # Chromium's "Failed to load resource" names the path in its location,

@@ -142,8 +142,8 @@ HTMX_FORMS = [
      "input[name=person_name]"),
     ("protocol entry: no text", "minutes", "#lines-{held_item} form[hx-post$='/entries']", "summary",
      "textarea[name=text]"),
-    ("absence: no name", "minutes", "#lines-{held_item} form[hx-post$='/absences']", "summary",
-     "input[name=person_name]"),
+    ("absence: no name", "minutes", "#lines-{held_item} form[hx-post$='/absences']",
+     "summary", "input[name=person_name]"),
     ("action: no description", "minutes", "#lines-{held_item} form[hx-post$='/actions']", "summary",
      "textarea[name=description]"),
 ]
