@@ -170,6 +170,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    import hashlib
+
     from flask_babel import get_locale
 
     from decisions.clock import now, oslo
@@ -195,6 +197,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["form_nonce"] = nonce_input
     app.jinja_env.globals["confirm_attrs"] = confirm_attrs
+    app.jinja_env.filters["digest"] = lambda text: hashlib.sha256(
+        str(text).encode()).hexdigest()[:16]
 
     @app.context_processor
     def helpers():

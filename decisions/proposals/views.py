@@ -1,5 +1,6 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
+import re
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
@@ -330,7 +331,11 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
 @bp.route("/rounds/<int:id>/board")
 def board(id: int):
     board = _board_or_404(id)
-    return render_template("proposals/_board.html", board=board)
+    html = render_template("proposals/_board.html", board=board)
+    shown = re.search(r'data-version="(\w+)"', html)
+    if shown and request.args.get("v") == shown.group(1):
+        return "", 204  # what the poller shows is current: nothing to swap
+    return html
 
 
 def _member_in(board: queries.Board, member_id: int) -> Member:

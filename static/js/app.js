@@ -8,6 +8,7 @@
 // 4. An act that cannot be undone is asked about first, in a dialog (data-confirm).
 // 5. A form that htmx brings back with errors takes the focus to its first invalid
 //    field and has its errors read out.
+// 6. Parts that poll keep the <details> the user opened, and can be paused.
 (function () {
   "use strict";
 
@@ -195,6 +196,52 @@
       elt.removeAttribute("data-confirmed");
       evt.detail.parameters.confirmed = "1";
     }
+  });
+
+  // 6. Parts that update themselves (the consensus board polls every 15 s) keep what the
+  // user opened: a <details data-keep-state id> is as open after a swap as before it.
+  // Their updates can be paused (WCAG 2.2.2) with a button data-pause-polling="#id"
+  // (aria-pressed); while paused, the part asks for nothing.
+  var openBefore = {};
+  var paused = {};
+
+  document.addEventListener("htmx:beforeSwap", function () {
+    openBefore = {};
+    document.querySelectorAll("details[data-keep-state][id]").forEach(function (d) {
+      openBefore[d.id] = d.open;
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    Object.keys(openBefore).forEach(function (id) {
+      var d = document.getElementById(id);
+      if (d && d.open !== openBefore[id]) d.open = openBefore[id];
+    });
+  });
+
+  function syncPauseButtons() {
+    document.querySelectorAll("[data-pause-polling]").forEach(function (button) {
+      button.setAttribute("aria-pressed", paused[button.getAttribute("data-pause-polling")] ? "true" : "false");
+      var holder = button.closest("[hidden]");
+      if (holder) holder.hidden = false;  // without script nothing polls: no button
+    });
+  }
+  document.addEventListener("DOMContentLoaded", syncPauseButtons);
+  document.addEventListener("htmx:afterSettle", syncPauseButtons);
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-pause-polling]");
+    if (!button) return;
+    var which = button.getAttribute("data-pause-polling");
+    paused[which] = !paused[which];
+    syncPauseButtons();
+    var part = document.querySelector(which);
+    if (!paused[which] && part && window.htmx) window.htmx.trigger(part, "refresh");
+  });
+
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.id && paused["#" + elt.id] && evt.detail.verb === "get") evt.preventDefault();
   });
 
   // An old error message goes when the user tries again.

@@ -255,7 +255,8 @@ SWAPS: list[SwapSpec] = [
                  const board = document.querySelector('#board[hx-get]');
                  if (!board) throw new Error('no polling board on the page');
                  board.dataset.beforeSwap = 'yes';
-                 await htmx.ajax('GET', board.getAttribute('hx-get'),
+                 // Without the version the board shows (?v=), so that it is sent again.
+                 await htmx.ajax('GET', board.getAttribute('hx-get').split('?')[0],
                                  {target: '#board', swap: 'outerHTML',
                                   headers: {'X-Samraad-Poll': '1'}});
                  await new Promise(r => setTimeout(r, 50));

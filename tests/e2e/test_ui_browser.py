@@ -179,3 +179,61 @@ def test_an_htmx_form_sent_back_with_errors_focuses_the_first_invalid_field_and_
     announcer = page.locator("#sr-announcer")
     expect(announcer).to_contain_text(message)
     assert page.evaluate("window.__samraadNoReload") == "still here"
+
+
+# --- The consensus board updates itself: what is open stays open; it can be paused -----
+
+def test_the_board_keeps_the_open_list_across_an_update_answers_204_unchanged_and_pauses(
+        app, make, live_server, browser_page):
+    secretariat = make.user(Role.SECRETARIAT)
+    asker, lier = make.member("Asker"), make.member("Lier")
+    round_ = make.round_(secretariat, [asker, lier])
+    path, email, round_id = f"/rounds/{round_.id}", secretariat.email, round_.id
+    ids = (secretariat.id, asker.id)
+    db.session.remove()
+    page = browser_page
+    page.clock.install()  # the poll runs when the test moves the clock
+    _signed_in_at(page, live_server, email, make.PASSWORD, path)
+    polls: list[int] = []
+    page.on("response", lambda r: polls.append(r.status) if "/board" in r.url else None)
+
+    board = page.locator("#board")
+    not_responded = board.locator("details#not-responded")
+    not_responded.locator("summary").click()
+    expect(not_responded).to_have_attribute("open", "")
+    expect(not_responded).to_contain_text("Asker")
+
+    # Nothing changed: the server says so (204) and nothing is swapped.
+    page.evaluate("document.querySelector('#board').dataset.mark = 'before'")
+    page.clock.fast_forward(16_000)
+    page.wait_for_timeout(500)
+    assert polls == [204], polls
+    assert board.evaluate("b => b.dataset.mark") == "before"
+
+    # Asker answers: the next poll swaps the board, and the list is still open.
+    from decisions.accounts.models import User
+    from decisions.members.models import Member
+    from decisions.proposals import services as proposals
+    from decisions.proposals.models import PositionKind, Round
+    proposals.register_position(db.session.get(User, ids[0]), db.session.get(Round, round_id),
+                                db.session.get(Member, ids[1]), kind=PositionKind.SUPPORT)
+    db.session.commit()
+    db.session.remove()
+    page.clock.fast_forward(15_000)
+    expect(board.locator(".member-row[data-position=support]")).to_have_count(1)
+    assert polls == [204, 200], polls
+    expect(not_responded).to_have_attribute("open", "")
+    expect(not_responded).not_to_contain_text("Asker")
+
+    # Paused, the board asks for nothing; resumed, it asks at once.
+    pause = board.get_by_role("button", name="Sett automatisk oppdatering på pause")
+    expect(pause).to_have_attribute("aria-pressed", "false")
+    pause.click()
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    page.clock.fast_forward(60_000)
+    page.wait_for_timeout(300)
+    assert polls == [204, 200], "a paused board polled"
+    pause.click()
+    expect(pause).to_have_attribute("aria-pressed", "false")
+    page.wait_for_timeout(300)
+    assert polls == [204, 200, 204], polls
