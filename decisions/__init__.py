@@ -176,6 +176,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from decisions.clock import now, oslo
     from decisions.confirm import confirm_attrs
+    from decisions.lang import nb, nb_block
     from decisions.markdown import render_markdown
     from decisions.permissions import can
     from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
@@ -183,7 +184,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
-    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown"] = lambda text: nb_block(render_markdown(text))
+    app.jinja_env.filters["nb"] = nb
     app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True

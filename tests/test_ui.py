@@ -10,8 +10,10 @@ from decisions.accounts.models import Role
 from decisions.extensions import db
 from decisions.proposals import services as proposals
 from decisions.proposals.models import PositionKind
+from tests import world as worlds
 
 EN = {"Accept-Language": "en"}
+NB = {"Accept-Language": "nb"}
 POLL = {**EN, "HX-Request": "true", "X-Samraad-Poll": "1"}
 
 
@@ -41,3 +43,39 @@ def test_the_board_poll_answers_204_while_nothing_changed_and_the_new_board_afte
     assert changed.status_code == 200
     assert _version(changed.text) != version
     assert 'data-position="support"' in changed.text
+
+
+def _languages_of(html: str, text: str) -> list[str | None]:
+    """The language of every element of <main> that shows `text`: its own lang or its
+    nearest ancestor's (the page's, <html lang>, if none in between). The options of a
+    form's list are left out: a choice is read as the interface reads it."""
+    main = BeautifulSoup(html, "html.parser").select_one("main")
+    found = []
+    for node in main.find_all(string=lambda s: s and text in s):
+        if node.parent.name == "option":
+            continue
+        found.append(next((el.get("lang") for el in [node.parent, *node.parents]
+                           if el.get("lang")), None))
+    return found
+
+
+def test_norwegian_content_in_the_english_interface_is_marked_lang_nb(app, client, make):
+    world = worlds.build(make, with_meetings=True)
+    make.login(client, world.users["secretariat"])
+    title = world.circulated.title  # "Felles ladestrategi"
+    pages = {
+        f"/proposals/{world.circulated.id}": [title, "Osloregionen slutter seg til"],
+        f"/rounds/{world.round.id}": [title, world.objector.name],
+        f"/meetings/{world.meetings.meeting.id}": [world.meetings.item.title],
+        f"/decisions/{world.decision.year}/{world.decision.number}": [world.decision.title],
+        "/": [world.decision.title],
+    }
+    for path, texts in pages.items():
+        english = client.get(path, headers=EN).text
+        assert 'lang="en"' in english[:200]
+        for text in texts:
+            languages = _languages_of(english, text)
+            assert languages and set(languages) == {"nb"}, (path, text, languages)
+    # In the Norwegian interface the page's own language says it: no extra marks.
+    norwegian = client.get(f"/proposals/{world.circulated.id}", headers=NB).text
+    assert 'lang="nb"' in norwegian[:200] and '<span lang="nb">' not in norwegian
