@@ -250,6 +250,44 @@ def test_every_page_has_no_wcag_a_or_aa_violation(demo_site, browser, report, ro
     assert not failures, summarize(role, language, runs)
 
 
+# Reflow (WCAG 1.4.10): at 320 CSS pixels nothing makes the page scroll sideways. Says
+# which elements stick out, widest first.
+OVERFLOW = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const out = [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 0.5
+                  && !el.closest('.table-wrap, .ds-sr-only, dialog:not([open])'))
+    .map(el => [Math.round(el.getBoundingClientRect().right),
+                el.outerHTML.slice(0, 120)]);
+  out.sort((a, b) => b[0] - a[0]);
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, out: out.slice(0, 3)};
+}"""
+
+
+@pytest.mark.parametrize("role", list(site.ROLES))
+def test_every_page_fits_320_pixels_without_scrolling_sideways(demo_site, browser, role):
+    base, pages = demo_site
+    context = browser.new_context(locale=BROWSER_LOCALES["nb"], timezone_id="Europe/Oslo",
+                                  viewport={"width": 320, "height": 640})
+    context.set_default_timeout(15_000)
+    wide = []
+    try:
+        page = context.new_page()
+        if site.ROLES[role]:
+            _log_in(page, base, site.ROLES[role])
+        for target in pages:
+            if role not in target.audience or target.action:
+                continue
+            page.goto(f"{base}{target.path}")
+            found = page.evaluate(OVERFLOW)
+            if found:
+                wide.append(f"{target.name} {target.path}: {found}")
+    finally:
+        context.close()
+    assert not wide, "\n".join(wide)
+
+
 def _log_in(page, base: str, email: str) -> None:
     response = page.goto(f"{base}/login")
     assert response.status == 200, f"the login page answered {response.status}"
