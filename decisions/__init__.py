@@ -165,8 +165,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from decisions.errors import register_errorhandlers as register
+    from decisions.http import to_the_form_page
 
     register(app)
+    app.before_request(to_the_form_page)
 
 
 def register_template_helpers(app: Flask) -> None:

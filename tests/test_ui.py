@@ -79,3 +79,34 @@ def test_norwegian_content_in_the_english_interface_is_marked_lang_nb(app, clien
     # In the Norwegian interface the page's own language says it: no extra marks.
     norwegian = client.get(f"/proposals/{world.circulated.id}", headers=NB).text
     assert 'lang="nb"' in norwegian[:200] and '<span lang="nb">' not in norwegian
+
+
+def test_a_page_of_errors_is_at_an_address_that_answers_get_with_the_forms_page(
+        app, client, make):
+    world = worlds.build(make, with_meetings=True)
+    m = world.meetings
+    make.login(client, world.users["secretariat"])
+    answer = f"/rounds/{world.round.id}/members/{world.objector.id}/answer"
+
+    failed = client.post(answer, data={"text": ""}, headers=EN)
+    assert failed.status_code == 422
+    field = BeautifulSoup(failed.text, "html.parser").select_one(
+        f"textarea#answer-{world.objector.id}")
+    assert field["aria-invalid"] == "true"
+
+    # A reload (or a bookmark) of the address the form posted to: the page of the form.
+    expected = {
+        answer: f"/rounds/{world.round.id}#answer-{world.objector.id}",
+        f"/meetings/{m.meeting.id}/items": f"/meetings/{m.meeting.id}#new-item-h",
+        f"/items/{m.held_item.id}/entries": f"/meetings/{m.held.id}/minutes#lines-{m.held_item.id}",
+        f"/items/{m.held_item.id}/minutes":
+            f"/meetings/{m.held.id}/minutes#minutes-{m.held_item.id}",
+        f"/meetings/{m.held.id}/attendance": f"/meetings/{m.held.id}/minutes#attendance",
+        f"/attendance/{m.held.attendance[0].id}": f"/meetings/{m.held.id}/minutes#attendance",
+    }
+    for address, page in expected.items():
+        response = client.get(address)
+        assert (response.status_code, response.location) == (303, page), address
+    assert client.get(f"/meetings/{m.meeting.id}").status_code == 200
+    # An address with no form page still refuses what it does not do.
+    assert client.get("/logout").status_code == 405

@@ -20,7 +20,14 @@ from decisions.confirm import confirm_first
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
-from decisions.http import attach_error, load, page_number, see_other, wants_fragment
+from decisions.http import (
+    attach_error,
+    form_home,
+    load,
+    page_number,
+    see_other,
+    wants_fragment,
+)
 from decisions.meetings import queries, services
 from decisions.meetings.forms import (
     AbsenceForm,
@@ -264,6 +271,7 @@ def held(id: int):
 
 
 @bp.route("/meetings/<int:id>/items", methods=["POST"])
+@form_home(lambda id: url_for("meetings.meeting", id=id, _anchor="new-item-h"))
 def add_item(id: int):
     meeting_ = _load_meeting(id, "manage")
     form = NewItemForm()
@@ -453,6 +461,7 @@ def minutes(id: int):
 
 
 @bp.route("/items/<int:id>/minutes", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"minutes-{id}"))
 def save_minutes(id: int):
     item = load_item(id, "write_minutes")
     form = MinutesForm()
@@ -528,6 +537,7 @@ def _add_line(item: AgendaItem, form, act, message: str):
 
 
 @bp.route("/items/<int:id>/entries", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_entry(id: int):
     item = load_item(id, "write_minutes")
     form = EntryForm()
@@ -541,6 +551,7 @@ def add_entry(id: int):
 
 
 @bp.route("/items/<int:id>/absences", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_absence(id: int):
     item = load_item(id, "write_minutes")
     form = AbsenceForm()
@@ -551,6 +562,7 @@ def add_absence(id: int):
 
 
 @bp.route("/items/<int:id>/actions", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_action(id: int):
     item = load_item(id, "write_minutes")
     form = ActionForm()
@@ -583,6 +595,9 @@ def remove_line(kind: str, id: int):
 
 @bp.route("/meetings/<int:id>/attendance", methods=["POST"])
 @bp.route("/attendance/<int:line>", methods=["POST"], endpoint="change_attendance")
+@form_home(lambda id=None, line=None: url_for("meetings.minutes", _anchor="attendance", id=id or
+                                              getattr(db.session.get(Attendance, line),
+                                                      "meeting_id", 0)))
 def attendance(id: int | None = None, line: int | None = None):
     existing = None
     if line is not None:
@@ -659,6 +674,12 @@ def approve(id: int):
     db.session.commit()
     flash(_("The minutes are approved and published as PDF."), "success")
     return see_other("meetings.minutes", id=id)
+
+
+def minutes_of_item(id: int, anchor: str) -> str:
+    """The minutes page at an item's part of it (a missing item: a page that is 404)."""
+    return url_for("meetings.minutes", id=getattr(db.session.get(AgendaItem, id),
+                                                  "meeting_id", 0), _anchor=anchor)
 
 
 def item_url(item: AgendaItem) -> str:

@@ -18,6 +18,7 @@ from decisions.extensions import db
 from decisions.files import queries as attachments
 from decisions.http import (
     attach_error,
+    form_home,
     int_arg,
     load,
     page_number,
@@ -404,6 +405,7 @@ def _position_failed(board: queries.Board, member: Member, form: PositionForm):
 
 
 @bp.route("/rounds/<int:id>/members/<int:member_id>/answer", methods=["POST"])
+@form_home(lambda id, member_id: url_for("proposals.round", id=id, _anchor=f"answer-{member_id}"))
 def answer(id: int, member_id: int):
     board = _board_or_404(id)
     member = next((m for m in board.members if m.id == member_id), None)

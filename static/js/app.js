@@ -25,9 +25,11 @@
     return document.activeElement === el;
   }
 
-  // 1. The error summary of a form sent back with errors.
+  // 1. The error summary of a form sent back with errors; a form without a summary: its
+  // first invalid field (which brings the form into view).
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.querySelector("[data-focus-on-load]");
+    var summary = document.querySelector("[data-focus-on-load]") ||
+                  document.querySelector("main [aria-invalid='true']");
     if (summary) focusOn(summary);
   });
 

@@ -237,3 +237,33 @@ def test_the_board_keeps_the_open_list_across_an_update_answers_204_unchanged_an
     expect(pause).to_have_attribute("aria-pressed", "false")
     page.wait_for_timeout(300)
     assert polls == [204, 200, 204], polls
+
+
+# --- A form's errors come back where the form is, focused, at an address that works --
+
+def test_an_empty_answer_to_an_objection_focuses_the_field_and_the_address_reloads(
+        app, make, live_server, browser_page):
+    from decisions.proposals.models import PositionKind
+
+    secretariat = make.user(Role.SECRETARIAT)
+    lier = make.member("Lier")
+    round_ = make.round_(secretariat, [lier])
+    make.position(make.representative(lier), round_, lier, PositionKind.OBJECT,
+                  comment="Kostnadene er ikke avklart.")
+    path, email, field_id = f"/rounds/{round_.id}", secretariat.email, f"answer-{lier.id}"
+    db.session.remove()
+    page = browser_page
+    page.expected_failures.append("/answer")  # the page of errors answers 422
+    _signed_in_at(page, live_server, email, make.PASSWORD, path)
+
+    with page.expect_navigation():
+        page.locator(f"form:has(#{field_id}) button").click()
+
+    field = page.locator(f"#{field_id}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()
+    assert field.evaluate("el => { const r = el.getBoundingClientRect();"
+                          " return r.top >= 0 && r.bottom <= innerHeight; }"), "not in view"
+    reloaded = page.goto(page.url)  # what a reload of the address does, without the POST
+    assert reloaded.status == 200
+    assert page.url == f"{live_server}{path}#{field_id}"
