@@ -175,6 +175,7 @@
       yes.type = "hidden"; yes.name = "confirmed"; yes.value = "1";
       form.appendChild(yes);
       if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+      yes.remove();  // sent already; a page restored by Back asks again
     });
   }, true);
 
