@@ -194,20 +194,28 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from decisions.errors import register_errorhandlers as register
+    from decisions.http import to_the_form_page
 
     register(app)
+    app.before_request(to_the_form_page)
 
 
 def register_template_helpers(app: Flask) -> None:
+    import hashlib
+
     from flask_babel import get_locale
 
     from decisions.clock import now, oslo
+    from decisions.confirm import confirm_attrs
+    from decisions.lang import nb, nb_html
     from decisions.permissions import can
     from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
     from decisions.submissions import nonce_input
 
     app.jinja_env.globals["position_labels"] = POSITION_LABELS
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
+    app.jinja_env.filters["nb"] = nb
+    app.jinja_env.filters["nb_html"] = nb_html
     app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True
@@ -220,6 +228,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals["form_nonce"] = nonce_input
+    app.jinja_env.globals["confirm_attrs"] = confirm_attrs
+    app.jinja_env.filters["digest"] = lambda text: hashlib.sha256(
+        str(text).encode()).hexdigest()[:16]
 
     @app.context_processor
     def helpers():

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from decisions.extensions import db
@@ -92,3 +93,30 @@ def refuse_nul_bytes() -> None:
     answer 400 before anything reads the request."""
     if any("\x00" in value for value in request.values.values()) or "\x00" in request.path:
         abort(400)
+
+
+def form_home(home):
+    """For a POST-only view whose errors come back as a whole page: `home(**view_args)`
+    is the address of the page its form is on. The error page is shown at the address
+    the form posted to, and a reload or a bookmark of it (a GET) is sent there (303)
+    instead of being refused with 405."""
+    def mark(view):
+        view.form_home = home
+        return view
+    return mark
+
+
+def to_the_form_page():
+    """Before every request: a GET of a POST-only address with a form_home goes there."""
+    if request.method not in ("GET", "HEAD") or not isinstance(
+            request.routing_exception, MethodNotAllowed):
+        return None
+    from flask import current_app
+
+    try:
+        endpoint, args = current_app.url_map.bind_to_environ(request.environ).match(
+            method="POST")
+    except HTTPException:
+        return None
+    home = getattr(current_app.view_functions.get(endpoint), "form_home", None)
+    return redirect(home(**args), code=303) if home is not None else None

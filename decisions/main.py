@@ -1,7 +1,7 @@
 """The start page (what needs the signed-in user's attention) and the accessibility
 statement."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -46,6 +46,14 @@ def index():
 def accessibility():
     """The accessibility statement (tilgjengelighetserklæring), open to everyone."""
     return render_template("accessibility.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site, also for PDFs and other files that
+    name no icon; a 404 there is an error on every page's console."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.route("/health")

@@ -266,7 +266,8 @@ def test_removing_an_attachment_is_audited_and_it_can_no_longer_be_downloaded(
     client.post(f"/items/{item.id}/attachments", data=_upload(make.pdf_bytes(), "a.pdf"))
     [attachment] = _attachments()
 
-    response = client.post(f"/attachments/{attachment.id}/remove", headers=EN)
+    response = client.post(f"/attachments/{attachment.id}/remove", headers=EN,
+                           data={"confirmed": "1"})
 
     assert response.status_code == 303
     [attachment] = _attachments()
@@ -290,7 +291,8 @@ def test_attachments_of_a_held_meeting_cannot_be_removed_and_the_refusal_says_wh
     db.session.commit()
     make.login(client, sec)
 
-    response = client.post(f"/attachments/{attachment.id}/remove", headers=HTMX)
+    response = client.post(f"/attachments/{attachment.id}/remove", headers=HTMX,
+                           data={"confirmed": "1"})
 
     assert response.status_code == 200
     assert "Attachments can only be removed before the meeting." in response.text

@@ -48,6 +48,7 @@ SIGNED_IN_WRONG_CODE = dict(zip(worlds.ROLES, (LOGIN, *(FIELD_ERROR,) * 5)))
 MATRIX = {
     ("main.index", "GET", None): SIGNED_IN,
     ("main.health", "GET", None): EVERYONE,
+    ("main.favicon", "GET", None): EVERYONE,
     ("main.accessibility", "GET", None): EVERYONE,
     ("accounts.login", "GET", None): EVERYONE,
     ("accounts.login", "POST", None): EVERYONE,
@@ -247,7 +248,7 @@ def test_an_allowed_post_changes_the_audit_count_the_matrix_watches(app, client,
     world = worlds.build(make)
     make.login(client, world.users["secretariat"])
     entries = _audit_entries()
-    client.post(_url("proposals.withdraw", None, world))
+    client.post(_url("proposals.withdraw", None, world), data={"confirmed": "1"})
     assert _audit_entries() > entries
 
 

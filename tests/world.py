@@ -281,8 +281,20 @@ def _pdf_upload() -> dict:
     return {"file": (io.BytesIO(pdf_bytes()), "vedlegg.pdf"), "title": "Vedlegg"}
 
 
+# The acts that cannot be undone: their forms are sent confirmed (decisions/confirm.py).
+CONFIRMED = {"proposals.withdraw", "meetings.cancel", "meetings.publish", "meetings.held",
+             "meetings.approve", "meetings.remove_item", "meetings.remove_line",
+             "meetings.remove_attendance", "files.remove"}
+
+
 def form_data(endpoint: str, world: World) -> dict:
     """A form that succeeds when the user may post it (so a refusal is the permission's)."""
+    if endpoint in CONFIRMED:
+        return {**_form_data(endpoint, world), "confirmed": "1"}
+    return _form_data(endpoint, world)
+
+
+def _form_data(endpoint: str, world: World) -> dict:
     return {
         "accounts.login": {"email": "", "password": ""},
         "accounts.language": {"lang": "en"},

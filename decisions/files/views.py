@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from decisions import submissions
+from decisions.confirm import confirm_first
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries, services, storage
@@ -128,6 +129,7 @@ def download(id: int):
 
 
 @bp.route("/attachments/<int:id>/remove", methods=["POST"])
+@confirm_first("remove_attachment", lambda id: _owner_of(load(Attachment, id)))
 def remove(id: int):
     attachment = db.session.get(Attachment, id)
     if attachment is None or attachment.removed:

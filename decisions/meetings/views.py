@@ -16,10 +16,18 @@ from wtforms.fields.choices import SelectChoice
 
 from decisions import submissions
 from decisions.clock import from_oslo, now, oslo
+from decisions.confirm import confirm_first
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
-from decisions.http import attach_error, load, page_number, see_other, wants_fragment
+from decisions.http import (
+    attach_error,
+    form_home,
+    load,
+    page_number,
+    see_other,
+    wants_fragment,
+)
 from decisions.meetings import queries, rules, services
 from decisions.meetings.forms import (
     AbsenceForm,
@@ -244,24 +252,28 @@ def _act(id: int, act, success: str, action: str = "manage"):
 
 
 @bp.route("/meetings/<int:id>/cancel", methods=["POST"])
+@confirm_first("cancel_meeting", lambda id: load(Meeting, id, "manage"))
 def cancel(id: int):
     return _act(id, lambda m: services.cancel_meeting(current_user, m),
                 _("The meeting is cancelled."))
 
 
 @bp.route("/meetings/<int:id>/publish", methods=["POST"])
+@confirm_first("publish_notice", lambda id: load(Meeting, id, "manage"))
 def publish(id: int):
     return _act(id, lambda m: services.publish_notice(current_user, m),
                 _("The notice is published."))
 
 
 @bp.route("/meetings/<int:id>/held", methods=["POST"])
+@confirm_first("mark_held", lambda id: load(Meeting, id, "manage"))
 def held(id: int):
     return _act(id, lambda m: services.mark_held(current_user, m),
                 _("The meeting is marked as held. Write the minutes."))
 
 
 @bp.route("/meetings/<int:id>/items", methods=["POST"])
+@form_home(lambda id: url_for("meetings.meeting", id=id, _anchor="new-item-h"))
 def add_item(id: int):
     meeting_ = _load_meeting(id, "manage")
     form = NewItemForm()
@@ -344,6 +356,7 @@ def _button_item(id: int, action: str = "manage") -> AgendaItem:
 
 
 @bp.route("/items/<int:id>/remove", methods=["POST"])
+@confirm_first("remove_item", lambda id: load_item(id, "manage"))
 def remove_item(id: int):
     item = _button_item(id)
     try:
@@ -457,6 +470,7 @@ def minutes(id: int):
 
 
 @bp.route("/items/<int:id>/minutes", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"minutes-{id}"))
 def save_minutes(id: int):
     item = load_item(id, "write_minutes")
     form = MinutesForm()
@@ -532,6 +546,7 @@ def _add_line(item: AgendaItem, form, act, message: str):
 
 
 @bp.route("/items/<int:id>/entries", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_entry(id: int):
     item = load_item(id, "write_minutes")
     form = EntryForm()
@@ -545,6 +560,7 @@ def add_entry(id: int):
 
 
 @bp.route("/items/<int:id>/absences", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_absence(id: int):
     item = load_item(id, "write_minutes")
     form = AbsenceForm()
@@ -555,6 +571,7 @@ def add_absence(id: int):
 
 
 @bp.route("/items/<int:id>/actions", methods=["POST"])
+@form_home(lambda id: minutes_of_item(id, f"lines-{id}"))
 def add_action(id: int):
     item = load_item(id, "write_minutes")
     form = ActionForm()
@@ -567,6 +584,8 @@ LINES = {"entry": ProtocolEntry, "absence": ItemAbsence, "action": ActionItem}
 
 
 @bp.route("/minutes/<any(entry, absence, action):kind>/<int:id>/remove", methods=["POST"])
+@confirm_first("remove_line", lambda kind, id: load_item(
+    getattr(db.session.get(LINES[kind], id), "item_id", 0), "write_minutes"))
 def remove_line(kind: str, id: int):
     line = db.session.get(LINES[kind], id)
     if line is None:
@@ -585,6 +604,9 @@ def remove_line(kind: str, id: int):
 
 @bp.route("/meetings/<int:id>/attendance", methods=["POST"])
 @bp.route("/attendance/<int:line>", methods=["POST"], endpoint="change_attendance")
+@form_home(lambda id=None, line=None: url_for("meetings.minutes", _anchor="attendance", id=id or
+                                              getattr(db.session.get(Attendance, line),
+                                                      "meeting_id", 0)))
 def attendance(id: int | None = None, line: int | None = None):
     existing = None
     if line is not None:
@@ -635,6 +657,8 @@ def officers(id: int):
 
 
 @bp.route("/attendance/<int:line>/remove", methods=["POST"])
+@confirm_first("remove_attendance", lambda line: load(
+    Meeting, getattr(db.session.get(Attendance, line), "meeting_id", 0), "write_minutes"))
 def remove_attendance(line: int):
     existing = db.session.get(Attendance, line)
     if existing is None:
@@ -652,6 +676,7 @@ def remove_attendance(line: int):
 
 
 @bp.route("/meetings/<int:id>/approve", methods=["POST"])
+@confirm_first("approve_minutes", lambda id: load(Meeting, id, "view_minutes"))
 def approve(id: int):
     meeting_ = db.session.get(Meeting, id)
     if meeting_ is None:
@@ -678,6 +703,12 @@ def approve(id: int):
     db.session.commit()
     flash(_("The minutes are approved and published as PDF."), "success")
     return see_other("meetings.minutes", id=id)
+
+
+def minutes_of_item(id: int, anchor: str) -> str:
+    """The minutes page at an item's part of it (a missing item: a page that is 404)."""
+    return url_for("meetings.minutes", id=getattr(db.session.get(AgendaItem, id),
+                                                  "meeting_id", 0), _anchor=anchor)
 
 
 def item_url(item: AgendaItem) -> str:

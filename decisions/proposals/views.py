@@ -1,5 +1,6 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
+import re
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
@@ -11,11 +12,13 @@ from wtforms.fields.choices import SelectChoice
 
 from decisions import expect_writes, submissions
 from decisions.clock import from_oslo, now, oslo
+from decisions.confirm import confirm_first
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries as attachments
 from decisions.http import (
     attach_error,
+    form_home,
     int_arg,
     load,
     page_number,
@@ -253,6 +256,7 @@ def revise(id: int):
 
 
 @bp.route("/proposals/<int:id>/withdraw", methods=["POST"])
+@confirm_first("withdraw_proposal", lambda id: load(Proposal, id, "withdraw"))
 def withdraw(id: int):
     proposal = load(Proposal, id, "withdraw")
     if not ActionForm().validate_on_submit():
@@ -358,7 +362,11 @@ def _revision_offered(board: queries.Board) -> bool:
 @bp.route("/rounds/<int:id>/board")
 def board(id: int):
     board = _board_or_404(id)
-    return render_template("proposals/_board.html", board=board)
+    html = render_template("proposals/_board.html", board=board)
+    shown = re.search(r'data-version="(\w+)"', html)
+    if shown and request.args.get("v") == shown.group(1):
+        return "", 204  # what the poller shows is current: nothing to swap
+    return html
 
 
 def _member_in(board: queries.Board, member_id: int) -> Member:
@@ -463,6 +471,7 @@ def _write_to_objection(board: queries.Board, member: Member, form, write, done:
 
 
 @bp.route("/rounds/<int:id>/members/<int:member_id>/answer", methods=["POST"])
+@form_home(lambda id, member_id: url_for("proposals.round", id=id, _anchor=f"answer-{member_id}"))
 def answer(id: int, member_id: int):
     board = _board_or_404(id)
     member = _objector_in(board, member_id)
@@ -473,6 +482,7 @@ def answer(id: int, member_id: int):
 
 
 @bp.route("/rounds/<int:id>/members/<int:member_id>/reply", methods=["POST"])
+@form_home(lambda id, member_id: url_for("proposals.round", id=id, _anchor=f"reply-{member_id}"))
 def reply(id: int, member_id: int):
     board = _board_or_404(id)
     member = _objector_in(board, member_id)

@@ -63,22 +63,39 @@ def browser_page():
         context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo")
         context.set_default_timeout(10_000)
         page = context.new_page()
-        refused = watch_policy(page)
+        refused = watch_console(page)
         try:
             yield page
         finally:
             context.close()
             browser.close()
-        assert refused == [], "the Content-Security-Policy refused something"
+        assert refused == [], f"the browser console reported errors: {refused}"
 
 
-def watch_policy(page) -> list[str]:
-    """Collects what the Content-Security-Policy refuses on the page (the browser says
-    so on its console): the app must work under the policy, not beside it."""
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return refused
+def watch_console(page) -> list[str]:
+    """Collects every error the browser reports on the page's console (a script error,
+    a resource that failed to load, what the Content-Security-Policy refused, which
+    Chromium reports as an error or, report-only, as a warning): the console stays
+    empty on every page and swap. A test that provokes an error answer on purpose
+    (an htmx POST refused with a 4xx) lists the path in `page.expected_failures`."""
+    found: list[str] = []
+    page.expected_failures = []
+
+    def seen(message) -> None:
+        policy = any(name in message.text
+                     for name in ("Content Security Policy", "Content-Security-Policy"))
+        if message.type == "error" or (message.type == "warning" and policy):
+            url = (message.location or {}).get("url", "")
+            # Chromium's "Failed to load resource" names the path in its location,
+            # htmx's "Response Status Error Code 422 from /path" in its text.
+            if any(url.endswith(path) or f" from {path}" in message.text
+                   for path in page.expected_failures):
+                return
+            found.append(f"{message.type}: {message.text} ({url})")
+
+    page.on("console", seen)
+    page.on("pageerror", lambda error: found.append(f"pageerror: {error}"))
+    return found
 
 
 def sign_in(page, email: str, password: str) -> None:
@@ -127,15 +144,31 @@ def new_page(chromium_browser):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.refused = watch_policy(page)
+        page.refused = watch_console(page)
         pages.append(page)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
-    assert [text for page in pages for text in page.refused] == [], \
-        "the Content-Security-Policy refused something"
+    found = [text for page in pages for text in page.refused]
+    assert found == [], f"the browser console reported errors: {found}"
+
+
+def confirm_in_dialog(page) -> None:
+    """Says yes in the dialog that asks before an act that cannot be undone."""
+    dialog = page.locator("dialog#confirm-dialog[open]")
+    dialog.wait_for()
+    dialog.locator("button[value=confirm]").click()
+
+
+def yes_in_dialog_by_keyboard(page) -> None:
+    """In the dialog that asks before an act that cannot be undone, which opens with the
+    focus on "No, go back": Shift+Tab to the yes button before it, and Enter."""
+    expect(page.locator("dialog#confirm-dialog button[value=cancel]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("dialog#confirm-dialog button[value=confirm]")).to_be_focused()
+    page.keyboard.press("Enter")
 
 
 def focused(page) -> str:

@@ -41,6 +41,7 @@ OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position for
 SKIPPED = {
     "static": "CSS, JavaScript and fonts, not pages",
     "main.health": "JSON for monitoring",
+    "main.favicon": "the site's icon, not a page",
     "meetings.document": "PDF (notice, meeting pack, minutes), not HTML",
     "files.download": "PDF attachment, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
@@ -254,7 +255,8 @@ SWAPS: list[SwapSpec] = [
                  const board = document.querySelector('#board[hx-get]');
                  if (!board) throw new Error('no polling board on the page');
                  board.dataset.beforeSwap = 'yes';
-                 await htmx.ajax('GET', board.getAttribute('hx-get'),
+                 // Without the version the board shows (?v=), so that it is sent again.
+                 await htmx.ajax('GET', board.getAttribute('hx-get').split('?')[0],
                                  {target: '#board', swap: 'outerHTML',
                                   headers: {'X-Samraad-Poll': '1'}});
                  await new Promise(r => setTimeout(r, 50));

@@ -23,7 +23,7 @@ from decisions import create_app, demo, expect_writes
 from decisions.extensions import db
 from tests.conftest import FakeClock
 from tests.e2e import pages as site
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, watch_console
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -248,6 +248,55 @@ def test_every_page_has_no_wcag_a_or_aa_violation(demo_site, browser, report, ro
     report.extend(runs)
     failures = [run for run in runs if run["violations"] or run["problems"]]
     assert not failures, summarize(role, language, runs)
+
+
+# Reflow (WCAG 1.4.10): at 320 CSS pixels nothing makes the page scroll sideways. Says
+# which elements stick out, widest first.
+OVERFLOW = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const out = [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 0.5
+                  && !el.closest('.table-wrap, .ds-sr-only, dialog:not([open])'))
+    .map(el => [Math.round(el.getBoundingClientRect().right),
+                el.outerHTML.slice(0, 120)]);
+  out.sort((a, b) => b[0] - a[0]);
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, out: out.slice(0, 3)};
+}"""
+
+
+@pytest.mark.parametrize("role", list(site.ROLES))
+def test_every_page_fits_320_pixels_and_its_console_stays_empty(demo_site, browser, role):
+    """Reflow, and (without axe, so under the page's Content-Security-Policy) no console
+    error on any page or swap: no refusal, no missing resource, no script error."""
+    base, pages = demo_site
+    context = browser.new_context(locale=BROWSER_LOCALES["nb"], timezone_id="Europe/Oslo",
+                                  viewport={"width": 320, "height": 640})
+    context.set_default_timeout(15_000)
+    wide = []
+    try:
+        page = context.new_page()
+        console = watch_console(page)
+        # Pages that answer an error status on purpose.
+        page.expected_failures.extend(target.path for target in pages if target.status >= 400)
+        if site.ROLES[role]:
+            _log_in(page, base, site.ROLES[role])
+        for target in pages:
+            if role not in target.audience or target.action:
+                continue
+            page.goto(f"{base}{target.path}")
+            found = page.evaluate(OVERFLOW)
+            if found:
+                wide.append(f"{target.name} {target.path}: {found}")
+            for swap in site.SWAPS:
+                if swap.page == target.name:
+                    page.evaluate(swap.script)
+            if console:
+                wide.append(f"{target.name} {target.path}: console: {console[:]}")
+                console.clear()
+    finally:
+        context.close()
+    assert not wide, "\n".join(wide)
 
 
 def _log_in(page, base: str, email: str) -> None:

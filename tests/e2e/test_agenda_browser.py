@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from tests.e2e.conftest import CHROMIUM, sign_in
+from tests.e2e.conftest import CHROMIUM, confirm_in_dialog, sign_in
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -68,6 +68,7 @@ def test_secretariat_builds_reorders_by_keyboard_publishes_and_downloads_the_not
 
     # Publish the notice (a normal form post) and see the numbers.
     page.locator("form[action$='/publish'] button").click()
+    confirm_in_dialog(page)
     page.wait_for_url(meeting_url)
     expect(page.locator("#agenda li.agenda-item").nth(1).locator(".item-ref")).to_have_text(
         re.compile(r"Sak 2/\d\d"))

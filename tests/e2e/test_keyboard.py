@@ -27,7 +27,14 @@ from decisions.clock import now
 from decisions.extensions import db
 from decisions.meetings import services as meetings
 from decisions.meetings.models import GroupRole
-from tests.e2e.conftest import CHROMIUM, focused, has_focus, sign_in_by_keyboard, tab_to
+from tests.e2e.conftest import (
+    CHROMIUM,
+    focused,
+    has_focus,
+    sign_in_by_keyboard,
+    tab_to,
+    yes_in_dialog_by_keyboard,
+)
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -215,6 +222,7 @@ def test_the_secretariat_builds_reorders_and_publishes_an_agenda_by_keyboard(
     # Publish the notice (a normal form post): the items get their numbers in this order.
     tab_to(page, page.get_by_role("button", name="Publiser møteinnkalling"), backwards=True)
     page.keyboard.press("Enter")
+    yes_in_dialog_by_keyboard(page)
     expect(page.get_by_text("Møteinnkallingen er publisert.")).to_be_visible()
     year = f"{now().year % 100:02d}"
     expect(headings).to_have_text([
@@ -255,6 +263,7 @@ def test_the_chair_approves_the_minutes_and_downloads_their_pdf_by_keyboard(
     skip_to_main(page)
     tab_to(page, page.get_by_role("button", name="Godkjenn protokollen som leder"))
     page.keyboard.press("Enter")
+    yes_in_dialog_by_keyboard(page)
     expect(page.get_by_text("Protokollen er godkjent og publisert som PDF.")).to_be_visible()
 
     skip_to_main(page)
