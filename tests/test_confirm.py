@@ -56,8 +56,10 @@ def test_every_confirmed_act_is_in_this_list_and_in_the_worlds_forms(app):
 
 @pytest.mark.parametrize(("endpoint", "target", "role"), ACTS, ids=[a[0] for a in ACTS])
 def test_an_unconfirmed_post_changes_nothing_and_asks_on_a_page_that_posts_again(
-        app, csrf_client, make, endpoint, target, role):
+        app, csrf_client, make, clock, endpoint, target, role):
     world = worlds.build(make, worlds.needs_meetings(endpoint))
+    if endpoint == "meetings.held":
+        clock.set(world.meetings.meeting.starts_at)  # held only once it has started
     _sign_in(csrf_client, world.users[role])
     url = _url(endpoint, target, world)
     token = _token(csrf_client.get("/", headers=EN).text)

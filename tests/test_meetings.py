@@ -578,7 +578,8 @@ def test_the_meeting_page_offers_held_only_once_the_meeting_has_started(
     refusal = said(HELD_BEFORE_START, when=meeting.starts_at)
     assert page.select_one(".not-offered").text == refusal
 
-    response = client.post(f"/meetings/{meeting.id}/held", follow_redirects=True)
+    response = client.post(f"/meetings/{meeting.id}/held", data={"confirmed": "1"},
+                           follow_redirects=True)
     assert refusal in response.text
     assert db.session.get(Meeting, meeting.id).state == MeetingState.NOTICE_PUBLISHED
 

@@ -17,7 +17,8 @@ def test_representatives_reach_consensus_and_a_numbered_decision_is_made(app, cl
     assert r.status_code == 303
     client.post("/logout")
     make.login(client, rb)
-    r = client.post(f"/rounds/{round_.id}/members/{b.id}/position", data={"kind": "support"},
+    r = client.post(f"/rounds/{round_.id}/members/{b.id}/position",
+                    data={"kind": "support", "on": "round"},  # as the round page's form
                     headers={"HX-Request": "true"})
     assert r.status_code == 200
     assert 'id="board"' in r.text and 'hx-swap-oob="true"' in r.text
