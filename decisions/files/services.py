@@ -78,7 +78,12 @@ def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
                           field="file")
     pages = _page_count(data)
     name = clean_filename(filename)
-    key, digest = storage.save(data)
+    try:
+        key, digest = storage.save(data)
+    except storage.StoreFailed as error:
+        error.field = "file"
+        raise
+    storage.discard_unless_committed(db.session, [key])
     attachment = Attachment(
         item_id=item.id if item else None, proposal_id=proposal.id if proposal else None,
         filename=name, title=(title or name[:-4])[:300], storage_key=key, sha256=digest,

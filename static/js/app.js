@@ -5,6 +5,8 @@
 //    swapped part (its error summary, first invalid field, or heading) if that control
 //    was replaced; a swap never takes the focus from where the user is now.
 // 3. Status messages that htmx swaps in are read out by screen readers (#sr-announcer).
+// 4. A form with data-busy (publishing, approving: seconds of PDF rendering) says so
+//    while it is sent, and a second click does not send it again.
 (function () {
   "use strict";
 
@@ -98,6 +100,34 @@
     window.clearTimeout(clearTimer);
     clearTimer = window.setTimeout(function () { announcer.textContent = ""; }, 8000);
   }
+
+  // 4. Busy forms. Without script the form posts as usual; its hint says it takes time.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-busy")) return;
+    if (form.getAttribute("aria-busy") === "true") { evt.preventDefault(); return; }
+    if (evt.defaultPrevented) return;
+    form.setAttribute("aria-busy", "true");
+    var button = form.querySelector("button");
+    if (button) {
+      button.dataset.idle = button.textContent;
+      button.textContent = form.getAttribute("data-busy");
+      button.setAttribute("aria-disabled", "true");
+    }
+    var announcer = document.getElementById("sr-announcer");
+    if (announcer) announcer.textContent = form.getAttribute("data-busy");
+  });
+
+  window.addEventListener("pageshow", function () {  // back to a page kept in memory
+    document.querySelectorAll("form[data-busy][aria-busy='true']").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      var button = form.querySelector("button");
+      if (button && button.dataset.idle) {
+        button.textContent = button.dataset.idle;
+        button.removeAttribute("aria-disabled");
+      }
+    });
+  });
 
   // An old error message goes when the user tries again.
   document.addEventListener("htmx:beforeRequest", function (evt) {
