@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
@@ -106,3 +107,14 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
     db.session.flush()
     record(actor, "attachment.removed", attachment,
            before=snapshot(attachment, "item_id", "proposal_id", "filename"))
+
+
+def remove_orphan_files() -> int:
+    """Removes stored files that no attachment or meeting document names, once they are
+    old enough that no request can still be about to record them (run by the sweep)."""
+    from decisions.meetings.models import MeetingDocument
+
+    referenced = set(db.session.scalars(select(Attachment.storage_key)))
+    referenced |= set(db.session.scalars(select(MeetingDocument.storage_key)))
+    db.session.rollback()  # only read: hold nothing while walking the disk
+    return storage.remove_orphans(referenced)
