@@ -108,9 +108,9 @@ def _stored_files(app) -> set[str]:
     return {p.name for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()
 
 
-def _publish(client, meeting: Meeting, nonce: str = "", **kw):
+def _publish(client, meeting_id: int, nonce: str = "", **kw):
     data = {"form_nonce": nonce} if nonce else {}
-    return client.post(f"/meetings/{meeting.id}/publish", data=data, headers=EN, **kw)
+    return client.post(f"/meetings/{meeting_id}/publish", data=data, headers=EN, **kw)
 
 
 def _notifications() -> int:
@@ -123,10 +123,10 @@ def _notifications() -> int:
 def test_publishing_an_unchanged_agenda_again_issues_no_revision_and_notifies_nobody(
         app, client, make, sec, meeting, renders):
     make.login(client, sec)
-    assert _publish(client, meeting).status_code == 303
+    assert _publish(client, meeting.id).status_code == 303
     notified = _notifications()
 
-    page = _publish(client, meeting, follow_redirects=True)
+    page = _publish(client, meeting.id, follow_redirects=True)
 
     assert "Nothing has changed since the notice was published" in page.text
     assert _fresh(meeting).notice_revision == 1
@@ -138,10 +138,10 @@ def test_publishing_an_unchanged_agenda_again_issues_no_revision_and_notifies_no
 def test_a_changed_agenda_is_published_as_a_revision(app, client, make, sec, meeting,
                                                      renders):
     make.login(client, sec)
-    _publish(client, meeting)
+    _publish(client, meeting.id)
     make.item(sec, _fresh(meeting), "Ny sak")
 
-    page = _publish(client, meeting, follow_redirects=True)
+    page = _publish(client, meeting.id, follow_redirects=True)
 
     assert "The notice is published." in page.text
     assert _fresh(meeting).notice_revision == 2
@@ -153,10 +153,10 @@ def test_the_same_publish_form_sent_twice_publishes_once_even_after_a_change(
     """A resent request after a lost answer (or a double click) carries the form's
     nonce: however the agenda stands when it arrives, it publishes nothing more."""
     make.login(client, sec)
-    assert _publish(client, meeting, nonce="n-1").status_code == 303
+    assert _publish(client, meeting.id, nonce="n-1").status_code == 303
     make.item(sec, _fresh(meeting), "Ny sak")
 
-    page = _publish(client, meeting, nonce="n-1", follow_redirects=True)
+    page = _publish(client, meeting.id, nonce="n-1", follow_redirects=True)
 
     assert "This form was already sent" in page.text
     assert _fresh(meeting).notice_revision == 1
@@ -170,8 +170,9 @@ def test_a_double_click_while_the_first_publish_renders_publishes_and_notifies_o
     rendering, answers = threading.Barrier(2), []
     renders.during = lambda: rendering.wait(timeout=20)
 
+    meeting_id = meeting.id  # not read from the test's session in the threads
     threads = [_thread(app, lambda c=c: answers.append(
-        _publish(c, meeting, nonce="same", follow_redirects=True).text))
+        _publish(c, meeting_id, nonce="same", follow_redirects=True).text))
         for c in (first, second)]
     for thread in threads:
         thread.join(timeout=60)
@@ -202,8 +203,9 @@ def test_a_position_is_registered_while_a_notice_is_rendering(app, make, sec, me
         position_saved.wait(timeout=20)
 
     renders.during = render_until_the_position_is_saved
+    meeting_id = meeting.id  # not read from the test's session in the thread
     thread = _thread(app, lambda: answers.setdefault(
-        "publish", _publish(publisher, meeting, follow_redirects=True).text))
+        "publish", _publish(publisher, meeting_id, follow_redirects=True).text))
     assert rendering.wait(timeout=20)
 
     response = voter.post(f"/rounds/{round_.id}/members/{municipality.id}/position",
@@ -241,7 +243,7 @@ def test_a_render_that_fails_leaves_the_meeting_as_it_was_and_says_so(
     renders.during = broken
     make.login(client, sec)
 
-    page = _publish(client, meeting, follow_redirects=True)
+    page = _publish(client, meeting.id, follow_redirects=True)
 
     assert "The PDF could not be made, so nothing was published" in page.text
     fresh = _fresh(meeting)
@@ -317,7 +319,7 @@ def test_publishing_onto_a_full_store_says_so_and_keeps_no_file(
         app, client, make, sec, meeting, renders, disk_full):
     make.login(client, sec)
 
-    page = _publish(client, meeting, follow_redirects=True)
+    page = _publish(client, meeting.id, follow_redirects=True)
 
     assert page.status_code == 200
     assert STORE_MESSAGE in page.text
@@ -330,7 +332,7 @@ def test_publishing_onto_a_read_only_store_says_so(app, client, make, sec, meeti
     make.login(client, sec)
 
     with read_only(Path(app.config["FILE_STORAGE"])):
-        page = _publish(client, meeting, follow_redirects=True)
+        page = _publish(client, meeting.id, follow_redirects=True)
 
     assert STORE_MESSAGE in page.text
     assert _fresh(meeting).state == MeetingState.PLANNED
