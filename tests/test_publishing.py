@@ -403,3 +403,39 @@ def test_a_stored_file_and_its_name_are_fsynced(app, make, monkeypatch):
     storage.save(make.pdf_bytes(1))
 
     assert synced == [False, True]  # the file, then its directory after the rename
+
+
+# --- The pack's own pages are tagged ---------------------------------------------------
+
+def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_pdfa(
+        app, make, sec, meeting):
+    """Rendered for real: the accessibility statement says the pack's own pages are
+    tagged and the attachments are the members' own files."""
+    import io
+
+    from pypdf import PdfReader
+
+    from decisions.files.services import add_attachment
+
+    item = services.active_items(meeting)[0]
+    add_attachment(sec, data=make.pdf_bytes(2, "Vedlegg"), filename="v.pdf", item=item)
+    db.session.commit()
+
+    notice = services.publish_notice(sec, meeting)
+    db.session.commit()
+    pack = services.latest_document(meeting, DocumentKind.PACK)
+    notice_pdf = PdfReader(io.BytesIO(storage.read(notice.storage_key)))
+    pack_pdf = PdfReader(io.BytesIO(storage.read(pack.storage_key)))
+
+    root = pack_pdf.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+    assert root["/Lang"] == "nb"
+    assert "/Metadata" not in root  # the notice's PDF/A claim is not the pack's
+    own = len(notice_pdf.pages)
+    assert len(pack_pdf.pages) == own + 2
+    assert all("/StructParents" in page for page in pack_pdf.pages[:own])
+    assert not any("/StructParents" in page for page in pack_pdf.pages[own:])
+    tree = root["/StructTreeRoot"].get_object()
+    assert tree["/K"] and "/ParentTree" in tree
+    titles = [entry.title for entry in pack_pdf.outline if not isinstance(entry, list)]
+    assert titles == [pdf.item_heading(i) for i in services.active_items(meeting)]
