@@ -48,6 +48,9 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
     ALLIANCE_NAME = os.environ.get("ALLIANCE_NAME", "Osloregionen")
+    # Where the accessibility statement sends feedback (an address that is read).
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT",
+                                           "postmottak@osloregionen.no")
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
     ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))
