@@ -462,9 +462,12 @@ def snapshot_of(meeting: Meeting) -> dict:
 
 
 def _with_agenda(meeting: Meeting) -> Meeting:
-    """The meeting with everything a PDF shows, loaded in a fixed number of queries."""
+    """The meeting with everything a PDF shows, loaded afresh in a fixed number of
+    queries: collections loaded earlier in the session would miss rows added since."""
     from decisions.meetings.queries import meeting_with_agenda
 
+    db.session.flush()
+    db.session.expire_all()
     return meeting_with_agenda(meeting.id)
 
 
