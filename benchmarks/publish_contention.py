@@ -104,11 +104,15 @@ def publisher(url, files, email, meeting_ids, go, done, results) -> None:
     login(client, email)
     for meeting_id in meeting_ids:
         go.wait()
-        started = time.perf_counter()
-        response = client.post(f"/meetings/{meeting_id}/publish",
-                               data={"form_nonce": secrets.token_urlsafe(16)})
-        results.put(("publish", time.perf_counter() - started, response.status_code))
         go.clear()
+        started = time.perf_counter()
+        try:
+            response = client.post(f"/meetings/{meeting_id}/publish",
+                                   data={"form_nonce": secrets.token_urlsafe(16)})
+            status = response.status_code
+        except Exception:  # noqa: BLE001 - counted as a failed publish
+            status = 599
+        results.put(("publish", time.perf_counter() - started, status))
         done.set()
 
 
@@ -133,8 +137,11 @@ def voter(url, files, email, round_id, member_id, runs, baseline, go, done, resu
         done.clear()
         go.set()
         time.sleep(0.5)  # the publish is under way (past its login and first reads)
-        while not done.is_set():
+        deadline = time.monotonic() + 300
+        while not done.is_set() and time.monotonic() < deadline:
             results.put((f"during-{run}", *post()))
+        done.wait(timeout=300)
+    results.put(("voter", 0.0, 0))
 
 
 def summary(label: str, samples: list[tuple[float, int]]) -> str:
@@ -166,12 +173,12 @@ def main() -> None:
                                                 go, done, results))]
         for process in processes:
             process.start()
-        for process in processes:
-            process.join(timeout=600)
         samples: dict[str, list] = {}
-        while not results.empty():
-            label, seconds, status = results.get()
+        while len(samples.get("publish", [])) < args.runs or "voter" not in samples:
+            label, seconds, status = results.get(timeout=900)  # drained before join
             samples.setdefault(label.split("-")[0], []).append((seconds, status))
+        for process in processes:
+            process.join(timeout=60)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{ITEMS}-item notice with {ITEMS // 2} attachments, {args.runs} publishes, SQLite")
