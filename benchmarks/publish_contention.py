@@ -102,6 +102,7 @@ def publisher(url, files, email, meeting_ids, go, done, results) -> None:
 
     client = app.test_client()
     login(client, email)
+    done.set()  # signed in: the voter signs in after (logins are not what is measured)
     for meeting_id in meeting_ids:
         go.wait()
         go.clear()
@@ -119,6 +120,7 @@ def publisher(url, files, email, meeting_ids, go, done, results) -> None:
 def voter(url, files, email, round_id, member_id, runs, baseline, go, done, results):
     app = make_app(url, files)
     client = app.test_client()
+    done.wait(timeout=120)
     login(client, email)
     turn = 0
 
