@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -41,6 +41,9 @@ from decisions.notifications import services as notifications
 from decisions.numbering import current_value, next_number
 from decisions.permissions import can
 from decisions.proposals.models import Position, PositionKind, Proposal, Round
+
+if TYPE_CHECKING:
+    from decisions.meetings.pdf import Frozen, NoticeSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -383,8 +386,8 @@ def _frozen_numbers(meeting: Meeting) -> list[tuple[AgendaItem, int, int]]:
     return [(item, year, taken + n) for n, item in enumerate(unnumbered, start=1)]
 
 
-def prepare_notice(actor: User, meeting: Meeting):
-    """The notice of the next revision frozen (pdf.NoticeSnapshot), or NothingChanged
+def prepare_notice(actor: User, meeting: Meeting) -> "NoticeSnapshot":
+    """The notice of the next revision frozen, or NothingChanged
     when it would say what the published one says."""
     from decisions.meetings import pdf  # WeasyPrint loads slowly; only when publishing
 
@@ -398,17 +401,17 @@ def prepare_notice(actor: User, meeting: Meeting):
         set_committed_value(item, "year", year)
         set_committed_value(item, "number", number)
     try:
-        snapshot = pdf.notice_snapshot(meeting, meeting.notice_revision + 1)
+        frozen = pdf.notice_snapshot(meeting, meeting.notice_revision + 1)
     finally:
         for item, _year, _number in numbers:
             db.session.expire(item, ["year", "number"])
     if meeting.state == MeetingState.NOTICE_PUBLISHED:
         last = latest_document(meeting, DocumentKind.NOTICE)
-        if last is not None and last.content_sha256 == snapshot.content_sha256:
+        if last is not None and last.content_sha256 == frozen.content_sha256:
             raise NothingChanged(_l(
                 "Nothing has changed since the notice was published, so no revised "
                 "notice was issued and nobody was notified."))
-    return snapshot
+    return frozen
 
 
 def publish_notice(actor: User, meeting: Meeting, *,
@@ -419,22 +422,22 @@ def publish_notice(actor: User, meeting: Meeting, *,
     first in the recording transaction (the form's nonce)."""
     from decisions.meetings import pdf
 
-    snapshot = prepare_notice(actor, meeting)
+    frozen = prepare_notice(actor, meeting)
     stored = _render_and_store(lambda: dict(zip(
-        (DocumentKind.NOTICE, DocumentKind.PACK), pdf.render_notice(snapshot),
+        (DocumentKind.NOTICE, DocumentKind.PACK), pdf.render_notice(frozen),
         strict=True)))
     if claim is not None:
         claim()
-    return record_notice(actor, meeting, snapshot, stored)
+    return record_notice(actor, meeting, frozen, stored)
 
 
-def record_notice(actor: User, meeting: Meeting, snapshot,
+def record_notice(actor: User, meeting: Meeting, frozen: "NoticeSnapshot",
                   stored: dict[DocumentKind, Stored]) -> MeetingDocument:
     """Records a rendered notice and pack, if the agenda is still what they show."""
     meeting = _lock_meeting(meeting)
     now_showing = prepare_notice(actor, meeting)
-    if (now_showing.content_sha256, now_showing.revision) != (snapshot.content_sha256,
-                                                              snapshot.revision):
+    if (now_showing.content_sha256, now_showing.revision) != (frozen.content_sha256,
+                                                              frozen.revision):
         raise Conflict(_l("The agenda changed while the notice was being made, so nothing "
                           "was published. Look over the agenda and publish again."))
     for item, _year, number in _frozen_numbers(meeting):
@@ -443,22 +446,18 @@ def record_notice(actor: User, meeting: Meeting, snapshot,
             raise Conflict(_l("Another notice of this group took item numbers while "
                               "this one was being made, so nothing was published. "
                               "Publish again."))
-    before = snapshot_of(meeting)
+    before = snapshot(meeting, "state", "notice_revision")
     meeting.state = MeetingState.NOTICE_PUBLISHED
-    meeting.notice_revision = snapshot.revision
+    meeting.notice_revision = frozen.revision
     meeting.notice_published_at = now()
     db.session.flush()
     document = _record_document(meeting, DocumentKind.NOTICE, stored[DocumentKind.NOTICE],
-                                content_sha256=snapshot.content_sha256)
+                                content_sha256=frozen.content_sha256)
     _record_document(meeting, DocumentKind.PACK, stored[DocumentKind.PACK])
     record(actor, "meeting.notice_published", meeting, before=before,
-           after=snapshot_of(meeting))
+           after=snapshot(meeting, "state", "notice_revision"))
     notifications.notice_published(meeting)
     return document
-
-
-def snapshot_of(meeting: Meeting) -> dict:
-    return snapshot(meeting, "state", "notice_revision")
 
 
 def _with_agenda(meeting: Meeting) -> Meeting:
@@ -676,8 +675,8 @@ APPROVAL_FIELDS = ("minutes_approved_at", "minutes_approved_by_id",
 
 
 def prepare_minutes(actor: User, meeting: Meeting, by_item: AgendaItem | None,
-                    approved_at: datetime):
-    """The minutes as they will be approved (pdf.Frozen), from a reading transaction."""
+                    approved_at: datetime) -> "Frozen":
+    """The minutes as they will be approved, frozen, from a reading transaction."""
     from decisions.meetings import pdf
 
     _check_approval(actor, meeting, by_item)
