@@ -63,6 +63,9 @@ class Config:
     # Whom the notice asks to be told of apologies ("Forfall meldes til ..."); when
     # empty, the holder of the group's secretary seat.
     APOLOGIES_TO = os.environ.get("APOLOGIES_TO", "")
+    # Where the accessibility statement sends feedback (an address that is read).
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT",
+                                           "postmottak@osloregionen.no")
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
     ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))

@@ -165,10 +165,24 @@ def _holds_data() -> bool:
 
 
 def _copy_tree(source: Path, target: Path) -> None:
+    """Copies the file store back, durably: each file, and each directory's names, are
+    on the disk before the restore says it is done."""
+    import os
+
+    from decisions.files.storage import fsync_directory
+
+    directories = {target}
     for path in source.rglob("*"):
         destination = target / path.relative_to(source)
         if path.is_dir():
             destination.mkdir(parents=True, exist_ok=True)
         else:
             destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(path.read_bytes())
+            with destination.open("wb") as out:
+                out.write(path.read_bytes())
+                out.flush()
+                os.fsync(out.fileno())
+        directories.add(destination if path.is_dir() else destination.parent)
+    for directory in directories:
+        if directory.is_dir():
+            fsync_directory(directory)

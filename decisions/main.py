@@ -1,7 +1,10 @@
 """The start page (what needs the signed-in user's attention) and the accessibility
 statement."""
 
+from datetime import date
+
 from flask import Blueprint, current_app, render_template, send_from_directory
+from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -42,10 +45,15 @@ def index():
                            meetings=meetings)
 
 
+# The day the statement was last checked against the service; change it with the text.
+STATEMENT_DATE = date(2026, 12, 2)
+
+
 @bp.route("/tilgjengelighet")
 def accessibility():
     """The accessibility statement (tilgjengelighetserklæring), open to everyone."""
-    return render_template("accessibility.html")
+    return render_template("accessibility.html",
+                           statement_date=format_date(STATEMENT_DATE, "long"))
 
 
 @bp.route("/favicon.ico")

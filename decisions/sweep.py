@@ -26,6 +26,7 @@ class SweepResult:
     delivery: dict[str, int] = field(default_factory=lambda: {
         "sent": 0, "retried": 0, "failed": 0})
     forgotten: int = 0
+    orphans: int = 0
     failed_steps: list[str] = field(default_factory=list)
 
 
@@ -49,6 +50,12 @@ def _forget_old_form_claims() -> int:
     forgotten = forget_old()
     db.session.commit()
     return forgotten
+
+
+def _remove_orphan_files() -> int:
+    from decisions.files.services import remove_orphan_files
+
+    return remove_orphan_files()
 
 
 def record_ended_rounds(limit: int | None = None) -> int:
@@ -80,6 +87,7 @@ def sweep() -> SweepResult:
         ("digests", mail.queue_digests),
         ("delivery", mail.deliver),
         ("forgotten", _forget_old_form_claims),
+        ("orphans", _remove_orphan_files),
     ]
     for name, step in steps:
         try:

@@ -101,6 +101,7 @@ def test_a_cancelled_meeting_is_a_cancelled_event(app, client, make, sec):
 def test_each_published_notice_is_a_new_sequence_of_the_same_event(app, client, make, sec):
     meeting = _plan(sec, make.group(), datetime(2026, 4, 20, 10, 0))
     meetings.publish_notice(sec, meeting)
+    make.item(sec, meeting, "Ny sak")  # a revised notice says something new
     meetings.publish_notice(sec, meeting)
     db.session.commit()
     make.login(client, sec)

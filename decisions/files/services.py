@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
@@ -85,7 +86,12 @@ def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
                           field="file")
     pages = _page_count(data)
     name = clean_filename(filename)
-    key, digest = storage.save(data)
+    try:
+        key, digest = storage.save(data)
+    except storage.StoreFailed as error:
+        error.field = "file"
+        raise
+    storage.discard_unless_committed(db.session, [key])
     attachment = Attachment(
         item_id=item.id if item else None, proposal_id=proposal.id if proposal else None,
         filename=name, title=(title or name[:-4])[:300], storage_key=key, sha256=digest,
@@ -108,3 +114,14 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
     db.session.flush()
     record(actor, "attachment.removed", attachment,
            before=snapshot(attachment, "item_id", "proposal_id", "filename"))
+
+
+def remove_orphan_files() -> int:
+    """Removes stored files that no attachment or meeting document names, once they are
+    old enough that no request can still be about to record them (run by the sweep)."""
+    from decisions.meetings.models import MeetingDocument
+
+    referenced = set(db.session.scalars(select(Attachment.storage_key)))
+    referenced |= set(db.session.scalars(select(MeetingDocument.storage_key)))
+    db.session.rollback()  # only read: hold nothing while walking the disk
+    return storage.remove_orphans(referenced)

@@ -294,6 +294,9 @@ class MeetingDocument(db.Model):
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
+    # A notice's content (pdf.NoticeSnapshot.content_sha256): publishing again what
+    # hashes the same issues no revision.
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
     meeting: Mapped[Meeting] = relationship()

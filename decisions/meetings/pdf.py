@@ -10,7 +10,15 @@ WeasyPrint 70 every document in the tests is written as 2a.
 The meeting pack (the notice with every attachment appended) is NOT PDF/A: the
 attachments are third-party PDFs whose fonts, colours and structure cannot be vouched
 for, so the pack claims no conformance. The archival records are the notice and the
-attachments as uploaded.
+attachments as uploaded. The pack is built on the tagged notice itself, so the pack's
+own pages (the notice at its start) keep their structure tree; the attachments' pages
+come in untagged (pypdf does not merge structure trees), as the accessibility
+statement says.
+
+Rendering is the slow part of publishing (seconds), so it never runs inside a
+transaction: the services freeze what a document shows into plain data first
+(`NoticeSnapshot`, `Frozen`: the HTML, the attachments' stored files), and the
+functions here that write PDFs from a snapshot read nothing from the database.
 
 WeasyPrint fetches nothing but the app's own static files: the HTML is given a
 `StaticOnlyFetcher`, which maps URLs under the static URL path of a host that never
@@ -19,9 +27,11 @@ data:, paths outside static/). The fetcher must be given to `HTML(...)`: given t
 write_pdf() it would be silently ignored.
 """
 
+import hashlib
 import io
 import logging
 import mimetypes
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 from weasyprint import HTML
@@ -60,6 +70,10 @@ FALLBACK_VARIANT = "pdf/a-2b"
 # goes to the network anyway: it only maps this origin's static path to the disk.
 ORIGIN = "https://samraad.invalid"
 DOCUMENT_LANGUAGE = "nb"
+# What a document says of when and as what it is issued ("Revised notice (revision 3)",
+# the moment it was made) is filled in when it is written, so that the rest of it, the
+# content, can be compared by its hash with what was published before.
+KIND, CREATED = "\x00kind\x00", "\x00created\x00"
 
 class ResourceRefused(ValueError):
     """A URL the PDF renderer may not fetch."""
@@ -170,20 +184,43 @@ def _when(meeting: Meeting) -> str:
     return _("%(day)s at %(time)s", day=_day(meeting), time=_time(meeting))
 
 
-def _render(template: str, meeting: Meeting, *, kind: str, **context) -> bytes:
-    """Renders `template` in bokmål and writes it as PDF/A (2a, else 2b)."""
+def _html(template: str, meeting: Meeting, *, kind: str, created: str,
+          **context) -> str:
+    """The document's HTML, in the current locale."""
     app = current_app
     day = _short_day(meeting)
-    html = render_template(
+    return render_template(
         template, meeting=meeting, kind=kind, day=day, when=_when(meeting),
         title=_document_title(kind, meeting),
-        alliance=app.config["ALLIANCE_NAME"], created=now().isoformat(timespec="seconds"),
+        alliance=app.config["ALLIANCE_NAME"], created=created,
         stylesheet=f"{ORIGIN}{app.static_url_path}/css/pdf.css",
         page_of_pages=page_of_pages_css(), item_label=item_label,
         item_heading=item_heading, item_kinds=ITEM_KIND_LABELS, format_day=_format_day,
         roles=GROUP_ROLE_LABELS,
         **context)
-    return write_pdf(html)
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A document as plain data: its HTML with its kind and creation moment left open,
+    and the hash of the rest (its content)."""
+
+    source: str
+    content_sha256: str
+
+    @classmethod
+    def of(cls, template: str, meeting: Meeting, **context) -> "Frozen":
+        source = _html(template, meeting, kind=KIND, created=CREATED, **context)
+        return cls(source, hashlib.sha256(source.encode()).hexdigest())
+
+    def html(self, kind: str) -> str:
+        created = now().isoformat(timespec="seconds")
+        return self.source.replace(KIND, str(escape(kind))).replace(CREATED, created)
+
+
+def _render(template: str, meeting: Meeting, *, kind: str, **context) -> bytes:
+    """Renders `template` in bokmål and writes it as PDF/A (2a, else 2b)."""
+    return write_pdf(Frozen.of(template, meeting, **context).html(kind))
 
 
 def write_pdf(html: str) -> bytes:
@@ -220,29 +257,94 @@ def _apologies_to(summoned) -> str:
     return secretary.person_name
 
 
+@dataclass(frozen=True)
+class PackSection:
+    """An item in the meeting pack: its bookmark, and its attachments as
+    (storage key, bookmark) in order."""
+
+    heading: str
+    attachments: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class NoticeSnapshot:
+    """Everything the notice and the pack of one revision show, frozen from the
+    database: the PDFs are written from this alone, outside any transaction."""
+
+    meeting_id: int
+    revision: int
+    notice: Frozen
+    sections: tuple[PackSection, ...]
+    pack_title: str
+    author: str
+    # The notice's content and the attachments' bytes: equal hashes, equal documents.
+    content_sha256: str
+
+
+def _notice_kind(revision: int) -> str:
+    if revision > 1:
+        return _("Revised notice of meeting (revision %(n)s)", n=revision)
+    return _("Notice of meeting")
+
+
+def notice_snapshot(meeting: Meeting, revision: int) -> NoticeSnapshot:
+    """The notice of `meeting` as it stands (items numbered as they will be), frozen."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        data = notice_data(meeting)
+        items = data["items"]
+        notice = Frozen.of("pdf/notice.html", meeting, **data)
+        sections = tuple(
+            PackSection(item_heading(item), tuple(
+                (attachment.storage_key, attachment_bookmark(item, n, attachment.title))
+                for n, attachment in enumerate(item.attachments, start=1)))
+            for item in items)
+        content = hashlib.sha256(notice.content_sha256.encode())
+        for item in items:
+            for attachment in item.attachments:
+                content.update(attachment.sha256.encode())
+        return NoticeSnapshot(
+            meeting_id=meeting.id, revision=revision, notice=notice, sections=sections,
+            pack_title=_document_title(_("Meeting pack"), meeting),
+            author=current_app.config["ALLIANCE_NAME"], content_sha256=content.hexdigest())
+
+
+def render_notice(snapshot: NoticeSnapshot) -> tuple[bytes, bytes]:
+    """The notice and the meeting pack of a snapshot; reads no database."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        notice = write_pdf(snapshot.notice.html(_notice_kind(snapshot.revision)))
+        return notice, _pack(snapshot, notice)
+
+
 def notice_pdf(meeting: Meeting) -> bytes:
     """The notice (møteinnkalling): time and place, who is summoned, the agenda and
     the case papers."""
     with force_locale(DOCUMENT_LANGUAGE):
-        if meeting.notice_revision > 1:
-            kind = _("Revised notice of meeting (revision %(n)s)",
-                           n=meeting.notice_revision)
-        else:
-            kind = _("Notice of meeting")
-        return _render("pdf/notice.html", meeting, kind=kind, **notice_data(meeting))
+        return write_pdf(notice_snapshot(meeting, meeting.notice_revision).notice.html(
+            _notice_kind(meeting.notice_revision)))
 
 
-def minutes_pdf(meeting: Meeting, by_item: AgendaItem | None = None) -> bytes:
-    """The minutes (protokoll): attendance, and per item notes, decision and entries.
-    `by_item` is the item of a later meeting that approved them, if not the chair."""
+def minutes_source(meeting: Meeting, by_item: AgendaItem | None = None) -> Frozen:
+    """The minutes (protokoll), frozen: attendance, and per item notes, decision and
+    entries. `by_item` is the item of a later meeting that approved them, if not the
+    chair."""
     with force_locale(DOCUMENT_LANGUAGE):
         people = {status: [a for a in meeting.attendance if a.status == status]
                   for status in AttendanceStatus}
-        return _render("pdf/minutes.html", meeting, kind=_("Minutes"),
-                       items=services.active_items(meeting), people=people,
-                       statuses=AttendanceStatus, entry_kinds=ENTRY_LABELS,
-                       absence_kinds=ABSENCE_LABELS,
-                       approval=_approval_line(meeting, by_item))
+        return Frozen.of("pdf/minutes.html", meeting,
+                         items=services.active_items(meeting), people=people,
+                         statuses=AttendanceStatus, entry_kinds=ENTRY_LABELS,
+                         absence_kinds=ABSENCE_LABELS,
+                         approval=_approval_line(meeting, by_item))
+
+
+def render_minutes(source: Frozen) -> bytes:
+    """The minutes PDF of a frozen source; reads no database."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        return write_pdf(source.html(_("Minutes")))
+
+
+def minutes_pdf(meeting: Meeting, by_item: AgendaItem | None = None) -> bytes:
+    return render_minutes(minutes_source(meeting, by_item))
 
 
 def _approval_line(meeting: Meeting, by_item: AgendaItem | None) -> str:
@@ -261,31 +363,46 @@ def _approval_line(meeting: Meeting, by_item: AgendaItem | None) -> str:
 
 
 def meeting_pack(meeting: Meeting, notice: bytes) -> bytes:
+    return _pack(notice_snapshot(meeting, meeting.notice_revision), notice)
+
+
+def _pack(snapshot: NoticeSnapshot, notice: bytes) -> bytes:
     """The notice followed by every attachment, with a bookmark per item (at its case
-    presentation in the notice) and per attachment (at its first page). Not PDF/A."""
-    with force_locale(DOCUMENT_LANGUAGE):
-        items = services.active_items(meeting)
-        notice_reader = PdfReader(io.BytesIO(notice))
-        pages = _outline_pages(notice_reader)
-        writer = PdfWriter()
-        writer.append(notice_reader, import_outline=False)
-        for item in items:
-            heading = item_heading(item)
-            parent = writer.add_outline_item(title=heading, page_number=pages.get(heading, 0))
-            for n, attachment in enumerate(item.attachments, start=1):
-                first_page = len(writer.pages)
-                writer.append(PdfReader(io.BytesIO(storage.read(attachment.storage_key))),
-                              import_outline=False)
-                writer.add_outline_item(title=attachment_bookmark(item, n, attachment.title),
-                                        page_number=first_page, parent=parent)
-        writer.add_metadata({"/Title": _document_title(_("Meeting pack"), meeting),
-                             "/Author": current_app.config["ALLIANCE_NAME"]})
-        writer._root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
-        writer.page_mode = "/UseOutlines"
-        pdfclean.strip_active_content(writer)
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+    presentation in the notice) and per attachment (at its first page). Not PDF/A.
+
+    Built on the notice itself (`clone_from`), so the pack's own pages keep the
+    notice's structure tree, MarkInfo and language; the notice's XMP metadata goes, as
+    it claims a PDF/A conformance the pack does not have."""
+    notice_reader = PdfReader(io.BytesIO(notice))
+    pages = _outline_pages(notice_reader)
+    writer = PdfWriter(clone_from=notice_reader)
+    for own in ("/Outlines", "/Metadata"):  # the pack's own bookmarks follow
+        if own in writer._root_object:
+            del writer._root_object[own]
+    for section in snapshot.sections:
+        parent = writer.add_outline_item(title=section.heading,
+                                         page_number=pages.get(section.heading, 0))
+        for key, bookmark in section.attachments:
+            first_page = len(writer.pages)
+            writer.append(PdfReader(io.BytesIO(storage.read(key))), import_outline=False)
+            _untag(writer.pages[first_page:])
+            writer.add_outline_item(title=bookmark, page_number=first_page, parent=parent)
+    writer.add_metadata({"/Title": snapshot.pack_title, "/Author": snapshot.author})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(DOCUMENT_LANGUAGE)
+    writer.page_mode = "/UseOutlines"
+    pdfclean.strip_active_content(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _untag(pages) -> None:
+    """An attachment's pages point into its own structure tree, which is not merged: the
+    pointers would name the notice's structure elements instead."""
+    for page in pages:
+        for key in ("/StructParents", "/Tabs"):
+            if key in page:
+                del page[key]
 
 
 def _outline_pages(reader: PdfReader) -> dict[str, int]:

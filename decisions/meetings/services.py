@@ -1,11 +1,16 @@
 """Every act on groups, meetings, agendas and minutes: the only code that writes them."""
 
+import logging
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from decisions import begin_writes
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
@@ -34,9 +39,14 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member
 from decisions.notifications import services as notifications
-from decisions.numbering import next_number
+from decisions.numbering import current_value, next_number
 from decisions.permissions import can
 from decisions.proposals.models import Position, PositionKind, Proposal, Round
+
+if TYPE_CHECKING:
+    from decisions.meetings.pdf import Frozen, NoticeSnapshot
+
+log = logging.getLogger(__name__)
 
 AGENDA_OPEN = (MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED)
 MINUTES_OPEN = (MeetingState.HELD, MeetingState.MINUTES_DRAFTED)
@@ -317,30 +327,134 @@ def move_item(actor: User, item: AgendaItem, step: int) -> None:
         reorder_items(actor, item.meeting, order)
 
 
-def publish_notice(actor: User, meeting: Meeting) -> MeetingDocument:
-    """Publishes the notice, or a revised notice when it has been published before:
-    numbers the unnumbered items in agenda order and stores the notice PDF and the
-    meeting pack, rendered once."""
+# --- Publishing: render outside the write transaction, then record ------------------
+#
+# A PDF takes seconds to render; holding the write lock that long stops every other
+# writer (on SQLite, all of them). So publishing is three steps: freeze what the
+# documents show into plain data (a reading transaction), render and store the files
+# (no transaction), then record them in a short writing transaction that first checks
+# nothing changed since the freeze. The files of a recording that does not commit are
+# removed (storage.discard_unless_committed).
+
+class NothingChanged(DomainError):
+    """Publishing again would issue the same notice."""
+
+
+class RenderFailed(DomainError):
+    """The PDF renderer failed; nothing was published."""
+
+
+class Stored(NamedTuple):
+    key: str
+    sha256: str
+    size: int
+
+
+RENDER_FAILED = _l("The PDF could not be made, so nothing was published and the meeting "
+                   "is as it was. Try again; if it happens again, tell the system "
+                   "administrator.")
+
+
+def _render_and_store(render: Callable[[], dict[DocumentKind, bytes]]
+                      ) -> dict[DocumentKind, Stored]:
+    """Ends the reading transaction, renders and stores the documents, and hands their
+    files to the next transaction, which keeps them only if it commits."""
+    db.session.commit()  # only read so far: nothing is held while rendering
+    try:
+        documents = render()
+    except Exception as error:  # noqa: BLE001 - any failure of WeasyPrint or pypdf
+        log.exception("rendering a meeting document failed")
+        raise RenderFailed(RENDER_FAILED) from error
+    stored: dict[DocumentKind, Stored] = {}
+    try:
+        for kind, data in documents.items():
+            key, digest = storage.save(data)
+            stored[kind] = Stored(key, digest, len(data))
+    except BaseException:
+        storage.remove(s.key for s in stored.values())
+        raise
+    begin_writes()
+    storage.discard_unless_committed(db.session, [s.key for s in stored.values()])
+    return stored
+
+
+def _frozen_numbers(meeting: Meeting) -> list[tuple[AgendaItem, int, int]]:
+    """The numbers the unnumbered items will get when the notice is recorded, in
+    agenda order, without taking them."""
+    year = oslo(meeting.starts_at).year
+    taken = current_value(_counter(meeting.group_id), year)
+    unnumbered = [item for item in active_items(meeting) if item.number is None]
+    return [(item, year, taken + n) for n, item in enumerate(unnumbered, start=1)]
+
+
+def prepare_notice(actor: User, meeting: Meeting) -> "NoticeSnapshot":
+    """The notice of the next revision frozen, or NothingChanged
+    when it would say what the published one says."""
     from decisions.meetings import pdf  # WeasyPrint loads slowly; only when publishing
 
     _require(actor, "manage", meeting)
-    meeting = _lock_meeting(meeting)
     _check_agenda_open(meeting)
-    items = active_items(meeting)
-    if not items:
+    meeting = _with_agenda(meeting)
+    if not active_items(meeting):
         raise DomainError(_l("An agenda needs at least one item."))
-    for item in items:
-        if item.number is None:
-            _number(item, meeting)
+    numbers = _frozen_numbers(meeting)
+    for item, year, number in numbers:  # as loaded, never written from here
+        set_committed_value(item, "year", year)
+        set_committed_value(item, "number", number)
+    try:
+        frozen = pdf.notice_snapshot(meeting, meeting.notice_revision + 1)
+    finally:
+        for item, _year, _number in numbers:
+            db.session.expire(item, ["year", "number"])
+    if meeting.state == MeetingState.NOTICE_PUBLISHED:
+        last = latest_document(meeting, DocumentKind.NOTICE)
+        if last is not None and last.content_sha256 == frozen.content_sha256:
+            raise NothingChanged(_l(
+                "Nothing has changed since the notice was published, so no revised "
+                "notice was issued and nobody was notified."))
+    return frozen
+
+
+def publish_notice(actor: User, meeting: Meeting, *,
+                   claim: Callable[[], object] | None = None) -> MeetingDocument:
+    """Publishes the notice, or a revised notice when the agenda changed since the last
+    one: numbers the unnumbered items in agenda order and stores the notice PDF and
+    the meeting pack, rendered once, outside the write transaction. `claim` is called
+    first in the recording transaction (the form's nonce)."""
+    from decisions.meetings import pdf
+
+    frozen = prepare_notice(actor, meeting)
+    stored = _render_and_store(lambda: dict(zip(
+        (DocumentKind.NOTICE, DocumentKind.PACK), pdf.render_notice(frozen),
+        strict=True)))
+    if claim is not None:
+        claim()
+    return record_notice(actor, meeting, frozen, stored)
+
+
+def record_notice(actor: User, meeting: Meeting, frozen: "NoticeSnapshot",
+                  stored: dict[DocumentKind, Stored]) -> MeetingDocument:
+    """Records a rendered notice and pack, if the agenda is still what they show."""
+    meeting = _lock_meeting(meeting)
+    now_showing = prepare_notice(actor, meeting)
+    if (now_showing.content_sha256, now_showing.revision) != (frozen.content_sha256,
+                                                              frozen.revision):
+        raise Conflict(_l("The agenda changed while the notice was being made, so nothing "
+                          "was published. Look over the agenda and publish again."))
+    for item, _year, number in _frozen_numbers(meeting):
+        _number(item, meeting)
+        if item.number != number:  # another meeting of the group took it meanwhile
+            raise Conflict(_l("Another notice of this group took item numbers while "
+                              "this one was being made, so nothing was published. "
+                              "Publish again."))
     before = snapshot(meeting, "state", "notice_revision")
     meeting.state = MeetingState.NOTICE_PUBLISHED
-    meeting.notice_revision += 1
+    meeting.notice_revision = frozen.revision
     meeting.notice_published_at = now()
     db.session.flush()
-    meeting = _with_agenda(meeting)
-    notice = pdf.notice_pdf(meeting)
-    document = _store(meeting, DocumentKind.NOTICE, notice)
-    _store(meeting, DocumentKind.PACK, pdf.meeting_pack(meeting, notice))
+    document = _record_document(meeting, DocumentKind.NOTICE, stored[DocumentKind.NOTICE],
+                                content_sha256=frozen.content_sha256)
+    _record_document(meeting, DocumentKind.PACK, stored[DocumentKind.PACK])
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
     notifications.notice_published(meeting)
@@ -348,17 +462,21 @@ def publish_notice(actor: User, meeting: Meeting) -> MeetingDocument:
 
 
 def _with_agenda(meeting: Meeting) -> Meeting:
-    """The meeting with everything a PDF shows, loaded in a fixed number of queries."""
+    """The meeting with everything a PDF shows, loaded afresh in a fixed number of
+    queries: collections loaded earlier in the session would miss rows added since."""
     from decisions.meetings.queries import meeting_with_agenda
 
+    db.session.flush()
+    db.session.expire_all()
     return meeting_with_agenda(meeting.id)
 
 
-def _store(meeting: Meeting, kind: DocumentKind, data: bytes) -> MeetingDocument:
-    key, digest = storage.save(data)
+def _record_document(meeting: Meeting, kind: DocumentKind, stored: Stored, *,
+                     content_sha256: str | None = None) -> MeetingDocument:
     revision = meeting.notice_revision if kind != DocumentKind.MINUTES else 1
     document = MeetingDocument(meeting_id=meeting.id, kind=kind, revision=revision,
-                               storage_key=key, sha256=digest, size=len(data),
+                               storage_key=stored.key, sha256=stored.sha256,
+                               size=stored.size, content_sha256=content_sha256,
                                created_at=now())
     db.session.add(document)
     db.session.flush()
@@ -570,13 +688,7 @@ def remove_minutes_line(actor: User, line: ProtocolEntry | ItemAbsence | ActionI
     db.session.flush()
 
 
-def approve_minutes(actor: User, meeting: Meeting, *,
-                    by_item: AgendaItem | None = None) -> MeetingDocument:
-    """Approves the minutes, by the chair (no item) or by the approval item of a later
-    meeting that has been held. The PDF is rendered now, once, and kept with its hash."""
-    from decisions.meetings import pdf
-
-    meeting = _lock_meeting(meeting)
+def _check_approval(actor: User, meeting: Meeting, by_item: AgendaItem | None) -> None:
     if by_item is None:
         _require(actor, "approve_as_chair", meeting)
         refused = rules.why_not_approved_by_chair(meeting, now())
@@ -585,14 +697,52 @@ def approve_minutes(actor: User, meeting: Meeting, *,
         refused = rules.why_not_approved_by_item(meeting, by_item, by_item.meeting, now())
     if refused is not None:
         raise DomainError(refused)
+
+
+APPROVAL_FIELDS = ("minutes_approved_at", "minutes_approved_by_id",
+                   "minutes_approved_by_chair", "minutes_approved_by")
+
+
+def prepare_minutes(actor: User, meeting: Meeting, by_item: AgendaItem | None,
+                    approved_at: datetime) -> "Frozen":
+    """The minutes as they will be approved, frozen, from a reading transaction."""
+    from decisions.meetings import pdf
+
+    _check_approval(actor, meeting, by_item)
+    meeting = _with_agenda(meeting)
+    approval = (approved_at, actor.id, by_item is None, actor)
+    for field, value in zip(APPROVAL_FIELDS, approval, strict=True):
+        set_committed_value(meeting, field, value)  # as loaded, never written from here
+    try:
+        return pdf.minutes_source(meeting, by_item)
+    finally:
+        db.session.expire(meeting, list(APPROVAL_FIELDS))
+
+
+def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None = None,
+                    claim: Callable[[], object] | None = None) -> MeetingDocument:
+    """Approves the minutes, by the chair (no item) or by the approval item of a later
+    meeting that has been held. The PDF is rendered now, once, outside the write
+    transaction, and kept with its hash."""
+    from decisions.meetings import pdf
+
+    approved_at = now()
+    source = prepare_minutes(actor, meeting, by_item, approved_at)
+    stored = _render_and_store(lambda: {DocumentKind.MINUTES: pdf.render_minutes(source)})
+    if claim is not None:
+        claim()
+    meeting = _lock_meeting(meeting)
+    if prepare_minutes(actor, meeting, by_item, approved_at) != source:
+        raise Conflict(_l("The minutes changed while their PDF was being made, so they "
+                          "were not approved. Read them again and approve them."))
     before = snapshot(meeting, "state")
     meeting.state = MeetingState.MINUTES_APPROVED
-    meeting.minutes_approved_at = now()
+    meeting.minutes_approved_at = approved_at
     meeting.minutes_approved_by_id = actor.id
     meeting.minutes_approved_by_chair = by_item is None
     db.session.flush()
-    document = _store(meeting, DocumentKind.MINUTES,
-                      pdf.minutes_pdf(_with_agenda(meeting), by_item))
+    document = _record_document(meeting, DocumentKind.MINUTES,
+                                stored[DocumentKind.MINUTES])
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})

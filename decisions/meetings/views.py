@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from decisions import submissions
+from decisions import reads_first, submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
 from decisions.errors import Conflict, DomainError
@@ -259,10 +259,25 @@ def cancel(id: int):
 
 
 @bp.route("/meetings/<int:id>/publish", methods=["POST"])
+@reads_first  # renders the PDFs before it takes the write lock
 @confirm_first("publish_notice", lambda id: load(Meeting, id, "manage"))
 def publish(id: int):
-    return _act(id, lambda m: services.publish_notice(current_user, m),
-                _("The notice is published."))
+    meeting_ = load(Meeting, id, "manage")
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.publish_notice(current_user, meeting_,
+                                claim=lambda: submissions.claim(current_user))
+    except (submissions.AlreadySaved, services.NothingChanged) as said:
+        db.session.rollback()
+        flash(said.message, "info")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The notice is published."), "success")
+    return see_other("meetings.meeting", id=id)
 
 
 @bp.route("/meetings/<int:id>/held", methods=["POST"])
@@ -676,6 +691,7 @@ def remove_attendance(line: int):
 
 
 @bp.route("/meetings/<int:id>/approve", methods=["POST"])
+@reads_first  # renders the minutes PDF before it takes the write lock
 @confirm_first("approve_minutes", lambda id: load(Meeting, id, "view_minutes"))
 def approve(id: int):
     meeting_ = db.session.get(Meeting, id)
@@ -695,7 +711,12 @@ def approve(id: int):
     if not allowed:
         abort(403)
     try:
-        services.approve_minutes(current_user, meeting_, by_item=by_item)
+        services.approve_minutes(current_user, meeting_, by_item=by_item,
+                                 claim=lambda: submissions.claim(current_user))
+    except submissions.AlreadySaved as said:
+        db.session.rollback()
+        flash(said.message, "info")
+        return see_other("meetings.minutes", id=id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

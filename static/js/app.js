@@ -9,6 +9,8 @@
 // 5. A form that htmx brings back with errors takes the focus to its first invalid
 //    field and has its errors read out.
 // 6. Parts that poll keep the <details> the user opened, and can be paused.
+// 7. A form with data-busy (publishing, approving: seconds of PDF rendering) says so
+//    while it is sent, and a second click does not send it again.
 (function () {
   "use strict";
 
@@ -245,6 +247,34 @@
   document.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;
     if (elt && elt.id && paused["#" + elt.id] && evt.detail.verb === "get") evt.preventDefault();
+  });
+
+  // 7. Busy forms. Without script the form posts as usual; its hint says it takes time.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-busy")) return;
+    if (form.getAttribute("aria-busy") === "true") { evt.preventDefault(); return; }
+    if (evt.defaultPrevented) return;
+    form.setAttribute("aria-busy", "true");
+    var button = form.querySelector("button");
+    if (button) {
+      button.dataset.idle = button.textContent;
+      button.textContent = form.getAttribute("data-busy");
+      button.setAttribute("aria-disabled", "true");
+    }
+    var announcer = document.getElementById("sr-announcer");
+    if (announcer) announcer.textContent = form.getAttribute("data-busy");
+  });
+
+  window.addEventListener("pageshow", function () {  // back to a page kept in memory
+    document.querySelectorAll("form[data-busy][aria-busy='true']").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      var button = form.querySelector("button");
+      if (button && button.dataset.idle) {
+        button.textContent = button.dataset.idle;
+        button.removeAttribute("aria-disabled");
+      }
+    });
   });
 
   // An old error message goes when the user tries again.
