@@ -110,7 +110,7 @@ def _stored_files(app) -> set[str]:
 
 
 def _publish(client, meeting_id: int, nonce: str = "", **kw):
-    data = {"form_nonce": nonce} if nonce else {}
+    data = {"confirmed": "1", **({"form_nonce": nonce} if nonce else {})}  # asked, said yes
     return client.post(f"/meetings/{meeting_id}/publish", data=data, headers=EN, **kw)
 
 
@@ -259,7 +259,7 @@ def test_minutes_changed_while_their_pdf_renders_are_not_approved(app, make, sec
     make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     meeting = make.meeting(board)
     services.publish_notice(sec, meeting)
-    services.mark_held(sec, meeting)
+    make.held(sec, meeting)
     first = services.active_items(meeting)[0]
     services.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
                                decision_text="Godkjent.")
