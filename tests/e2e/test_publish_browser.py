@@ -44,12 +44,14 @@ def test_the_publish_button_shows_progress_and_a_second_click_sends_nothing(
     # and clicks again 100 ms later, as an impatient user would.
     page.evaluate("""() => document.addEventListener("submit", (evt) => {
         const form = evt.target, button = form.querySelector("button");
+        if (!form.matches("form[action$='/publish']")) return;  // the confirm dialog's own
         sessionStorage.setItem("busy", JSON.stringify([form.getAttribute("aria-busy"),
             button.textContent, button.getAttribute("aria-disabled"),
             document.getElementById("sr-announcer").textContent]));
         setTimeout(() => { button.click(); sessionStorage.setItem("again", "1"); }, 100);
     })""")
-    page.locator("form[action$='/publish'] button").click(no_wait_after=True)
+    page.locator("form[action$='/publish'] button").click()
+    page.locator("#confirm-dialog-yes").click(no_wait_after=True)  # publish: asked first
     page.wait_for_timeout(1500)
     release.set()
     page.wait_for_url(meeting_url)  # the 303 back, then the page again
