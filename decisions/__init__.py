@@ -1,6 +1,8 @@
 """Samråd: consensus decisions and meetings for alliances of municipalities."""
 
+import hashlib
 import os
+import secrets
 
 from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import format_datetime
@@ -49,8 +51,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 def _keys_from_instance(app: Flask) -> None:
     """Development: keys the environment does not give are made at random on the first
     run and kept in a file only the owner reads, so no published key signs anything."""
-    import secrets
-
     from decisions.accounts.totp_keys import new_key
 
     def kept(path: str, make) -> str:
@@ -201,8 +201,6 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    import hashlib
-
     from flask_babel import get_locale
 
     from decisions.clock import now, oslo

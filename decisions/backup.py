@@ -9,6 +9,7 @@ state that was dumped.
 """
 
 import json
+import os
 import sqlite3
 import subprocess
 import tarfile
@@ -167,8 +168,6 @@ def _holds_data() -> bool:
 def _copy_tree(source: Path, target: Path) -> None:
     """Copies the file store back, durably: each file, and each directory's names, are
     on the disk before the restore says it is done."""
-    import os
-
     from decisions.files.storage import fsync_directory
 
     directories = {target}
