@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
-from decisions.errors import Conflict, DomainError
+from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.meetings import services
 from decisions.meetings.models import (
@@ -167,10 +167,10 @@ def test_only_a_circulated_proposal_can_be_put_on_an_agenda(app, make, sec, boar
 def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board):
     meeting = make.meeting(board)
     assert meeting.state == MeetingState.PLANNED
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"Møteinnkallingen må publiseres før møtet avholdes\."):
         services.mark_held(sec, meeting)  # no notice yet
     services.publish_notice(sec, meeting)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
         services.approve_minutes(sec, meeting, by_item=None)
     make.held(sec, meeting)
     assert meeting.state == MeetingState.HELD
@@ -184,13 +184,16 @@ def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board
 def test_the_agenda_is_closed_once_the_meeting_is_held(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
     item = services.active_items(meeting)[0]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
         services.add_item(sec, meeting, kind=ItemKind.DECISION, title="For sent")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
         services.remove_item(sec, item)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
         services.publish_notice(sec, meeting)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"Bare et møte som ikke er avholdt, kan avlyses\."):
         services.cancel_meeting(sec, meeting)
 
 
@@ -198,7 +201,7 @@ def test_minutes_cannot_be_written_before_the_meeting_is_held(app, make, sec, bo
     meeting = make.meeting(board)
     services.publish_notice(sec, meeting)
     item = services.active_items(meeting)[0]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"Protokollen skrives når møtet er avholdt\."):
         services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="x",
                                    decision_text="")
 
@@ -207,7 +210,8 @@ def test_a_cancelled_meeting_takes_no_more_changes(app, make, sec, board):
     meeting = make.meeting(board)
     services.cancel_meeting(sec, meeting)
     assert meeting.state == MeetingState.CANCELLED
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
         services.publish_notice(sec, meeting)
 
 
@@ -223,21 +227,21 @@ def test_the_chair_approves_and_approved_minutes_are_frozen(app, make, sec, boar
     assert meeting.state == MeetingState.MINUTES_APPROVED
     assert meeting.minutes_approved_by_chair is True
     assert len(document.sha256) == 64
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
         services.save_item_minutes(sec, item, lock_version=item.lock_version,
                                    notes="Endret etterpå", decision_text="")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
         services.add_entry(sec, item, kind=EntryKind.OTHER, text="For sent.")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"Denne protokollen er allerede godkjent\."):
         services.approve_minutes(chair, meeting)
 
 
 def test_someone_who_is_not_the_chair_cannot_approve_as_chair(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
     other_board_member = make.user(Role.BOARD)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
         services.approve_minutes(other_board_member, meeting)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
         services.approve_minutes(sec, meeting)  # the secretariat approves by a meeting
     assert meeting.state == MeetingState.MINUTES_DRAFTED
 
@@ -248,11 +252,15 @@ def test_the_next_meeting_approves_the_minutes_by_its_approval_item(app, make, s
     later = make.meeting(board, starts_at=start + timedelta(days=30))
     approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
     services.publish_notice(sec, later)
-    with pytest.raises(DomainError):  # the later meeting has not been held yet
+    with pytest.raises(DomainError,
+                       match=r"Godkjenning i møtet 9\. apr\. 2026 kl\. 11:00 kan velges når møtet "
+                             r"er holdt\."):  # the later meeting has not been held yet
         services.approve_minutes(sec, earlier, by_item=approval)
     other_item = services.active_items(later)[0]
     make.held(sec, later)
-    with pytest.raises(DomainError):  # not an approval of these minutes
+    with pytest.raises(DomainError,
+                       match=r"Den saken gjelder ikke godkjenning av denne "
+                             r"protokollen\."):  # not an approval of these minutes
         services.approve_minutes(sec, earlier, by_item=other_item)
 
     services.approve_minutes(sec, earlier, by_item=approval)
@@ -625,7 +633,9 @@ def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
 
     # A meeting marked held (by old data) before its start approves nothing either.
     later.state = MeetingState.HELD
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Godkjenning i møtet 3\. apr\. 2026 kl\. 11:00 kan velges når møtet "
+                             r"er holdt\."):
         services.approve_minutes(sec, earlier, by_item=approval)
     # Nor does an approval item of a meeting that is not later than the minutes'.
     later.starts_at = earlier.starts_at

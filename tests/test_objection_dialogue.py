@@ -167,10 +167,12 @@ def test_a_withdrawn_objection_closes_its_conversation_and_keeps_its_history(
 
     thread = db.session.scalars(select(ObjectionThread)).one()
     assert thread.closed_round_id == second.id and thread.closed_at is not None
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Asker har ingen åpen innsigelse i denne høringsrunden\."):
         services.reply_to_objection(rep, second, asker, "Enda en kommentar.")
     db.session.rollback()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Asker har ingen åpen innsigelse i denne høringsrunden\."):
         services.answer_objection(sec, second, asker, "Et svar for sent.")
     db.session.rollback()
     make.login(client, rep)

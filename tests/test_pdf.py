@@ -466,7 +466,7 @@ def test_approved_minutes_are_never_rendered_again(app, make, sec, meeting, tmp_
         raise AssertionError("approved minutes were rendered again")
 
     monkeypatch.setattr(pdf, "minutes_pdf", must_not_render)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match=r"Denne protokollen er allerede godkjent\."):
         meetings.approve_minutes(sec, meeting, by_item=next(
             i for i in db.session.scalars(select(meetings.AgendaItem).where(
                 meetings.AgendaItem.approves_meeting_id == meeting.id))))

@@ -50,11 +50,15 @@ def test_a_resent_position_with_other_text_after_the_close_is_still_refused(sec,
     round_ = make.round_(sec, [asker])
     make.position(rep, round_, asker, PositionKind.SUPPORT)  # the last answer: closed
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Denne høringsrunden er avsluttet\. Standpunkter kan ikke lenger "
+                             r"endres\."):
         services.register_position(rep, round_, asker, kind=PositionKind.SUPPORT,
                                    comment="Ny tekst.")
     db.session.rollback()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError,
+                       match=r"Denne høringsrunden er avsluttet\. Standpunkter kan ikke lenger "
+                             r"endres\."):
         services.register_position(rep, round_, asker, kind=PositionKind.STAND_ASIDE)
 
 
