@@ -76,7 +76,8 @@ def record_ended_rounds(limit: int | None = None) -> int:
 
 def sweep() -> SweepResult:
     from decisions.notifications import mail
-    from decisions.notifications.services import due_reminders, send_reminder
+    from decisions.proposals.queries import due_reminders
+    from decisions.proposals.services import send_reminder
 
     expect_writes()
     result = SweepResult()

@@ -38,10 +38,14 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.members.models import Member
-from decisions.notifications import services as notifications
 from decisions.numbering import current_value, next_number
 from decisions.permissions import can
 from decisions.proposals.models import Position, PositionKind, Proposal, Round
+from decisions.signals import (
+    meeting_cancelled,
+    minutes_approved,
+    notice_published,
+)
 
 if TYPE_CHECKING:
     from decisions.meetings.pdf import Frozen, NoticeSnapshot
@@ -192,7 +196,7 @@ def cancel_meeting(actor: User, meeting: Meeting) -> None:
     if meeting.state not in AGENDA_OPEN:
         raise DomainError(_l("Only a meeting that has not been held can be cancelled."))
     _set_state(actor, meeting, MeetingState.CANCELLED, "meeting.cancelled")
-    notifications.meeting_cancelled(meeting)
+    meeting_cancelled.send(meeting=meeting)
 
 
 def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: str) -> None:
@@ -457,7 +461,7 @@ def record_notice(actor: User, meeting: Meeting, frozen: "NoticeSnapshot",
     _record_document(meeting, DocumentKind.PACK, stored[DocumentKind.PACK])
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
-    notifications.notice_published(meeting)
+    notice_published.send(meeting=meeting)
     return document
 
 
@@ -746,7 +750,7 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})
-    notifications.minutes_approved(meeting)
+    minutes_approved.send(meeting=meeting)
     return document
 
 

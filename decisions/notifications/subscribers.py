@@ -1,0 +1,62 @@
+"""Notifications listen to the domains' events: the domains send them (decisions.signals)
+and never import notifications. `subscribe()` is called once by the app factory."""
+
+from decisions import signals
+from decisions.notifications import services
+
+
+def _round_opened(_sender, *, round_) -> None:
+    services.round_opened(round_)
+
+
+def _round_closed(_sender, *, round_) -> None:
+    services.round_closed(round_)
+
+
+def _objection_registered(_sender, *, change) -> None:
+    services.objection_registered(change)
+
+
+def _objection_answered(_sender, *, entry) -> None:
+    services.objection_answered(entry)
+
+
+def _objection_replied(_sender, *, entry) -> None:
+    services.objection_replied(entry)
+
+
+def _reminder_due(_sender, *, round_, member_ids) -> int:
+    return services.reminder(round_, member_ids)
+
+
+def _notice_published(_sender, *, meeting) -> None:
+    services.notice_published(meeting)
+
+
+def _meeting_cancelled(_sender, *, meeting) -> None:
+    services.meeting_cancelled(meeting)
+
+
+def _minutes_approved(_sender, *, meeting) -> None:
+    services.minutes_approved(meeting)
+
+
+HANDLERS = (
+    (signals.round_opened, _round_opened),
+    (signals.round_closed, _round_closed),
+    (signals.objection_registered, _objection_registered),
+    (signals.objection_answered, _objection_answered),
+    (signals.objection_replied, _objection_replied),
+    (signals.reminder_due, _reminder_due),
+    (signals.notice_published, _notice_published),
+    (signals.meeting_cancelled, _meeting_cancelled),
+    (signals.minutes_approved, _minutes_approved),
+)
+
+
+def subscribe() -> None:
+    """Connect the handlers. Strongly (they are module functions, but nothing else must
+    decide their lifetime), and idempotently: blinker keys a receiver by identity, so
+    a second app made in the same process (the tests make many) connects nothing new."""
+    for signal, handler in HANDLERS:
+        signal.connect(handler, weak=False)
