@@ -10,6 +10,10 @@ from blinker import Namespace
 
 _events = Namespace()
 
+# Accounts (decisions.accounts.services)
+password_reset_requested = _events.signal("password-reset-requested")  # reset, with .token
+login_locked = _events.signal("login-locked")  # user: failed attempts locked its login
+
 # Proposals (decisions.proposals.services)
 round_opened = _events.signal("round-opened")  # round_ (a revision's new round too)
 round_closed = _events.signal("round-closed")  # round_, with its outcome recorded

@@ -37,6 +37,7 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
+from decisions.meetings.queries import active_items, meeting_with_agenda
 from decisions.members.models import Member
 from decisions.numbering import current_value, next_number
 from decisions.permissions import can
@@ -207,13 +208,6 @@ def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: s
 
 
 # --- The agenda -----------------------------------------------------------------------
-
-def active_items(meeting: Meeting) -> list[AgendaItem]:
-    """The agenda in order. Sorted here, not only by the relationship's ORDER BY, so
-    that a second move in the same transaction sees the first."""
-    return sorted((item for item in meeting.items if not item.removed),
-                  key=lambda item: item.position)
-
 
 def _number(item: AgendaItem, meeting: Meeting) -> None:
     year = oslo(meeting.starts_at).year
@@ -468,8 +462,6 @@ def record_notice(actor: User, meeting: Meeting, frozen: "NoticeSnapshot",
 def _with_agenda(meeting: Meeting) -> Meeting:
     """The meeting with everything a PDF shows, loaded afresh in a fixed number of
     queries: collections loaded earlier in the session would miss rows added since."""
-    from decisions.meetings.queries import meeting_with_agenda
-
     db.session.flush()
     db.session.expire_all()
     return meeting_with_agenda(meeting.id)

@@ -2,7 +2,15 @@
 and never import notifications. `subscribe()` is called once by the app factory."""
 
 from decisions import signals
-from decisions.notifications import services
+from decisions.notifications import account_emails, services
+
+
+def _password_reset_requested(_sender, *, reset) -> None:
+    account_emails.password_reset(reset)
+
+
+def _login_locked(_sender, *, user) -> None:
+    account_emails.login_locked(user)
 
 
 def _round_opened(_sender, *, round_) -> None:
@@ -42,6 +50,8 @@ def _minutes_approved(_sender, *, meeting) -> None:
 
 
 HANDLERS = (
+    (signals.password_reset_requested, _password_reset_requested),
+    (signals.login_locked, _login_locked),
     (signals.round_opened, _round_opened),
     (signals.round_closed, _round_closed),
     (signals.objection_registered, _objection_registered),
