@@ -1,8 +1,20 @@
 """Notifications listen to the domains' events: the domains send them (decisions.signals)
 and never import notifications. `subscribe()` is called once by the app factory."""
 
-from decisions import signals
 from decisions.notifications import account_emails, services
+from decisions.signals import (
+    login_locked,
+    meeting_cancelled,
+    minutes_approved,
+    notice_published,
+    objection_answered,
+    objection_registered,
+    objection_replied,
+    password_reset_requested,
+    reminder_due,
+    round_closed,
+    round_opened,
+)
 
 
 def _password_reset_requested(_sender, *, reset) -> None:
@@ -50,17 +62,17 @@ def _minutes_approved(_sender, *, meeting) -> None:
 
 
 HANDLERS = (
-    (signals.password_reset_requested, _password_reset_requested),
-    (signals.login_locked, _login_locked),
-    (signals.round_opened, _round_opened),
-    (signals.round_closed, _round_closed),
-    (signals.objection_registered, _objection_registered),
-    (signals.objection_answered, _objection_answered),
-    (signals.objection_replied, _objection_replied),
-    (signals.reminder_due, _reminder_due),
-    (signals.notice_published, _notice_published),
-    (signals.meeting_cancelled, _meeting_cancelled),
-    (signals.minutes_approved, _minutes_approved),
+    (password_reset_requested, _password_reset_requested),
+    (login_locked, _login_locked),
+    (round_opened, _round_opened),
+    (round_closed, _round_closed),
+    (objection_registered, _objection_registered),
+    (objection_answered, _objection_answered),
+    (objection_replied, _objection_replied),
+    (reminder_due, _reminder_due),
+    (notice_published, _notice_published),
+    (meeting_cancelled, _meeting_cancelled),
+    (minutes_approved, _minutes_approved),
 )
 
 
