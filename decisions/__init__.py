@@ -42,6 +42,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     security.register(app)
     register_blueprints(app)
+    from decisions.notifications.subscribers import subscribe as subscribe_notifications
+    subscribe_notifications()
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)

@@ -15,6 +15,12 @@ from flask import current_app
 from decisions import expect_writes
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.files.services import remove_orphan_files
+from decisions.notifications import mail
+from decisions.proposals import queries
+from decisions.proposals.models import Round
+from decisions.proposals.services import record_outcome, send_reminder
+from decisions.submissions import forget_old
 
 
 @dataclass
@@ -45,25 +51,17 @@ def _each(ids, act, what: str) -> int:
 
 
 def _forget_old_form_claims() -> int:
-    from decisions.submissions import forget_old
-
     forgotten = forget_old()
     db.session.commit()
     return forgotten
 
 
 def _remove_orphan_files() -> int:
-    from decisions.files.services import remove_orphan_files
-
     return remove_orphan_files()
 
 
 def record_ended_rounds(limit: int | None = None) -> int:
     """Record the outcome (and decision) of rounds whose deadline has passed."""
-    from decisions.proposals import queries
-    from decisions.proposals.models import Round
-    from decisions.proposals.services import record_outcome
-
     due = db.session.scalars(queries.due_rounds(now(), limit=limit)).all()
     if not due:
         return 0
@@ -75,14 +73,11 @@ def record_ended_rounds(limit: int | None = None) -> int:
 
 
 def sweep() -> SweepResult:
-    from decisions.notifications import mail
-    from decisions.notifications.services import due_reminders, send_reminder
-
     expect_writes()
     result = SweepResult()
     steps = [
         ("settled", record_ended_rounds),
-        ("reminded", lambda: _each(due_reminders(now()), send_reminder, "reminding round")),
+        ("reminded", lambda: _each(queries.due_reminders(now()), send_reminder, "reminding round")),
         ("queued", mail.queue_emails),
         ("digests", mail.queue_digests),
         ("delivery", mail.deliver),

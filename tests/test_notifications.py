@@ -168,7 +168,7 @@ def test_a_member_that_answers_after_the_reminder_was_made_gets_no_reminder_emai
     run_sweep(app)
     smtp.messages.clear()
     clock.set(round_.remind_at + timedelta(minutes=1))
-    notifications.send_reminder(round_.id)  # the sweep's first step, then it stopped
+    services.send_reminder(round_.id)  # the sweep's first step, then it stopped
     db.session.commit()
     make.position(council["reps"][2], round_, c, PositionKind.SUPPORT)
 

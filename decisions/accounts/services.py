@@ -33,6 +33,7 @@ from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.meetings.calendar import revoke_feeds
 from decisions.members.models import Member
+from decisions.signals import login_locked, password_reset_requested
 
 
 def _hasher() -> PasswordHasher:
@@ -362,7 +363,14 @@ def request_password_reset(email: str) -> PasswordReset | None:
     db.session.flush()
     reset.token = token  # for the email; never stored
     record(None, "user.password_reset_requested", user)
+    password_reset_requested.send(reset=reset)
     return reset
+
+
+def announce_lock(user_id: int) -> None:
+    """Tell the owner of an account that failed attempts locked its login (after the
+    answer: its time must not tell a real account from an unknown address)."""
+    login_locked.send(user=db.session.get(User, user_id))
 
 
 def reset_for(token: str) -> PasswordReset | None:

@@ -30,8 +30,6 @@ from decisions.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from decisions.accounts.models import User
-from decisions.clock import now
 from decisions.errors import DomainError
 from decisions.extensions import db, limiter
 from decisions.http import attach_error, safe_next, see_other
@@ -89,7 +87,7 @@ def _failed(form, error: DomainError) -> None:
     if isinstance(error, services.WrongSecret):
         db.session.commit()
         if error.lock_engaged is not None:
-            _after_the_answer(_email_lock_notice, error.lock_engaged.id)
+            _after_the_answer(services.announce_lock, error.lock_engaged.id)
     else:
         db.session.rollback()
     if form is not None:
@@ -182,24 +180,6 @@ def _run_after(app, work, *args) -> None:
         except Exception:
             db.session.rollback()
             app.logger.exception("Work after the answer failed: %s", work.__name__)
-
-
-def _email_lock_notice(user_id: int) -> None:
-    from decisions.notifications.mail import queue_message
-    from decisions.notifications.messages import Message
-
-    user = db.session.get(User, user_id)
-
-    def build() -> Message:
-        return Message(
-            _("Failed attempts to log in to your Samråd account"),
-            [_("Someone typed a wrong password or code for your account several times. "
-               "For a quarter of an hour, the devices they came from cannot log in to it; "
-               "you can still log in from your own. If a wrong code was typed, whoever did "
-               "it knows your password: choose a new one now. If it was you, nothing more "
-               "is needed.")],
-            action=(_("Choose a new password"), url_for("accounts.forgot", _external=True)))
-    queue_message(user, f"login_locked:{user.id}:{int(now().timestamp())}", build)
 
 
 def _qr(uri: str) -> Markup:
@@ -301,33 +281,11 @@ def forgot():
     answer has gone (on the response's close), so no time tells them apart."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        _after_the_answer(_send_reset_link, form.email.data)
+        _after_the_answer(services.request_password_reset, form.email.data)
         flash(_("If the address belongs to an account, an email with a link to choose a new "
                 "password is on its way. The link works for an hour."), "success")
         return see_other("accounts.login")
     return _form_page("accounts/forgot.html", form)
-
-
-def _send_reset_link(email: str) -> None:
-    """After the answer: a reset link for an account with this address, if any."""
-    reset = services.request_password_reset(email)
-    if reset is not None:
-        _email_reset_link(reset)
-
-
-def _email_reset_link(reset) -> None:
-    from decisions.notifications.mail import queue_message
-    from decisions.notifications.messages import Message
-
-    def build() -> Message:
-        return Message(
-            _("Choose a new password for Samråd"),
-            [_("Someone (we hope you) asked to choose a new password for your account. "
-               "The link works once, for an hour. If it was not you, ignore this email: "
-               "your password stays as it is.")],
-            action=(_("Choose a new password"),
-                    url_for("accounts.reset", token=reset.token, _external=True)))
-    queue_message(reset.user, f"password_reset:{reset.id}", build)
 
 
 @bp.route("/password/reset/<string(maxlength=100):token>", methods=["GET", "POST"])

@@ -10,7 +10,6 @@ from decisions.accounts.models import User
 from decisions.extensions import db
 
 if TYPE_CHECKING:
-    from decisions.meetings.models import AgendaItem
     from decisions.proposals.models import Proposal
 
 
@@ -36,5 +35,7 @@ class Attachment(db.Model):
     removed: Mapped[bool] = mapped_column(default=False)
 
     uploaded_by: Mapped[User] = relationship()
-    item: Mapped["AgendaItem | None"] = relationship()
+    # Not imported, even for type checkers: meetings.models imports this module, and
+    # SQLAlchemy finds the class by its name.
+    item: Mapped["AgendaItem | None"] = relationship()  # noqa: F821
     proposal: Mapped["Proposal | None"] = relationship()

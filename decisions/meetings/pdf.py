@@ -48,7 +48,7 @@ from werkzeug.security import safe_join
 
 from decisions.clock import now, oslo
 from decisions.files import pdfclean, storage
-from decisions.meetings import queries, services
+from decisions.meetings import queries
 from decisions.meetings.labels import (
     ABSENCE_LABELS,
     ENTRY_LABELS,
@@ -239,7 +239,7 @@ def notice_data(meeting: Meeting) -> dict:
     transaction, before rendering): the agenda; where each linked proposal stands, from
     the same function as the web agenda; who is summoned (the seats whose term covers
     the meeting day); and whom to tell of apologies."""
-    items = services.active_items(meeting)
+    items = queries.active_items(meeting)
     summoned = queries.seats_on(meeting.group_id, oslo(meeting.starts_at).date())
     return {"items": items, "linked": queries.linked_proposals(items, now()),
             "summoned": summoned, "apologies_to": _apologies_to(summoned)}
@@ -331,7 +331,7 @@ def minutes_source(meeting: Meeting, by_item: AgendaItem | None = None) -> Froze
         people = {status: [a for a in meeting.attendance if a.status == status]
                   for status in AttendanceStatus}
         return Frozen.of("pdf/minutes.html", meeting,
-                         items=services.active_items(meeting), people=people,
+                         items=queries.active_items(meeting), people=people,
                          statuses=AttendanceStatus, entry_kinds=ENTRY_LABELS,
                          absence_kinds=ABSENCE_LABELS,
                          approval=_approval_line(meeting, by_item))

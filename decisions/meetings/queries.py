@@ -26,6 +26,13 @@ from decisions.proposals.rules import RoundState
 from decisions.register.models import Decision, DecisionNote
 
 
+def active_items(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda in order. Sorted here, not only by the relationship's ORDER BY, so
+    that a second move in the same transaction sees the first."""
+    return sorted((item for item in meeting.items if not item.removed),
+                  key=lambda item: item.position)
+
+
 def groups() -> list[Group]:
     return list(db.session.scalars(
         select(Group).where(Group.active).order_by(Group.kind, Group.name)))

@@ -37,11 +37,16 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
+from decisions.meetings.queries import active_items, meeting_with_agenda
 from decisions.members.models import Member
-from decisions.notifications import services as notifications
 from decisions.numbering import current_value, next_number
 from decisions.permissions import can
 from decisions.proposals.models import Position, PositionKind, Proposal, Round
+from decisions.signals import (
+    meeting_cancelled,
+    minutes_approved,
+    notice_published,
+)
 
 if TYPE_CHECKING:
     from decisions.meetings.pdf import Frozen, NoticeSnapshot
@@ -192,7 +197,7 @@ def cancel_meeting(actor: User, meeting: Meeting) -> None:
     if meeting.state not in AGENDA_OPEN:
         raise DomainError(_l("Only a meeting that has not been held can be cancelled."))
     _set_state(actor, meeting, MeetingState.CANCELLED, "meeting.cancelled")
-    notifications.meeting_cancelled(meeting)
+    meeting_cancelled.send(meeting=meeting)
 
 
 def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: str) -> None:
@@ -203,13 +208,6 @@ def _set_state(actor: User | None, meeting: Meeting, state: MeetingState, act: s
 
 
 # --- The agenda -----------------------------------------------------------------------
-
-def active_items(meeting: Meeting) -> list[AgendaItem]:
-    """The agenda in order. Sorted here, not only by the relationship's ORDER BY, so
-    that a second move in the same transaction sees the first."""
-    return sorted((item for item in meeting.items if not item.removed),
-                  key=lambda item: item.position)
-
 
 def _number(item: AgendaItem, meeting: Meeting) -> None:
     year = oslo(meeting.starts_at).year
@@ -457,15 +455,13 @@ def record_notice(actor: User, meeting: Meeting, frozen: "NoticeSnapshot",
     _record_document(meeting, DocumentKind.PACK, stored[DocumentKind.PACK])
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
-    notifications.notice_published(meeting)
+    notice_published.send(meeting=meeting)
     return document
 
 
 def _with_agenda(meeting: Meeting) -> Meeting:
     """The meeting with everything a PDF shows, loaded afresh in a fixed number of
     queries: collections loaded earlier in the session would miss rows added since."""
-    from decisions.meetings.queries import meeting_with_agenda
-
     db.session.flush()
     db.session.expire_all()
     return meeting_with_agenda(meeting.id)
@@ -746,7 +742,7 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})
-    notifications.minutes_approved(meeting)
+    minutes_approved.send(meeting=meeting)
     return document
 
 

@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from decisions.clock import oslo
 from decisions.extensions import db
+from decisions.meetings.calendar import calendar_file
+from decisions.meetings.models import MeetingState
 from decisions.notifications.models import Notification, NotificationKind
+from decisions.proposals.forms import OUTCOME_LABELS, PROCEDURE_LABELS
+from decisions.proposals.models import ObjectionEntry, Outcome, Position, PositionChange
+from decisions.proposals.services import current_state
+from decisions.register.models import Decision
 
 
 @dataclass
@@ -57,10 +63,6 @@ def still_relevant(n: Notification) -> bool:
     """Whether an email about this is still worth sending. A reminder is not, once the
     member has answered or the round has closed; an invitation to a round that has
     already closed is not; a notice that a newer revision replaced is not."""
-    from decisions.meetings.models import MeetingState
-    from decisions.proposals.models import Position
-    from decisions.proposals.services import current_state
-
     if n.kind in (NotificationKind.ROUND_OPENED, NotificationKind.REMINDER):
         if not current_state(n.round).is_open:
             return False
@@ -78,9 +80,6 @@ def still_relevant(n: Notification) -> bool:
 def subject(n: Notification) -> str:
     """One line saying what happened: the email's subject and the entry in the list.
     Built from what the list loads with the notification (no query per line)."""
-    from decisions.proposals.forms import OUTCOME_LABELS
-    from decisions.proposals.models import Outcome
-
     kind = n.kind
     if kind in ROUND_KINDS:
         round_ = n.round
@@ -144,8 +143,6 @@ def compose(n: Notification, *, with_files: bool = True) -> Message:
 # --- Rounds ---------------------------------------------------------------------------
 
 def _round_details(n: Notification) -> list[tuple[str, str]]:
-    from decisions.proposals.forms import PROCEDURE_LABELS
-
     round_ = n.round
     return [(_("Case"), f"{round_.proposal.case_ref} {round_.proposal.title}"),
             (_("Procedure"), str(PROCEDURE_LABELS[round_.procedure])),
@@ -182,8 +179,6 @@ def _reminder(n: Notification, message: Message) -> None:
 
 
 def _objection(n: Notification, message: Message) -> None:
-    from decisions.proposals.models import ObjectionEntry, PositionChange
-
     message.details = _round_details(n)
     if "entry_id" in n.params:  # a reply in the objection's thread
         message.paragraphs = [_("The reply:")]
@@ -195,8 +190,6 @@ def _objection(n: Notification, message: Message) -> None:
 
 
 def _objection_answered(n: Notification, message: Message) -> None:
-    from decisions.proposals.models import ObjectionEntry
-
     answer = db.session.get(ObjectionEntry, n.params["answer_id"])
     message.paragraphs = [_("The objection stands until %(member)s withdraws it. The "
                             "answer:", member=_member_name(n))]
@@ -205,10 +198,6 @@ def _objection_answered(n: Notification, message: Message) -> None:
 
 
 def _round_closed(n: Notification, message: Message) -> None:
-    from decisions.proposals.forms import OUTCOME_LABELS
-    from decisions.proposals.models import Outcome
-    from decisions.register.models import Decision
-
     message.paragraphs = [_("The round on “%(title)s” has closed.",
                             title=n.round.proposal.title)]
     message.details = [*_round_details(n)[:3],
@@ -256,8 +245,6 @@ def _minutes_approved(n: Notification, message: Message) -> None:
 
 
 def _calendar_attachment(meeting) -> dict[str, str]:
-    from decisions.meetings.calendar import calendar_file
-
     data = calendar_file([meeting], name=meeting.group.name)
     return {"filename": f"mote-{oslo(meeting.starts_at):%Y-%m-%d}.ics",
             "content_type": "text/calendar",

@@ -5,7 +5,9 @@ from sqlalchemy.orm import selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
+from decisions.meetings.models import Meeting
 from decisions.notifications.models import Notification
+from decisions.proposals.models import Proposal, Round
 
 
 def unread_count(user: User) -> int:
@@ -15,9 +17,6 @@ def unread_count(user: User) -> int:
 
 def of_user(user: User) -> Select:
     """Newest first, with what their sentences name loaded in a fixed number of queries."""
-    from decisions.meetings.models import Meeting
-    from decisions.proposals.models import Proposal, Round
-
     return (select(Notification).where(Notification.user_id == user.id)
             .order_by(Notification.id.desc())
             .options(selectinload(Notification.user).selectinload(User.member),

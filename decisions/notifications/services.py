@@ -1,5 +1,6 @@
-"""Who hears of what. The acts call these in their own transaction, so a notification
-exists exactly when the act committed; emails are made from them later by the sweep.
+"""Who hears of what. The acts send domain events (decisions.signals) in their own
+transaction and the subscribers call these, so a notification exists exactly when the
+act committed; emails are made from them later by the sweep.
 
 Every notification has a key naming the event and the recipient; the database keeps
 it unique, and a second attempt to notify the same event is silently ignored. That is
@@ -7,18 +8,18 @@ what makes the sweep, the settle-on-read hook and a retried request safe togethe
 """
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from decisions.accounts.models import Role, User
 from decisions.audit.services import record
 from decisions.clock import now, oslo
 from decisions.database import dialect_insert
-from decisions.errors import DomainError, NotAllowed
+from decisions.errors import NotAllowed
 from decisions.extensions import db
+from decisions.meetings.models import GroupMembership
 from decisions.notifications.models import (
     Delivery,
     EmailState,
@@ -26,10 +27,7 @@ from decisions.notifications.models import (
     NotificationKind,
     NotificationPreference,
 )
-
-DEFAULT_REMINDER_HOURS = 48
-MAX_REMINDER_HOURS = 24 * 30
-
+from decisions.proposals.models import Outcome, RoundMember
 
 # --- Recipients -----------------------------------------------------------------------
 
@@ -50,8 +48,6 @@ def secretariat() -> list[User]:
 
 def group_recipients(meeting) -> list[User]:
     """Everyone with a login who holds a seat in the meeting's group on its day."""
-    from decisions.meetings.models import GroupMembership
-
     day = oslo(meeting.starts_at).date()
     seats = db.session.scalars(
         select(GroupMembership).where(GroupMembership.group_id == meeting.group_id,
@@ -90,8 +86,6 @@ def round_opened(round_) -> None:
 def round_closed(round_) -> None:
     """To every member in the round, with its outcome. A round replaced by a revision
     is not announced: the new round's email says so, and one email is enough."""
-    from decisions.proposals.models import Outcome, RoundMember
-
     if round_.outcome == Outcome.SUPERSEDED:
         return
     member_ids = db.session.scalars(
@@ -102,10 +96,8 @@ def round_closed(round_) -> None:
 
 
 def objection_registered(change) -> None:
-    """To the secretariat, when a member objects (or breaks silence); not again when
-    it only rewords an objection it had already made."""
-    if not change.kind.blocks or (change.from_kind is not None and change.from_kind.blocks):
-        return
+    """To the secretariat, when a member objects (or breaks silence); the round's rules
+    decide what is a new objection (proposals.rules.raises_objection)."""
     notify(NotificationKind.OBJECTION, secretariat(), event=f"objection:{change.id}",
            round_id=change.round_id,
            params={"member": change.member.name, "kind": change.kind.value,
@@ -148,49 +140,11 @@ def minutes_approved(meeting) -> None:
 
 # --- Reminders ------------------------------------------------------------------------
 
-def remind_at(opened_at, deadline, hours: int):
-    """When a round's reminder is due: `hours` before the deadline, or never when
-    that is 0 or falls before the round opened (a short round gets no reminder)."""
-    if hours <= 0:
-        return None
-    moment = deadline - timedelta(hours=hours)
-    return moment if moment > opened_at else None
-
-
-def check_reminder_hours(hours: int) -> None:
-    if not 0 <= hours <= MAX_REMINDER_HOURS:
-        raise DomainError(_l("Enter between 0 and %(max)s hours.", max=MAX_REMINDER_HOURS),
-                          field="reminder_hours")
-
-
-def due_reminders(moment) -> list[int]:
-    from decisions.proposals.models import Round
-
-    return list(db.session.scalars(
-        select(Round.id).where(Round.outcome.is_(None), Round.reminded_at.is_(None),
-                               Round.remind_at <= moment, Round.deadline > moment)
-        .order_by(Round.remind_at)))
-
-
-def send_reminder(round_id: int) -> int:
-    """Remind the members of an open round that have not responded; once per round.
-    Returns how many people were reminded."""
-    from decisions.proposals.models import Position, Round, RoundMember
-    from decisions.proposals.services import current_state, lock_round
-
-    round_ = lock_round(db.session.get(Round, round_id))
-    if round_.reminded_at is not None or not current_state(round_).is_open:
-        return 0
-    answered = select(Position.member_id).where(Position.round_id == round_.id)
-    waiting = list(db.session.scalars(
-        select(RoundMember.member_id).where(RoundMember.round_id == round_.id,
-                                            RoundMember.member_id.not_in(answered))))
-    count = notify(NotificationKind.REMINDER, representatives(waiting),
-                   event=f"reminder:{round_.id}", round_id=round_.id)
-    round_.reminded_at = now()
-    db.session.flush()
-    record(None, "round.reminded", round_, after={"members": len(waiting), "people": count})
-    return count
+def reminder(round_, member_ids: Iterable[int]) -> int:
+    """To the representatives of the round's members that have not answered; the round
+    decides when (proposals.services.send_reminder). Returns how many were told."""
+    return notify(NotificationKind.REMINDER, representatives(member_ids),
+                  event=f"reminder:{round_.id}", round_id=round_.id)
 
 
 # --- The user's side ------------------------------------------------------------------
@@ -205,8 +159,6 @@ def mark_read(user: User, notification: Notification) -> None:
 
 
 def mark_all_read(user: User) -> None:
-    from sqlalchemy import update
-
     db.session.execute(update(Notification)
                        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=now()))

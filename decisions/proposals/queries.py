@@ -137,6 +137,14 @@ def due_rounds(now: datetime, limit: int = 20) -> Select:
             .order_by(Round.deadline).limit(limit))
 
 
+def due_reminders(now: datetime) -> list[int]:
+    """Ids of open rounds whose reminder is due and not yet sent, the earliest first."""
+    return list(db.session.scalars(
+        select(Round.id).where(Round.outcome.is_(None), Round.reminded_at.is_(None),
+                               Round.remind_at <= now, Round.deadline > now)
+        .order_by(Round.remind_at)))
+
+
 def latest_round_subquery():
     return (select(func.max(Round.id)).where(Round.proposal_id == Proposal.id)
             .correlate(Proposal).scalar_subquery())

@@ -7,7 +7,7 @@ services reach the same answer, and the rules can be tested exhaustively.
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from decisions.proposals.models import Outcome, PositionKind, Procedure
 
@@ -29,6 +29,28 @@ class RoundState:
 
 
 OPEN = RoundState(None, None)
+
+DEFAULT_REMINDER_HOURS = 48
+MAX_REMINDER_HOURS = 24 * 30
+
+
+def reminder_hours_valid(hours: int) -> bool:
+    return 0 <= hours <= MAX_REMINDER_HOURS
+
+
+def remind_at(opened_at: datetime, deadline: datetime, hours: int) -> datetime | None:
+    """When a round's reminder is due: `hours` before the deadline, or never when
+    that is 0 or falls before the round opened (a short round gets no reminder)."""
+    if hours <= 0:
+        return None
+    moment = deadline - timedelta(hours=hours)
+    return moment if moment > opened_at else None
+
+
+def raises_objection(from_kind: PositionKind | None, kind: PositionKind) -> bool:
+    """A position that objects (or breaks silence) where the member did not already
+    object: rewording an objection it had made is not a new one."""
+    return kind.blocks and not (from_kind is not None and from_kind.blocks)
 
 
 def quorum_met(quorum_percent: int | None, members: int, responded: int) -> bool:

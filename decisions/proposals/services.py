@@ -17,7 +17,6 @@ from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.members.models import Member
-from decisions.notifications import services as notifications
 from decisions.numbering import next_number
 from decisions.permissions import can
 from decisions.proposals import queries
@@ -39,8 +38,24 @@ from decisions.proposals.models import (
     ThreadEntryKind,
     VersionDiff,
 )
-from decisions.proposals.rules import RoundState, allowed_kinds
+from decisions.proposals.rules import (
+    DEFAULT_REMINDER_HOURS,
+    MAX_REMINDER_HOURS,
+    RoundState,
+    allowed_kinds,
+    raises_objection,
+    remind_at,
+    reminder_hours_valid,
+)
 from decisions.register.services import record_decision
+from decisions.signals import (
+    objection_answered,
+    objection_registered,
+    objection_replied,
+    reminder_due,
+    round_closed,
+    round_opened,
+)
 
 TEXT_FIELDS = ("title", "background", "resolution")
 MAX_ROUND_LENGTH = timedelta(days=366)  # a later deadline is a typo, not a plan
@@ -143,7 +158,9 @@ def _check_round_settings(members: Sequence[Member], deadline: datetime,
     if quorum_percent is not None and not 1 <= quorum_percent <= 100:
         raise DomainError(_l("The quorum is a share between 1 and 100 %."),
                           field="quorum_percent")
-    notifications.check_reminder_hours(reminder_hours)
+    if not reminder_hours_valid(reminder_hours):
+        raise DomainError(_l("Enter between 0 and %(max)s hours.", max=MAX_REMINDER_HOURS),
+                          field="reminder_hours")
 
 
 def _lock_for_change(proposal: Proposal) -> tuple[Proposal, Round | None]:
@@ -187,7 +204,7 @@ def _settle_current(current: Round | None) -> RoundState | None:
 def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
                deadline: datetime, procedure: Procedure,
                quorum_percent: int | None = None,
-               reminder_hours: int = notifications.DEFAULT_REMINDER_HOURS) -> Round:
+               reminder_hours: int = DEFAULT_REMINDER_HOURS) -> Round:
     """Circulate the proposal's current text to members: freezes a version, numbers
     the case on first circulation, opens a round."""
     _require(actor, "circulate", proposal)
@@ -211,7 +228,7 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
     round_ = Round(proposal=proposal, version=version, procedure=procedure,
                    quorum_percent=quorum_percent, opened_at=moment, deadline=deadline,
                    opened_by_id=actor.id, reminder_hours=reminder_hours,
-                   remind_at=notifications.remind_at(moment, deadline, reminder_hours))
+                   remind_at=remind_at(moment, deadline, reminder_hours))
     db.session.add(round_)
     db.session.flush()
     db.session.add_all(RoundMember(round_id=round_.id, member_id=m.id) for m in members)
@@ -222,14 +239,14 @@ def open_round(actor: User, proposal: Proposal, *, members: Sequence[Member],
         "version": version.number, "procedure": procedure, "deadline": deadline,
         "quorum_percent": quorum_percent, "members": len(members),
         "reminder_hours": reminder_hours})
-    notifications.round_opened(round_)
+    round_opened.send(round_=round_)
     return round_
 
 
 def revise_proposal(actor: User, proposal: Proposal, *, title: str, background: str,
                     resolution: str, members: Sequence[Member], deadline: datetime,
                     procedure: Procedure, quorum_percent: int | None = None,
-                    reminder_hours: int = notifications.DEFAULT_REMINDER_HOURS) -> Round:
+                    reminder_hours: int = DEFAULT_REMINDER_HOURS) -> Round:
     """A new version and a new round; an open round of the old text is superseded."""
     _require(actor, "revise", proposal)
     proposal, current = _lock_for_change(proposal)
@@ -279,7 +296,7 @@ def _end_round(actor: User | None, round_: Round, outcome: Outcome,
     db.session.flush()
     record(actor, "round.closed", round_,
            after={"outcome": outcome, "closed_at": round_.closed_at})
-    notifications.round_closed(round_)
+    round_closed.send(round_=round_)
 
 
 def current_state(round_: Round) -> RoundState:
@@ -380,7 +397,8 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     record(actor, act, position, before=before,
            after={"kind": kind, "comment": comment, "member_id": member.id,
                   "round_id": round_.id, "on_behalf": on_behalf})
-    notifications.objection_registered(change)
+    if raises_objection(change.from_kind, change.kind):
+        objection_registered.send(change=change)
     settle_round(round_, actor)
     return position
 
@@ -458,7 +476,7 @@ def answer_objection(actor: User, round_: Round, member: Member, text: str) -> O
     """The secretariat answers a member's objection; the member's representatives hear."""
     _require(actor, "answer_objection", round_)
     entry = _write_to_objection(actor, round_, member, ThreadEntryKind.ANSWER, text)
-    notifications.objection_answered(entry)
+    objection_answered.send(entry=entry)
     return entry
 
 
@@ -468,5 +486,23 @@ def reply_to_objection(actor: User, round_: Round, member: Member,
     if not can(actor, "reply_to_objection", member):
         raise NotAllowed(_l("Only the objecting member can reply in its objection."))
     entry = _write_to_objection(actor, round_, member, ThreadEntryKind.REPLY, text)
-    notifications.objection_replied(entry)
+    objection_replied.send(entry=entry)
     return entry
+
+
+def send_reminder(round_id: int) -> int:
+    """Remind the members of an open round that have not responded; once per round.
+    Returns how many people were reminded (the receivers of `reminder_due` say)."""
+    round_ = lock_round(db.session.get(Round, round_id))
+    if round_.reminded_at is not None or not current_state(round_).is_open:
+        return 0
+    answered = select(Position.member_id).where(Position.round_id == round_.id)
+    waiting = list(db.session.scalars(
+        select(RoundMember.member_id).where(RoundMember.round_id == round_.id,
+                                            RoundMember.member_id.not_in(answered))))
+    told = reminder_due.send(round_=round_, member_ids=waiting)
+    count = sum(result or 0 for _receiver, result in told)
+    round_.reminded_at = now()
+    db.session.flush()
+    record(None, "round.reminded", round_, after={"members": len(waiting), "people": count})
+    return count

@@ -27,7 +27,6 @@ from decisions.http import (
     wants_fragment,
 )
 from decisions.members.models import Member
-from decisions.notifications.services import DEFAULT_REMINDER_HOURS
 from decisions.permissions import can
 from decisions.proposals import queries, services
 from decisions.proposals.diff import announced
@@ -50,7 +49,7 @@ from decisions.proposals.models import (
     ProposalStatus,
     Round,
 )
-from decisions.proposals.rules import allowed_kinds
+from decisions.proposals.rules import DEFAULT_REMINDER_HOURS, allowed_kinds
 from decisions.register.queries import decision_for_proposal
 from decisions.sweep import record_ended_rounds
 

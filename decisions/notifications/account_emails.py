@@ -1,0 +1,34 @@
+"""Emails about a person's own account: not notifications (nothing to list in the app),
+queued like them and sent by the sweep."""
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from decisions.clock import now
+from decisions.notifications.mail import queue_message
+from decisions.notifications.messages import Message
+
+
+def login_locked(user) -> None:
+    def build() -> Message:
+        return Message(
+            _("Failed attempts to log in to your Samråd account"),
+            [_("Someone typed a wrong password or code for your account several times. "
+               "For a quarter of an hour, the devices they came from cannot log in to it; "
+               "you can still log in from your own. If a wrong code was typed, whoever did "
+               "it knows your password: choose a new one now. If it was you, nothing more "
+               "is needed.")],
+            action=(_("Choose a new password"), url_for("accounts.forgot", _external=True)))
+    queue_message(user, f"login_locked:{user.id}:{int(now().timestamp())}", build)
+
+
+def password_reset(reset) -> None:
+    def build() -> Message:
+        return Message(
+            _("Choose a new password for Samråd"),
+            [_("Someone (we hope you) asked to choose a new password for your account. "
+               "The link works once, for an hour. If it was not you, ignore this email: "
+               "your password stays as it is.")],
+            action=(_("Choose a new password"),
+                    url_for("accounts.reset", token=reset.token, _external=True)))
+    queue_message(reset.user, f"password_reset:{reset.id}", build)
