@@ -1,0 +1,45 @@
+"""Visibility is one rule per kind read two ways: `can(user, "view", obj)` for an object
+in hand and `visible(user, kind)` as SQL for queries and search. Over the whole test
+world and every role, both readings select the same objects."""
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+
+from decisions.extensions import db
+from decisions.files.services import add_attachment
+from decisions.permissions import SEEN, can, visible
+from tests import world as worlds
+
+
+def _users(world) -> list[tuple[str, object]]:
+    users = [("anonymous", AnonymousUserMixin()), *world.users.items()]
+    assert [name for name, _user in users] == list(worlds.ROLES)
+    return users
+
+
+@pytest.fixture
+def world(app, make):
+    world = worlds.build(make, with_meetings=True)
+    # Edge cases the world lacks: an item removed from the agenda, with its attachment,
+    # and an attachment on a draft proposal.
+    sec = world.users["secretariat"]
+    removed = make.item(sec, world.meetings.meeting, "Trukket sak")
+    add_attachment(sec, data=make.pdf_bytes(), filename="trukket.pdf", item=removed)
+    add_attachment(sec, data=make.pdf_bytes(), filename="utkast.pdf", proposal=world.draft)
+    removed.removed = True
+    db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("kind", sorted(SEEN))
+def test_the_object_rule_and_the_sql_rule_see_the_same_objects_for_every_role(
+        app, world, kind):
+    model = SEEN[kind][0]
+    objects = db.session.scalars(select(model)).all()
+    assert objects, f"the test world has no {kind}"
+    for role, user in _users(world):
+        by_object = {o.id for o in objects if can(user, "view", o, kind=kind)}
+        by_sql = set(db.session.scalars(select(model.id).where(visible(user, kind))))
+        assert by_sql == by_object, (kind, role)
+        db.session.expire_all()
