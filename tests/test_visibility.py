@@ -2,12 +2,16 @@
 in hand and `visible(user, kind)` as SQL for queries and search. Over the whole test
 world and every role, both readings select the same objects."""
 
+from datetime import timedelta
+
 import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
+from decisions.clock import oslo
 from decisions.extensions import db
 from decisions.files.services import add_attachment
+from decisions.meetings.models import GroupRole
 from decisions.permissions import SEEN, can, visible
 from tests import world as worlds
 
@@ -28,7 +32,16 @@ def world(app, make):
     add_attachment(sec, data=make.pdf_bytes(), filename="trukket.pdf", item=removed)
     add_attachment(sec, data=make.pdf_bytes(), filename="utkast.pdf", proposal=world.draft)
     removed.removed = True
+    # Chairs whose term ends on the held meeting's day, or begins the day after it: the
+    # first reads its draft minutes, the second not.
+    day = oslo(world.meetings.held.starts_at).date()
+    ending = make.seat(world.meetings.group, role=GroupRole.CHAIR, user_=world.users["admin"])
+    ending.term_end = day
+    make.seat(world.meetings.group, role=GroupRole.CHAIR, term_start=day + timedelta(days=1),
+              user_=world.users["other_representative"])
     db.session.commit()
+    assert can(world.users["admin"], "view_minutes", world.meetings.held)
+    assert not can(world.users["other_representative"], "view_minutes", world.meetings.held)
     return world
 
 
