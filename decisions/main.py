@@ -23,7 +23,7 @@ bp = Blueprint("main", __name__)
 def index():
     moment = now()
     waiting = answered_open = []
-    if current_user.role == "representative":
+    if can(current_user, "speak_for", current_user.member, kind="member"):
         waiting = db.session.scalars(
             proposal_queries.open_rounds_waiting_for(current_user.member_id, moment)).all()
         answered_open = [r for r in db.session.scalars(
@@ -31,15 +31,14 @@ def index():
             if r not in waiting]
     open_rounds = []
     awaiting = []
-    if current_user.role == "secretariat":
+    if can(current_user, "follow_up", kind="proposal"):
         open_rounds = db.session.scalars(
             proposal_queries.open_rounds(moment).limit(20)).all()
         awaiting = db.session.scalars(
-            proposal_queries.proposals(status="awaiting", include_drafts=True, now=moment)
+            proposal_queries.proposals(current_user, status="awaiting", now=moment)
             .limit(20)).all()
     recent = db.session.scalars(register_queries.decisions().limit(5)).all()
-    meetings = meeting_queries.upcoming(
-        moment, include_unpublished=can(current_user, "manage", kind="meeting"), limit=5)
+    meetings = meeting_queries.upcoming(current_user, moment, limit=5)
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
                            meetings=meetings)

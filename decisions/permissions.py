@@ -3,22 +3,36 @@
 Views, templates (`can(...)`) and services all ask here, so the answer is the
 same wherever it is asked. State rules (a closed round takes no positions) are
 the services' business; these functions answer by role and ownership.
+
+Who may see which objects is written once per kind, as a `Seen`: each condition
+in it carries its Python test and its SQL expression side by side, so that
+`can(user, "view", obj)` and `visible(user, kind)` (a where-clause for queries and
+search) are two readings of one rule. tests/test_visibility.py holds them equal.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from flask_login import AnonymousUserMixin
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from decisions.accounts.models import Role, User
-from decisions.clock import oslo
+from decisions.audit.models import AuditEntry
+from decisions.clock import from_oslo, oslo
+from decisions.extensions import db
 from decisions.files.models import Attachment
 from decisions.meetings.models import (
+    AgendaItem,
     Group,
+    GroupMembership,
     GroupRole,
     Meeting,
     MeetingState,
 )
 from decisions.members.models import Member
+from decisions.notifications.models import Notification
 from decisions.proposals.models import Proposal, Round
 from decisions.register.models import Decision
 
@@ -30,57 +44,186 @@ def _signed_in(user) -> bool:
     return isinstance(user, User) and user.is_active
 
 
+# --- Conditions in both forms ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Seen:
+    """A condition on objects of one kind: `test(obj)` for an object in hand, `sql()`
+    the same condition as a where-clause (built on demand: some need a query)."""
+
+    test: Callable[[Any], bool]
+    sql: Callable[[], ColumnElement[bool]]
+
+    def __and__(self, other: "Seen") -> "Seen":
+        return Seen(lambda o: self.test(o) and other.test(o),
+                    lambda: and_(self.sql(), other.sql()))
+
+    def __or__(self, other: "Seen") -> "Seen":
+        return Seen(lambda o: self.test(o) or other.test(o),
+                    lambda: or_(self.sql(), other.sql()))
+
+    def __invert__(self) -> "Seen":
+        return Seen(lambda o: not self.test(o), lambda: not_(self.sql()))
+
+    def via(self, relation) -> "Seen":
+        """This condition on the object `relation` (a many-to-one) leads to; false
+        where it leads nowhere."""
+        key = relation.key
+        return Seen(lambda o: getattr(o, key) is not None and self.test(getattr(o, key)),
+                    lambda: relation.has(self.sql()))
+
+
+ALL = Seen(lambda o: True, true)
+NONE = Seen(lambda o: False, false)
+CIRCULATED = Seen(lambda p: p.case_number is not None,
+                  lambda: Proposal.case_number.is_not(None))
+NOTICE_OUT = Seen(lambda m: m.notice_revision > 0, lambda: Meeting.notice_revision > 0)
+MINUTES_APPROVED = Seen(lambda m: m.state == MeetingState.MINUTES_APPROVED,
+                        lambda: Meeting.state == MeetingState.MINUTES_APPROVED)
+ITEM_KEPT = Seen(lambda i: not i.removed, lambda: AgendaItem.removed.is_(False))
+ON_ITEM = Seen(lambda a: a.item_id is not None, lambda: Attachment.item_id.is_not(None))
+
+
+def _chair_seats_sql(user: User) -> ColumnElement[bool]:
+    # A seat serves on the Oslo day of the meeting's start: its term, as UTC moments
+    # from Oslo midnight to Oslo midnight, holds the start.
+    seats = db.session.scalars(select(GroupMembership).where(
+        GroupMembership.user_id == user.id, GroupMembership.role == GroupRole.CHAIR)).all()
+    return or_(false(), *(and_(
+        Meeting.group_id == seat.group_id,
+        Meeting.starts_at >= from_oslo(datetime.combine(seat.term_start, time())),
+        true() if seat.term_end is None else
+        Meeting.starts_at < from_oslo(datetime.combine(seat.term_end + timedelta(days=1),
+                                                       time()))) for seat in seats))
+
+
+def _chaired_by(user: User) -> Seen:
+    return Seen(lambda m: _is_chair(user, m), lambda: _chair_seats_sql(user))
+
+
+def _by_role(user: User, secretariat: Seen, readers: Seen) -> Seen:
+    if user.role == SECRETARIAT:
+        return secretariat
+    return readers if user.role in READERS else NONE
+
+
+def proposals_seen(user: User) -> Seen:
+    # Members see a proposal once it has been circulated (it has a case number);
+    # a draft, even one withdrawn before it went out, is the secretariat's.
+    return _by_role(user, ALL, CIRCULATED)
+
+
+def meetings_seen(user: User) -> Seen:
+    # A meeting is the secretariat's until its notice goes out.
+    return _by_role(user, ALL, NOTICE_OUT)
+
+
+def minutes_seen(user: User) -> Seen:
+    """Whose minutes (of a meeting) `user` reads: draft minutes are read by the
+    secretariat and the chair who approves them; approved ones by whoever sees the
+    meeting."""
+    if user.role == SECRETARIAT:
+        return ALL
+    return (MINUTES_APPROVED & meetings_seen(user)) | (~MINUTES_APPROVED & _chaired_by(user))
+
+
+def items_seen(user: User) -> Seen:
+    return ITEM_KEPT & meetings_seen(user).via(AgendaItem.meeting)
+
+
+def attachments_seen(user: User) -> Seen:
+    # An attachment follows what it is attached to: its item, or else its proposal.
+    return ((ON_ITEM & items_seen(user).via(Attachment.item))
+            | (~ON_ITEM & proposals_seen(user).via(Attachment.proposal)))
+
+
+def notifications_seen(user: User) -> Seen:
+    return Seen(lambda n: n.user_id == user.id, lambda: Notification.user_id == user.id)
+
+
+SEEN: dict[str, tuple[type, Callable[[User], Seen]]] = {
+    "proposal": (Proposal, proposals_seen),
+    "round": (Round, lambda user: proposals_seen(user).via(Round.proposal)),
+    "member": (Member, lambda user: _by_role(user, ALL, ALL)),
+    "decision": (Decision, lambda user: _by_role(user, ALL, ALL)),
+    "group": (Group, lambda user: _by_role(user, ALL, ALL)),
+    "meeting": (Meeting, meetings_seen),
+    "minutes": (Meeting, minutes_seen),
+    "item": (AgendaItem, items_seen),
+    "attachment": (Attachment, attachments_seen),
+    "notification": (Notification, notifications_seen),
+    # The trail holds every draft's text: the secretariat's alone.
+    "audit": (AuditEntry, lambda user: _by_role(user, ALL, NONE)),
+}
+
+
+def _seen(user: User, kind: str, obj: object) -> bool:
+    return SEEN[kind][1](user).test(obj)
+
+
+def visible(user: User | AnonymousUserMixin, kind: str) -> ColumnElement[bool]:
+    """Where-clause selecting the objects of `kind` that `user` may view: the same
+    rule as `can(user, "view", obj)`."""
+    if not _signed_in(user):
+        return false()
+    return SEEN[kind][1](user).sql()
+
+
 def proposal_rule(user: User, action: str, proposal: Proposal | None) -> bool:
-    if action in ("create", "edit", "circulate", "revise", "withdraw"):
+    # follow_up: the work list of open rounds and proposals back with the secretariat.
+    if action in ("create", "edit", "circulate", "revise", "withdraw", "follow_up"):
         return user.role == SECRETARIAT
-    if action == "list":
+    if action == "list" or (action == "view" and proposal is None):
         return user.role in READERS
     if action == "view":
-        # Members see a proposal once it has been circulated (it has a case number);
-        # a draft, even one withdrawn before it went out, is the secretariat's.
-        if proposal is not None and proposal.case_number is None:
-            return user.role == SECRETARIAT
-        return user.role in READERS
+        return _seen(user, "proposal", proposal)
     return False
 
 
 def round_rule(user: User, action: str, round_: Round | None) -> bool:
     if action == "view":
-        return round_ is not None and proposal_rule(user, "view", round_.proposal)
+        return round_ is not None and _seen(user, "round", round_)
     if action == "answer_objection":
         return user.role == SECRETARIAT
     return False
 
 
 def member_rule(user: User, action: str, member: Member | None) -> bool:
-    if action in ("list", "view"):
+    if action == "list":
         return user.role in READERS
-    if action == "register_position":
-        # A representative speaks for their own member only; the secretariat may
-        # register on a member's written behalf (recorded as such).
-        if user.role == SECRETARIAT:
-            return True
+    if action == "view":
+        return _seen(user, "member", member)
+    if action == "speak_for":
+        # A representative speaks for their own member only.
         return (user.role == Role.REPRESENTATIVE and member is not None
                 and user.member_id == member.id)
+    if action == "register_on_behalf":
+        # The secretariat registers on a member's written behalf (recorded as such).
+        return user.role == SECRETARIAT
+    if action == "register_position":
+        return (member_rule(user, "register_on_behalf", member)
+                or member_rule(user, "speak_for", member))
     if action == "reply_to_objection":
         # The objecting member's own voice: the secretariat answers, it does not reply.
-        return (user.role == Role.REPRESENTATIVE and member is not None
-                and user.member_id == member.id)
+        return member_rule(user, "speak_for", member)
     return False
 
 
 def decision_rule(user: User, action: str, decision: Decision | None) -> bool:
-    return action in ("list", "view") and user.role in READERS
+    if action == "list":
+        return user.role in READERS
+    return action == "view" and _seen(user, "decision", decision)
 
 
-def audit_rule(user: User, action: str, _obj: None) -> bool:
-    # The trail holds every draft's text: the secretariat's alone.
-    return action == "view" and user.role == SECRETARIAT
+def audit_rule(user: User, action: str, entry: AuditEntry | None) -> bool:
+    return action == "view" and _seen(user, "audit", entry)
 
 
 def group_rule(user: User, action: str, group: Group | None) -> bool:
-    if action in ("list", "view"):
+    if action == "list":
         return user.role in READERS
+    if action == "view":
+        return _seen(user, "group", group)
     return action == "manage" and user.role == SECRETARIAT
 
 
@@ -96,14 +239,9 @@ def meeting_rule(user: User, action: str, meeting: Meeting | None) -> bool:
     if meeting is None:
         return False
     if action == "view":
-        # A meeting is the secretariat's until its notice goes out.
-        return user.role == SECRETARIAT or (
-            user.role in READERS and meeting.notice_revision > 0)
+        return _seen(user, "meeting", meeting)
     if action == "view_minutes":
-        # Draft minutes are read by the secretariat and the chair who approves them.
-        if meeting.state == MeetingState.MINUTES_APPROVED:
-            return meeting_rule(user, "view", meeting)
-        return user.role == SECRETARIAT or _is_chair(user, meeting)
+        return _seen(user, "minutes", meeting)
     if action == "approve_as_chair":
         return _is_chair(user, meeting)
     return False
@@ -113,11 +251,23 @@ def attachment_rule(user: User, action: str, attachment: Attachment | None) -> b
     if action == "upload":
         return user.role == SECRETARIAT
     if action == "view" and attachment is not None:
-        if attachment.item_id is not None:
-            item = attachment.item
-            return not item.removed and meeting_rule(user, "view", item.meeting)
-        return proposal_rule(user, "view", attachment.proposal)
+        return _seen(user, "attachment", attachment)
     return False
+
+
+def item_rule(user: User, action: str, item: AgendaItem | None) -> bool:
+    return action == "view" and item is not None and _seen(user, "item", item)
+
+
+def minutes_rule(user: User, action: str, meeting: Meeting | None) -> bool:
+    """The minutes of `meeting`; `can(user, "view", meeting, kind="minutes")` is
+    `can(user, "view_minutes", meeting)`."""
+    return action == "view" and meeting_rule(user, "view_minutes", meeting)
+
+
+def notification_rule(user: User, action: str, notification: Notification | None) -> bool:
+    return (action == "view" and notification is not None
+            and _seen(user, "notification", notification))
 
 
 RULES: dict[str, Callable[[User, str, object], bool]] = {
@@ -129,10 +279,14 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "group": group_rule,
     "meeting": meeting_rule,
     "attachment": attachment_rule,
+    "item": item_rule,
+    "minutes": minutes_rule,
+    "notification": notification_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
-    Group: "group", Meeting: "meeting", Attachment: "attachment",
+    Group: "group", Meeting: "meeting", Attachment: "attachment", AgendaItem: "item",
+    Notification: "notification", AuditEntry: "audit",
 }
 
 

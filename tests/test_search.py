@@ -74,6 +74,7 @@ class Board:
     drafted_item: AgendaItem
     approved: Meeting
     approved_item: AgendaItem
+    chair: User  # chairs the board: reads and approves its draft minutes
 
 
 def board(make) -> Board:
@@ -111,7 +112,7 @@ def board(make) -> Board:
               background="Fortrolig forslag om nedbemanning.")
     db.session.commit()
     return Board(sec, make.representative(member), member, planned, published,
-                 published_item, drafted, drafted_item, approved, approved_item)
+                 published_item, drafted, drafted_item, approved, approved_item, chair)
 
 
 def decide(make, secretariat: User, title: str) -> Decision:
@@ -175,6 +176,23 @@ def test_the_secretariat_finds_planned_meetings_and_draft_minutes(app, client, m
         f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
     assert "Utkast: uenighet om kostnadsdelingen." in client.get(
         "/search?q=kostnadsdelingen").text
+
+
+def test_the_chair_finds_the_draft_minutes_the_permissions_let_him_read(
+        app, client, make, world):
+    """Search once hid draft minutes from the chair who approves them; it follows the
+    permission rule now."""
+    assert can(world.chair, "view_minutes", world.drafted)
+    make.login(client, world.chair)
+
+    assert titles(client, "kostnadsdelingen") == [  # draft notes
+        f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
+    assert titles(client, "Vedtak: Høringssvar") == [  # draft decision
+        f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
+    assert "Utkast: uenighet om kostnadsdelingen." in client.get(
+        "/search?q=kostnadsdelingen").text
+    # Still not the planned meeting: its notice is not out.
+    assert titles(client, "nedbemanning") == []
 
 
 def test_every_item_found_is_in_a_meeting_the_user_may_view(app, client, make, world):

@@ -14,13 +14,13 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from decisions.accounts.models import Role, User
+from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.errors import NotAllowed
 from decisions.extensions import db
 from decisions.meetings.models import CalendarFeed, GroupMembership, Meeting, MeetingState
-from decisions.permissions import can
+from decisions.permissions import can, visible
 
 # A feed carries the meetings of the past year and every meeting ahead.
 FEED_HISTORY = timedelta(days=365)
@@ -82,17 +82,17 @@ def feed_meetings(user: User) -> list[Meeting]:
     a seat on the day of the meeting, or every meeting for the secretariat; of those only
     the ones the user may see. Two queries, however many meetings there are."""
     query = (select(Meeting).options(joinedload(Meeting.group))
-             .where(Meeting.starts_at >= now() - FEED_HISTORY)
+             .where(Meeting.starts_at >= now() - FEED_HISTORY, visible(user, "meeting"))
              .order_by(Meeting.starts_at, Meeting.id))
-    if user.role == Role.SECRETARIAT:
-        return [m for m in db.session.scalars(query) if can(user, "view", m)]
+    if can(user, "manage", kind="meeting"):
+        return list(db.session.scalars(query))
     seats = db.session.scalars(
         select(GroupMembership).where(GroupMembership.user_id == user.id)).all()
     if not seats:
         return []
     meetings = db.session.scalars(
         query.where(Meeting.group_id.in_({seat.group_id for seat in seats})))
-    return [m for m in meetings if can(user, "view", m) and any(
+    return [m for m in meetings if any(
         seat.group_id == m.group_id and seat.serves_on(oslo(m.starts_at).date())
         for seat in seats)]
 

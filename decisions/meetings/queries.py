@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from decisions.accounts.models import User
 from decisions.extensions import db
 from decisions.meetings.models import (
     AgendaItem,
@@ -20,6 +21,7 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
+from decisions.permissions import visible
 from decisions.proposals import queries as proposal_queries
 from decisions.proposals.models import Proposal, ProposalStatus, ProposalVersion, Round
 from decisions.proposals.rules import RoundState
@@ -38,20 +40,17 @@ def groups() -> list[Group]:
         select(Group).where(Group.active).order_by(Group.kind, Group.name)))
 
 
-def meetings_of(group_id: int, *, include_unpublished: bool) -> Select:
-    """A group's meetings, newest first; others than the secretariat see those whose
-    notice is out."""
-    query = select(Meeting).where(Meeting.group_id == group_id)
-    if not include_unpublished:
-        query = query.where(Meeting.notice_revision > 0)
-    return query.order_by(Meeting.starts_at.desc())
+def meetings_of(user: User, group_id: int) -> Select:
+    """The meetings of a group that `user` may view, newest first."""
+    return (select(Meeting).where(Meeting.group_id == group_id, visible(user, "meeting"))
+            .order_by(Meeting.starts_at.desc()))
 
 
-def upcoming(now: datetime, *, include_unpublished: bool, limit: int = 10) -> list[Meeting]:
+def upcoming(user: User, now: datetime, *, limit: int = 10) -> list[Meeting]:
+    """Meetings from `now` on that `user` may view, not cancelled, soonest first."""
     query = (select(Meeting).options(selectinload(Meeting.group))
-             .where(Meeting.starts_at >= now, Meeting.state != MeetingState.CANCELLED))
-    if not include_unpublished:
-        query = query.where(Meeting.notice_revision > 0)
+             .where(Meeting.starts_at >= now, Meeting.state != MeetingState.CANCELLED,
+                    visible(user, "meeting")))
     return list(db.session.scalars(query.order_by(Meeting.starts_at).limit(limit)))
 
 

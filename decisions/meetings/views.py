@@ -93,17 +93,16 @@ def _secretariat() -> bool:
 
 @bp.route("/groups/")
 def groups():
-    load_all = _secretariat()
     if not can(current_user, "list", kind="group"):
         abort(403)
     return render_template("meetings/groups.html", groups=queries.groups(),
-                           upcoming=queries.upcoming(now(), include_unpublished=load_all))
+                           upcoming=queries.upcoming(current_user, now()))
 
 
 @bp.route("/groups/<int:id>")
 def group(id: int):
     group_ = load(Group, id)
-    page = db.paginate(queries.meetings_of(group_.id, include_unpublished=_secretariat()),
+    page = db.paginate(queries.meetings_of(current_user, group_.id),
                        page=page_number(), per_page=20, error_out=False)
     documents = queries.documents([m.id for m in page.items])
     today = oslo(now()).date()

@@ -7,17 +7,18 @@ from decisions.accounts.models import User
 from decisions.extensions import db
 from decisions.meetings.models import Meeting
 from decisions.notifications.models import Notification
+from decisions.permissions import visible
 from decisions.proposals.models import Proposal, Round
 
 
 def unread_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        visible(user, "notification"), Notification.read_at.is_(None))) or 0
 
 
 def of_user(user: User) -> Select:
     """Newest first, with what their sentences name loaded in a fixed number of queries."""
-    return (select(Notification).where(Notification.user_id == user.id)
+    return (select(Notification).where(visible(user, "notification"))
             .order_by(Notification.id.desc())
             .options(selectinload(Notification.user).selectinload(User.member),
                      selectinload(Notification.round).selectinload(Round.proposal)

@@ -11,6 +11,7 @@ from decisions.http import page_number, see_other, wants_fragment
 from decisions.notifications import messages, queries, services
 from decisions.notifications.forms import settings_form
 from decisions.notifications.models import Delivery, Notification, NotificationKind
+from decisions.permissions import can
 from decisions.proposals.forms import ActionForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -32,7 +33,7 @@ def _signed_in():
 
 def _own(id: int) -> Notification:
     notification = db.session.get(Notification, id)
-    if notification is None or notification.user_id != current_user.id:
+    if notification is None or not can(current_user, "view", notification):
         abort(404)  # another user's notification is not there for you
     return notification
 

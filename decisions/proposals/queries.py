@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from decisions.accounts.models import User
 from decisions.extensions import db
 from decisions.members.models import Member
+from decisions.permissions import visible
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
     ObjectionEntry,
@@ -150,18 +152,17 @@ def latest_round_subquery():
             .correlate(Proposal).scalar_subquery())
 
 
-def proposals(*, status: str | None = None, area_id: int | None = None,
-              include_drafts: bool, now: datetime) -> Select:
-    """Proposals, newest first. `status` filters by where each stands now:
-    draft, open (a round is open), awaiting (back with the secretariat),
+def proposals(user: User, *, status: str | None = None, area_id: int | None = None,
+              now: datetime) -> Select:
+    """Proposals `user` may view, newest first. `status` filters by where each stands
+    now: draft, open (a round is open), awaiting (back with the secretariat),
     decided or withdrawn."""
     latest = Round.id == latest_round_subquery()
     round_open = and_(Round.closed_at.is_(None), Round.deadline > now)
     stmt = (select(Proposal).outerjoin(Round, latest)
             .options(selectinload(Proposal.area))
+            .where(visible(user, "proposal"))
             .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
-    if not include_drafts:  # only what has been circulated (see permissions.proposal_rule)
-        stmt = stmt.where(Proposal.case_number.is_not(None))
     if area_id:
         stmt = stmt.where(Proposal.area_id == area_id)
     if status == "open":

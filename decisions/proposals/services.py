@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from decisions.accounts.models import Role, User
+from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
@@ -367,7 +367,7 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     if kind.needs_comment and not comment:
         raise DomainError(_l("Write the reason. It is required for this position."),
                           field="comment")
-    on_behalf = actor.role == Role.SECRETARIAT
+    on_behalf = can(actor, "register_on_behalf", member)
     if on_behalf and member.id in queries.standing_objections(round_.proposal_id):
         # Its objection in this round, or one to an earlier version not yet answered.
         raise NotAllowed(_l("Only the objecting member can withdraw or change its objection."))

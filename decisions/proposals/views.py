@@ -101,17 +101,18 @@ def index():
     areas = _areas()
     area_id = int_arg("area")
     area_id = area_id if area_id in {a.id for a in areas} else None
-    include_drafts = current_user.role == "secretariat"
+    # The draft filter is offered to whom the rule shows a draft.
+    drafts_seen = can(current_user, "view", Proposal(case_number=None))
     moment = now()
-    page = db.paginate(queries.proposals(status=status, area_id=area_id,
-                                         include_drafts=include_drafts, now=moment),
+    page = db.paginate(queries.proposals(current_user, status=status, area_id=area_id,
+                                         now=moment),
                        page=page_number(), per_page=25, error_out=False)
     rounds = queries.latest_rounds(p.id for p in page.items)
     states = queries.states_of(list(rounds.values()), moment)
     return render_template("proposals/index.html", page=page, rounds=rounds, states=states,
                            areas=areas, status=status, area_id=area_id,
                            statuses=[s for s in STATUS_FILTERS
-                                     if include_drafts or s != "draft"])
+                                     if drafts_seen or s != "draft"])
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
@@ -329,8 +330,8 @@ def round(id: int):
 def _round_page(board: queries.Board, answer_typed: dict | None = None, status: int = 200,
                 reply_typed: dict | None = None):
     panel = None
-    if current_user.role == "representative" and current_user.member_id in {
-            m.id for m in board.members}:
+    if current_user.member_id in {m.id for m in board.members} and can(
+            current_user, "speak_for", current_user.member):
         panel = _panel(board, current_user.member, on_round_page=True,
                        reply_typed=reply_typed)
     history = db.session.scalars(queries.history(board.round.id)).all()

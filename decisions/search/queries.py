@@ -1,17 +1,15 @@
 """Read-only search queries: agenda items and minutes a user may read, and decisions.
 
-The meeting rules of decisions.permissions (meeting_rule "view" and "view_minutes")
-are repeated here as SQL, because a search filters in the database: the secretariat
-reads every meeting, everyone else a meeting once its notice is published, and the
-text of minutes once they are approved.
+What a user may read is decisions.permissions' rule, applied in SQL by `visible`: the
+same rule as `can` for an object in hand.
 """
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from decisions.accounts.models import User
-from decisions.meetings.models import AgendaItem, Meeting, MeetingState
-from decisions.permissions import READERS, SECRETARIAT
+from decisions.meetings.models import AgendaItem, Meeting
+from decisions.permissions import visible
 from decisions.register.models import Decision
 from decisions.register.queries import matching
 
@@ -23,51 +21,33 @@ def _contains(column, text: str) -> ColumnElement[bool]:
     return column.icontains(text, autoescape=True)
 
 
-def _meetings_visible(user: User) -> ColumnElement[bool]:
-    if user.role == SECRETARIAT:
-        return true()
-    if user.role in READERS:
-        return Meeting.notice_revision > 0
-    return false()
-
-
-def sees_minutes_of(user: User, meeting: Meeting) -> bool:
-    """The rule `_minutes_visible` applies in SQL, for a meeting already loaded."""
-    return user.role == SECRETARIAT or meeting.state == MeetingState.MINUTES_APPROVED
-
-
-def _minutes_visible(user: User) -> ColumnElement[bool]:
-    if user.role == SECRETARIAT:
-        return true()
-    return Meeting.state == MeetingState.MINUTES_APPROVED
-
-
 def items(user: User, text: str) -> Select:
-    """Agenda items of meetings `user` may view whose case presentation, or whose
-    minutes where `user` may read them, contain `text`; the latest meetings first."""
+    """Agenda items `user` may view whose case presentation, or whose minutes where
+    `user` may read them, contain `text`; the latest meetings first. Each row is the
+    item and `minutes`: whether `user` may read its minutes."""
+    minutes = visible(user, "minutes")
     in_case = or_(_contains(AgendaItem.title, text), _contains(AgendaItem.background, text),
                   _contains(AgendaItem.proposed_resolution, text))
-    in_minutes = and_(_minutes_visible(user),
-                      or_(_contains(AgendaItem.notes, text),
-                          _contains(AgendaItem.decision_text, text)))
-    return (select(AgendaItem)
+    in_minutes = and_(minutes, or_(_contains(AgendaItem.notes, text),
+                                   _contains(AgendaItem.decision_text, text)))
+    return (select(AgendaItem, minutes.label("minutes"))
             .join(AgendaItem.meeting).join(Meeting.group)
-            .where(AgendaItem.removed.is_(False), _meetings_visible(user),
-                   or_(in_case, in_minutes))
+            .where(visible(user, "item"), or_(in_case, in_minutes))
             .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group))
             .order_by(Meeting.starts_at.desc(), AgendaItem.position, AgendaItem.id))
 
 
-def decisions(text: str) -> Select:
-    return matching(select(Decision), text).order_by(Decision.adopted_at.desc(),
-                                                     Decision.id.desc())
+def decisions(user: User, text: str) -> Select:
+    return (matching(select(Decision).where(visible(user, "decision")), text)
+            .order_by(Decision.adopted_at.desc(), Decision.id.desc()))
 
 
-def excerpt(user: User, item: AgendaItem, text: str, width: int = 160) -> str:
-    """A short passage of what `user` may read of `item` around the first `text` found,
-    or "" when only the title matched."""
+def excerpt(item: AgendaItem, text: str, *, minutes: bool, width: int = 160) -> str:
+    """A short passage of `item` around the first `text` found, its minutes included
+    when `minutes` (the user may read them; see `items`), or "" when only the title
+    matched."""
     fields = [item.background, item.proposed_resolution]
-    if sees_minutes_of(user, item.meeting):
+    if minutes:
         fields += [item.decision_text, item.notes]
     needle = text.lower()
     for field in fields:

@@ -23,14 +23,18 @@ def _signed_in():
 def index():
     text = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     items = decisions = None
+    readable = set()  # ids of the items whose minutes the user may read
     if text:
         # One more than shown, to know whether there are more.
-        items = db.session.scalars(
+        rows = db.session.execute(
             queries.items(current_user, text).limit(queries.LIMIT + 1)).all()
+        items = [row.AgendaItem for row in rows]
+        readable = {row.AgendaItem.id for row in rows if row.minutes}
         decisions = []
         if can(current_user, "list", kind="decision"):
             decisions = db.session.scalars(
-                queries.decisions(text).limit(queries.LIMIT + 1)).all()
+                queries.decisions(current_user, text).limit(queries.LIMIT + 1)).all()
     return render_template("search/index.html", text=text, items=items,
                            decisions=decisions, limit=queries.LIMIT, item_url=item_url,
-                           excerpt=lambda item: queries.excerpt(current_user, item, text))
+                           excerpt=lambda item: queries.excerpt(
+                               item, text, minutes=item.id in readable))
