@@ -528,9 +528,9 @@ def build_meeting(target: Target, items: int, repeat: int) -> dict:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from pdf_notice import BACKGROUND, add_items
 
-    from decisions import expect_writes
     from decisions.accounts.models import Role, User
     from decisions.clock import frozen_at
+    from decisions.database import expect_writes
     from decisions.extensions import db
     from decisions.meetings import queries, services
     from decisions.meetings.models import GroupKind, GroupRole
@@ -593,8 +593,8 @@ def open_bench_round(target: Target, label: str) -> tuple[int, list[tuple[int, s
     secretariat does; returns its id and one (member id, representative email) each."""
     from sqlalchemy import select
 
-    from decisions import expect_writes
     from decisions.accounts.models import Role, User
+    from decisions.database import expect_writes
     from decisions.extensions import db
     from decisions.members.models import Member
     from decisions.proposals import services
@@ -1203,7 +1203,7 @@ def main() -> None:
                 warmup=args.warmup if args.warmup is not None else (1 if args.quick else 2),
                 connections=args.connections, threads=args.threads)
     args.window = args.window or (20 if args.quick else REGISTRATION_WINDOW)
-    from decisions.demo import DEMO_PASSWORD
+    from decisions.demo.data import DEMO_PASSWORD
 
     argv = " ".join(sys.argv[1:])
     data = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

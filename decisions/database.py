@@ -1,8 +1,11 @@
-"""The declarative base, its naming convention and the column types every domain shares."""
+"""The declarative base, its naming convention and the column types every domain shares;
+the engine events (SQLite's pragmas and write lock) and the write intent they follow."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from flask import current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -48,3 +51,66 @@ def dialect_insert(session, table):
 class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION),
                         type_annotation_map={datetime: UTCDateTime()})
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: foreign keys on, WAL, a busy timeout, durable commits, and transactions
+    that SQLAlchemy begins itself (so writes can BEGIN IMMEDIATE)."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def writes_expected() -> bool:
+    """Will this unit of work write? Said explicitly (`expect_writes`, `begin_writes`),
+    else a request that is not GET/HEAD/OPTIONS to a view not marked `reads_first`."""
+    if has_app_context() and g.get("expect_writes") is not None:
+        return g.expect_writes
+    if has_request_context() and request.method not in SAFE_METHODS:
+        view = current_app.view_functions.get(request.endpoint or "")
+        return not getattr(view, "reads_first", False)
+    return False
+
+
+def expect_writes(expected: bool | None = True) -> None:
+    """Said by commands that write, and by a reading request before it writes; None
+    goes back to what the method and the view say."""
+    g.expect_writes = expected
+
+
+def reads_first(view):
+    """Marks a POST view that does slow work before it writes (argon2, rendering): its
+    transactions begin without SQLite's write lock until it calls `begin_writes()`."""
+    view.reads_first = True
+    return view
+
+
+def begin_writes() -> None:
+    """End the reading transaction; the next one takes the write lock at BEGIN.
+
+    What was read is expired and read again under the lock, so a decision taken on
+    it still holds when the write happens."""
+    # The app's Flask-SQLAlchemy, not decisions.extensions.db: extensions imports Base
+    # from here.
+    current_app.extensions["sqlalchemy"].session.commit()
+    g.expect_writes = True
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """A unit of work that may write takes SQLite's write lock at BEGIN: a deferred
+    transaction that reads and then writes fails with "database is locked" under
+    concurrency whatever the busy timeout. Reads stay deferred and run in parallel."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes_expected() else "BEGIN")

@@ -153,7 +153,7 @@ def keeps_html(*fields: str, strict: bool = True):
     text saved elsewhere, which may predate the caps, shows what is over them as plain
     text instead of refusing it."""
     def decorate(cls):
-        cls.markdown_fields = fields  # for writers that bypass the ORM (decisions.scale)
+        cls.markdown_fields = fields  # for writers that bypass the ORM (decisions.demo.scale)
         for field in fields:
             event.listen(getattr(cls, field), "set",
                          partial(_fill_html, f"{field}_html", field, strict), retval=True)

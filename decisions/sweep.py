@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from decisions import expect_writes
 from decisions.clock import now
+from decisions.database import expect_writes
 from decisions.extensions import db
 from decisions.files.services import remove_orphan_files
 from decisions.notifications import mail

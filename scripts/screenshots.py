@@ -20,7 +20,7 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from decisions import create_app  # noqa: E402
-from decisions.demo import DEMO_PASSWORD, load  # noqa: E402
+from decisions.demo.data import DEMO_PASSWORD, load  # noqa: E402
 from decisions.extensions import db  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

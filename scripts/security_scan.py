@@ -257,7 +257,7 @@ def _report(results: dict, minutes: int) -> None:
               "security-scan SCAN_ARGS=--minutes=30`.",
               "- bandit: the `Markup()` uses wrap nh3-sanitized Markdown, segno's QR code of "
               "our own otpauth address and the CSS-escaped PDF page label; the SQL built "
-              "from strings in `decisions/scale.py` names tables of our own metadata (the "
+              "from strings in `decisions/demo/scale.py` names tables of our own metadata (the "
               "bulk loader for `flask demo scale`); the subprocess is pg_dump/pg_restore "
               "with fixed arguments; the passwords are the test config's and the demo's."]
     (OUT / "scan-report.md").write_text("\n".join(lines) + "\n")

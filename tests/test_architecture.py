@@ -8,8 +8,6 @@ function runs), and those under TYPE_CHECKING too.
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "decisions"
 
 # The modules that put the app together may know notifications: the factory connects
@@ -106,11 +104,6 @@ def test_no_import_cycle_among_the_modules_of_decisions():
     assert cycles(graph) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "decisions/__init__.py is still the app factory and the home of write intent and "
-    "template helpers, so modules that import those from the package root are imported "
-    "back by it (decisions -> accounts.views -> accounts.services -> decisions). Moving "
-    "the factory to decisions/app.py (the 'hall' branch) breaks it: remove this mark then."))
 def test_no_import_cycle_through_the_package_root():
     assert cycles(import_graph()) == []
 

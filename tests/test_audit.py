@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from decisions.audit.labels import ACTS, OBJECT_TYPES
 from decisions.audit.models import AuditEntry
-from decisions.demo import load
+from decisions.demo.data import load
 from decisions.extensions import db
 from tests.factories import login
 

@@ -555,7 +555,7 @@ def said(message: str, **values) -> str:
     """A message as the app says it: in bokmål, a moment written as on the pages."""
     from flask_babel import force_locale, gettext
 
-    from decisions import format_moment
+    from decisions.locale import format_moment
 
     with force_locale("nb"):
         values = {k: format_moment(v) if isinstance(v, datetime) else v

@@ -15,13 +15,13 @@ from jinja2 import FileSystemLoader
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from decisions import format_moment
 from decisions.accounts.models import Role
 from decisions.clock import now, oslo
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.services import add_attachment
+from decisions.locale import format_moment
 from decisions.meetings import pdf
 from decisions.meetings import services as meetings
 from decisions.meetings.labels import GROUP_ROLE_LABELS

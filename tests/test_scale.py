@@ -1,7 +1,7 @@
 """Every page runs the same number of SQL queries at alliance scale (64 members) and at
 national scale (372 members): nothing a page shows is loaded row by row.
 
-Both scales are made by `decisions.scale`, the generator behind `flask demo scale`, with
+Both scales are made by `decisions.demo.scale`, the generator behind `flask demo scale`, with
 one year of history instead of the presets' ten, to keep this test to about a minute per
 database: the member count, which is what the pages must not depend on, is the real one,
 and one year already gives every page what it shows after ten (paged lists, rounds with
@@ -13,9 +13,9 @@ the app itself would have written.
 
 from sqlalchemy import func, select
 
-from decisions import scale
 from decisions.audit.chain import verify
-from decisions.demo import DEMO_PASSWORD
+from decisions.demo import scale
+from decisions.demo.data import DEMO_PASSWORD
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupKind, Meeting, MeetingState
 from decisions.members.models import Member

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
-from decisions import begin_writes, writes_expected
 from decisions.accounts import passwords, rules
 from decisions.accounts.models import (
     FailureKind,
@@ -29,6 +28,7 @@ from decisions.accounts.models import (
 )
 from decisions.audit.services import record, snapshot
 from decisions.clock import now
+from decisions.database import begin_writes, writes_expected
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.meetings.calendar import revoke_feeds

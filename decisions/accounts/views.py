@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from decisions import expect_writes, reads_first, writes_expected
 from decisions.accounts import services
 from decisions.accounts.forms import (
     ChangePasswordForm,
@@ -30,6 +29,7 @@ from decisions.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
+from decisions.database import expect_writes, reads_first, writes_expected
 from decisions.errors import DomainError
 from decisions.extensions import db, limiter
 from decisions.http import attach_error, safe_next, see_other

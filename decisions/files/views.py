@@ -12,7 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from decisions import submissions
+import decisions.submissions as submissions
 from decisions.confirm import confirm_first
 from decisions.errors import DomainError
 from decisions.extensions import db

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from decisions.locale import format_moment  # the one way a moment is written for people
 from decisions.meetings.models import ItemKind, MeetingState
 
 HELD_OR_LATER = (MeetingState.HELD, MeetingState.MINUTES_DRAFTED,
@@ -18,8 +19,6 @@ HELD_OR_LATER = (MeetingState.HELD, MeetingState.MINUTES_DRAFTED,
 
 
 def _when(moment: datetime) -> str:
-    from decisions import format_moment  # the one way a moment is written for people
-
     return format_moment(moment)
 
 

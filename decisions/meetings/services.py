@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from decisions import begin_writes
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
+from decisions.database import begin_writes
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage

@@ -14,9 +14,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from decisions import reads_first, submissions
+import decisions.submissions as submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
+from decisions.database import reads_first
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from decisions.clock import oslo
 from decisions.extensions import db
+from decisions.locale import format_moment
 from decisions.meetings.calendar import calendar_file
 from decisions.meetings.models import MeetingState
 from decisions.notifications.models import Notification, NotificationKind
@@ -34,8 +35,6 @@ class Message:
 
 
 def _when(moment) -> str:
-    from decisions import format_moment
-
     return format_moment(moment)
 
 

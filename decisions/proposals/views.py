@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from decisions import expect_writes, submissions
+import decisions.submissions as submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
+from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries as attachments

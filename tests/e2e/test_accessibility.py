@@ -19,7 +19,9 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from decisions import create_app, demo, expect_writes
+from decisions import create_app
+from decisions.database import expect_writes
+from decisions.demo import data as demo
 from decisions.extensions import db
 from tests.conftest import FakeClock
 from tests.e2e import pages as site

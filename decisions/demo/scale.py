@@ -26,10 +26,11 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from decisions.accounts.models import Role, User
-from decisions.audit.chain import GENESIS, HEAD_ID
+from decisions.accounts.services import hash_password
+from decisions.audit.chain import GENESIS, HEAD_ID, entry_hash
 from decisions.audit.models import AuditChain, AuditEntry
 from decisions.clock import from_oslo, now, oslo
-from decisions.demo import AREAS, COUNTIES, DEMO_PASSWORD, DEMO_USERS, SUBREGIONS
+from decisions.demo.data import AREAS, COUNTIES, DEMO_PASSWORD, DEMO_USERS, SUBREGIONS
 from decisions.extensions import db
 from decisions.markdown import render_or_escape
 from decisions.meetings.models import (
@@ -395,8 +396,6 @@ class History:
     # --- setup: members, areas, users ---------------------------------------------------
 
     def setup(self) -> None:
-        from decisions.accounts.services import hash_password
-
         w, at = self.w, self.at_day(self.start - timedelta(days=7), 9)
         self.setup_at = at
         subregions: dict[str, int] = {}
@@ -1136,8 +1135,6 @@ class History:
     def write_audit(self) -> None:
         """The entries in the order they happened, each chained to the one before (as
         audit.chain does at each commit)."""
-        from decisions.audit.chain import entry_hash
-
         self.audit.sort(key=lambda e: (e[0], e[1]))
         prev = GENESIS
         entry_id = 0

@@ -1,0 +1,68 @@
+"""`flask users`: accounts are made and repaired from the command line."""
+
+import os
+
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from decisions.accounts.models import Role, User
+from decisions.accounts.services import create_user as run_create_user
+from decisions.accounts.services import reset_totp, rotate_totp_secrets
+from decisions.database import expect_writes
+from decisions.errors import DomainError
+from decisions.extensions import db
+from decisions.members.models import Member
+
+users = AppGroup("users", help="User accounts.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--member", "member_name", help="The member a representative speaks for.")
+@click.option("--name", default="", help="Full name (defaults to the email).")
+def create_user(email: str, role: str, member_name: str | None, name: str):
+    """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
+    expect_writes()
+    member = None
+    if member_name:
+        member = db.session.scalar(select(Member).where(Member.name == member_name))
+        if member is None:
+            raise click.ClickException(
+                _("No member is called \u201c%(name)s\u201d.", name=member_name))
+    password = os.environ.get("SAMRAAD_PASSWORD") or click.prompt(
+        _("Password"), hide_input=True, confirmation_prompt=True)
+    try:
+        user = run_create_user(None, email=email, name=name, role=Role(role),
+                               password=password, member=member)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
+
+
+@users.command("reset-code")
+@click.argument("email")
+def reset_code(email: str):
+    """Remove a user's authenticator code (a lost phone); a new one is set up at the
+    next login."""
+    expect_writes()
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(_("No user has the email %(email)s.", email=email))
+    reset_totp(None, user)
+    db.session.commit()
+    click.echo(_("The code of %(email)s is removed.", email=user.email))
+
+
+@users.command("rotate-totp-key")
+def rotate_totp_key():
+    """Re-encrypt every second-factor secret with the first key of
+    TOTP_ENCRYPTION_KEYS; afterwards the older keys can be removed."""
+    expect_writes()
+    count = rotate_totp_secrets()
+    db.session.commit()
+    click.echo(_("%(count)d second-factor secrets are encrypted with the newest key.",
+                 count=count))
