@@ -12,9 +12,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "decisions"
 
 # The modules that put the app together may know notifications: the factory connects
 # its subscribers and blueprint, the model registry and the command line list it, the
-# sweep sends its emails, and the demo data writes its history.
+# sweep sends its emails, the demo data writes its history, and the one visibility rule
+# per kind (permissions) names the notification model among the others.
 WIRING = {"decisions", "decisions.app", "decisions.models", "decisions.cli",
-          "decisions.sweep", "decisions.demo", "decisions.scale"}
+          "decisions.sweep", "decisions.demo.data", "decisions.demo.scale",
+          "decisions.demo.cli", "decisions.permissions"}
 
 
 def _module_names(package: Path) -> dict[str, Path]:
