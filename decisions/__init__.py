@@ -42,9 +42,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     security.register(app)
     register_blueprints(app)
+    from decisions.proposals import settle
+
+    settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from decisions import lifecycle
+
+    lifecycle.register(app)  # last: its commit runs before the other after_request hooks
     return app
 
 

@@ -10,14 +10,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from decisions import expect_writes, submissions
+from decisions import lifecycle, submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries as attachments
 from decisions.http import (
-    attach_error,
     form_home,
     int_arg,
     load,
@@ -52,7 +51,6 @@ from decisions.proposals.models import (
 )
 from decisions.proposals.rules import allowed_kinds
 from decisions.register.queries import decision_for_proposal
-from decisions.sweep import record_ended_rounds
 
 bp = Blueprint("proposals", __name__)
 
@@ -61,26 +59,6 @@ bp = Blueprint("proposals", __name__)
 @login_required
 def _signed_in():
     pass
-
-
-# Requests that show no round: files, calendars, the health check, the unread count
-# that every open page polls. They need not wait for an outcome to be recorded.
-NOT_SETTLING = {None, "static", "meetings.document", "files.download", "calendar.feed",
-                "calendar.meeting", "main.health", "notifications.count"}
-
-
-@bp.before_app_request
-def _record_ended_rounds():
-    """The first request after a deadline records the round's outcome and decision,
-    so the register and the lists never wait for the sweep. Each round is its own
-    short transaction, before the request reads anything else; a failure is logged
-    and leaves the page to show the computed outcome."""
-    if request.endpoint in NOT_SETTLING:
-        return
-    try:
-        record_ended_rounds(limit=20)
-    finally:
-        expect_writes(None)  # back to what the method and the view say
 
 
 def _areas() -> list[Area]:
@@ -130,7 +108,6 @@ def new():
             current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
             background=form.background.data or "", resolution=form.resolution.data)
         submissions.led_to(submission, url_for("proposals.show", id=proposal.id))
-        db.session.commit()
         flash(_("The draft is saved."), "success")
         return see_other("proposals.show", id=proposal.id)
     return _form_page("proposals/edit.html", form, proposal=None)
@@ -158,17 +135,12 @@ def edit(id: int):
         form.lock_version.data = proposal.lock_version
     form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()]
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             services.edit_draft(
                 current_user, proposal, title=form.title.data,
                 area=db.session.get(Area, form.area.data),
                 background=form.background.data or "", resolution=form.resolution.data,
                 lock_version=form.lock_version.data or 0)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The draft is saved."), "success")
             return see_other("proposals.show", id=proposal.id)
     return _form_page("proposals/edit.html", form, proposal=proposal)
@@ -207,13 +179,8 @@ def circulate(id: int):
     if request.method == "GET":
         form.deadline.data = _default_deadline()
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             round_ = services.open_round(current_user, proposal, **_round_settings(form, members))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The proposal is circulated as case %(ref)s.", ref=proposal.case_ref),
                   "success")
             return see_other("proposals.round", id=round_.id)
@@ -239,16 +206,11 @@ def revise(id: int):
             form.scope.data = "all" if chosen >= {m.id for m in members} else "chosen"
             form.members.data = sorted(chosen)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             round_ = services.revise_proposal(
                 current_user, proposal, title=form.title.data,
                 background=form.background.data or "", resolution=form.resolution.data,
                 **_round_settings(form, members))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Version %(n)s is circulated in a new round.", n=round_.version.number),
                   "success")
             return see_other("proposals.round", id=round_.id)
@@ -262,7 +224,6 @@ def withdraw(id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     services.withdraw_proposal(current_user, proposal)
-    db.session.commit()
     flash(_("The proposal is withdrawn."), "success")
     return see_other("proposals.show", id=proposal.id)
 
@@ -387,15 +348,10 @@ def position(id: int, member_id: int):
                                panel=_panel(board, member))
     form = _position_form(board.round, formdata=request.form)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             services.register_position(current_user, board.round, member,
                                        kind=PositionKind(form.kind.data),
                                        comment=form.comment.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             return _after_position(id, member)
     return _position_failed(board, member, form)
 
@@ -413,14 +369,10 @@ def confirm(id: int, member_id: int):
     form = _position_form(board.round, board.positions.get(member.id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with lifecycle.refusal(form):
         services.confirm_previous_position(current_user, board.round, member)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _position_failed(board, member, form)
-    db.session.commit()
-    return _after_position(id, member)
+        return _after_position(id, member)
+    return _position_failed(board, member, form)
 
 
 def _after_position(round_id: int, member: Member):
@@ -454,14 +406,9 @@ def _write_to_objection(board: queries.Board, member: Member, form, write, done:
     """An answer or a reply in the member's objection thread: the round page on
     success; on a refusal the page again with what was typed and why."""
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             submissions.claim(current_user)
             write(current_user, board.round, member, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(done, "success")
             return see_other("proposals.round", id=board.round.id)
     typed = {"text": form.text.data or "", "errors": [*form.text.errors, *form.form_errors]}
