@@ -1,16 +1,16 @@
 """Settling on read: the first request after a deadline records the round's outcome
 and decision, so the register and the lists never wait for the sweep.
 
-It runs before the view, in transactions of its own that are ended before the
-request's own transaction begins: the look for due rounds is a read (rolled back),
-each due round is recorded and committed on its own, and a failure is logged and
-leaves the page to show the computed outcome.
+It runs before the view and commits nothing of the request's own: when rounds are
+due, the look for them is rolled back and each is recorded and committed in a short
+transaction of its own, all ended before the view begins its transaction. (When none
+is due, that one read is the first of the request's transaction.) A failure is
+logged and leaves the page to show the computed outcome.
 """
 
 from flask import Flask, request
 
 from decisions import expect_writes
-from decisions.extensions import db
 from decisions.sweep import record_ended_rounds
 
 # Requests that show no round: files, calendars, the health check, the unread count
@@ -26,9 +26,7 @@ def register(app: Flask) -> None:
 def settle_ended_rounds() -> None:
     if request.endpoint in NOT_SETTLING:
         return
-    expect_writes(False)  # the look for due rounds only reads, whatever the method
     try:
         record_ended_rounds(limit=20)
     finally:
-        db.session.rollback()  # nothing of it stays open into the request's transaction
         expect_writes(None)  # back to what the method and the view say

@@ -1,6 +1,7 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
@@ -43,13 +44,14 @@ from decisions.proposals.forms import (
 from decisions.proposals.models import (
     Area,
     Outcome,
+    Position,
     PositionKind,
     Procedure,
     Proposal,
     ProposalStatus,
     Round,
 )
-from decisions.proposals.rules import allowed_kinds
+from decisions.proposals.rules import OPEN, RoundState, allowed_kinds
 from decisions.register.queries import decision_for_proposal
 
 bp = Blueprint("proposals", __name__)
@@ -341,19 +343,56 @@ def _member_in(board: queries.Board, member_id: int) -> Member:
 
 @bp.route("/rounds/<int:id>/members/<int:member_id>/position", methods=["GET", "POST"])
 def position(id: int, member_id: int):
-    board = _board_or_404(id)
-    member = _member_in(board, member_id)
     if request.method == "GET":
+        board = _board_or_404(id)
+        member = _member_in(board, member_id)
         return render_template("proposals/position.html", board=board,
                                panel=_panel(board, member))
-    form = _position_form(board.round, formdata=request.form)
+    # One pass: the round and the member, the service, one answer. The board is
+    # built only for what the answer shows of it.
+    round_, member = _round_and_member(id, member_id)
+    form = _position_form(round_, formdata=request.form)
     if form.validate_on_submit():
         with lifecycle.refusal(form):
-            services.register_position(current_user, board.round, member,
-                                       kind=PositionKind(form.kind.data),
-                                       comment=form.comment.data or "")
-            return _after_position(id, member)
-    return _position_failed(board, member, form)
+            saved = services.register_position(current_user, round_, member,
+                                               kind=PositionKind(form.kind.data),
+                                               comment=form.comment.data or "")
+            return _after_position(round_, member, saved)
+    return _position_failed(_board_or_404(id), member, form)
+
+
+def _round_and_member(id: int, member_id: int) -> tuple[Round, Member]:
+    """The round and one of its members, as `_board_or_404` and `_member_in` check
+    them (404, then 403), without the board."""
+    round_, member = queries.round_and_member(id, member_id)
+    if round_ is None:
+        abort(404)
+    if not can(current_user, "view", round_):
+        abort(403)
+    if member is None:
+        abort(404)
+    if not can(current_user, "register_position", member):
+        abort(403)
+    return round_, member
+
+
+@dataclass
+class _Saved:
+    """What the position panel shows of the round after a save, when the page shows
+    no board: the round, its state and the saved position."""
+
+    round: Round
+    state: RoundState
+    positions: dict[int, Position]
+
+
+def _saved_view(round_: Round, position: Position) -> _Saved:
+    moment = now()
+    # The save recorded the outcome of a round it closed, and a round before its
+    # deadline is not closed otherwise: only a round past it is evaluated again.
+    state = OPEN if round_.outcome is None and round_.deadline > moment else \
+        queries.states_of([round_], moment)[round_.id]
+    return _Saved(round_, state, {position.member_id: position})
 
 
 def _posted_from_round_page() -> bool:
@@ -371,14 +410,16 @@ def confirm(id: int, member_id: int):
         abort(400)
     with lifecycle.refusal(form):
         services.confirm_previous_position(current_user, board.round, member)
-        return _after_position(id, member)
+        return _after_position(board.round, member)
     return _position_failed(board, member, form)
 
 
-def _after_position(round_id: int, member: Member):
+def _after_position(round_: Round, member: Member, saved: Position | None = None):
+    round_id = round_.id
     if wants_fragment():
-        board = queries.board(round_id, now())
         on_round_page = _posted_from_round_page()
+        board = queries.board(round_id, now()) if on_round_page or saved is None \
+            else _saved_view(round_, saved)
         history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
         return render_template("proposals/_position_saved.html", board=board, history=history,
                                panel=_panel(board, member, saved=True,
