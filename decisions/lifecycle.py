@@ -8,8 +8,9 @@ them, and a refused button answers 303 back to its page. A view whose refusal mu
 still be kept (a counted failed login) says `keep`.
 
 Work that must only happen once the data is stored (`after_commit`) runs right after
-the commit, still inside the request; work the answer must not wait for
-(`after_response`) runs when the server closes the response, in its own transaction.
+the commit, still inside the request (a login sets the session cookie only for a
+stored session); work the answer must not wait for (`after_response`) runs when the
+server closes the response, in its own transaction.
 
 A commit that fails (a unique constraint, a stale row) is answered by the error
 handler of its exception, as if the view had raised it.
@@ -72,8 +73,9 @@ def after_commit(work: Callable[[], object]) -> None:
 
 
 def after_response(work: Callable, *args) -> None:
-    """Run `work(*args)` when the server has sent the answer, in its own transaction:
-    work that the answer must neither wait for nor show by its time."""
+    """Run `work(*args)` when the server has sent the answer (if this request's writes
+    are committed), in its own transaction: work that the answer must neither wait
+    for nor show by its time."""
     app = current_app._get_current_object()
     g.setdefault("after_response", []).append(functools.partial(_run_after, app, work, *args))
 
@@ -94,6 +96,7 @@ def _end_unit_of_work(response):
     if outcome == REFUSED or (response.status_code >= 400 and outcome != KEPT):
         db.session.rollback()
         g.pop("after_commit", None)
+        g.pop("after_response", None)
     else:
         try:
             db.session.commit()
