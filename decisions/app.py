@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import decisions.cli as cli
 import decisions.connections as connections
+import decisions.lifecycle as lifecycle
 import decisions.models  # noqa: F401  every model, for migrations and relationships
 import decisions.security as security
 from config import CONFIGS, database_url
@@ -39,6 +40,7 @@ from decisions.notifications.queries import unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
 from decisions.permissions import can
+from decisions.proposals import settle
 from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
@@ -70,9 +72,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     security.register(app)
     register_blueprints(app)
     subscribe_notifications()
+    settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    lifecycle.register(app)  # last: its commit runs before the other after_request hooks
     return app
 
 

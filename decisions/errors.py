@@ -9,7 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from decisions.extensions import db
+from decisions.extensions import db, htmx
 
 
 class DomainError(Exception):
@@ -30,7 +30,7 @@ class Conflict(DomainError):
 
 
 def _page(status: int, title, message):
-    template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
+    template = "_error_fragment.html" if htmx else "error.html"
     return render_template(template, status=status, title=title, message=message), status
 
 
@@ -102,8 +102,7 @@ def register_errorhandlers(app: Flask) -> None:
             current_app.config["BABEL_DEFAULT_LOCALE"]
         with force_locale(locale):
             title, message = (str(text) for text in messages[503])
-            template = ("_error_fragment.html" if request.headers.get("HX-Request")
-                        else "unavailable.html")
+            template = "_error_fragment.html" if htmx else "unavailable.html"
             # Rendered without the context processors: Flask-Login's would load the user.
             page = current_app.jinja_env.get_template(template).render(
                 title=title, message=message, locale=locale, config=current_app.config,

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
-from decisions.extensions import db
+from decisions.extensions import db, htmx
 from decisions.permissions import can
 
 
@@ -51,8 +51,8 @@ def require(action: str, kind: str) -> None:
 
 
 def wants_fragment() -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request")
+    """An htmx request for a part of the page (a history restore wants the whole)."""
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def attach_error(form, error) -> None:

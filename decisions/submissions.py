@@ -10,13 +10,14 @@ creates nothing. A rolled-back save gives the nonce back.
 import secrets
 from datetime import datetime, timedelta
 
-from flask import flash, redirect, request
+from flask import redirect, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+import decisions.lifecycle as lifecycle
 from decisions.clock import now
 from decisions.database import UTCDateTime
 from decisions.errors import DomainError
@@ -80,8 +81,8 @@ def led_to(submission: FormSubmission | None, location: str) -> None:
 
 def to_first_save(earlier: AlreadySaved, fallback: str):
     """The answer to the second post of a form that creates a page: that page, with
-    the message that the form was saved once."""
-    flash(earlier.message, "info")
+    the message that the form was saved once. Nothing of this post is kept."""
+    lifecycle.refused(earlier, category="info")
     return redirect(earlier.location or fallback, 303)
 
 

@@ -6,10 +6,8 @@ from urllib.parse import urlsplit
 import segno
 from flask import (
     Blueprint,
-    after_this_request,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,9 +15,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
+import decisions.lifecycle as lifecycle
 from decisions.accounts import services
 from decisions.accounts.forms import (
     ChangePasswordForm,
@@ -29,9 +29,9 @@ from decisions.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
 )
-from decisions.database import expect_writes, reads_first, writes_expected
+from decisions.database import reads_first, writes_expected
 from decisions.errors import DomainError
-from decisions.extensions import db, limiter
+from decisions.extensions import htmx, limiter
 from decisions.http import attach_error, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
@@ -66,12 +66,10 @@ def unauthorized():
     """Not logged in (or the login expired): to the login page, and back afterwards.
     An htmx request gets the redirect as HX-Redirect, so the whole page goes to the
     login form instead of the form being swapped into a fragment."""
-    if request.headers.get("HX-Request"):
-        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if htmx:
+        page = urlsplit(htmx.current_url or "")
         back = page.path + (f"?{page.query}" if page.query else "")
-        response = make_response("", 401)
-        response.headers["HX-Redirect"] = url_for("accounts.login", next=back or None)
-        return response
+        return htmx_response("", 401, redirect=url_for("accounts.login", next=back or None))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
@@ -85,11 +83,11 @@ def _failed(form, error: DomainError) -> None:
     owner of an account whose lock it engaged is told by email, after the answer (its
     time must not tell a real account from an unknown address)."""
     if isinstance(error, services.WrongSecret):
-        db.session.commit()
+        lifecycle.keep()  # the failure counts, although the answer refuses
         if error.lock_engaged is not None:
-            _after_the_answer(services.announce_lock, error.lock_engaged.id)
+            lifecycle.after_response(services.announce_lock, error.lock_engaged.id)
     else:
-        db.session.rollback()
+        lifecycle.refuse()
     if form is not None:
         attach_error(form, error)
 
@@ -111,8 +109,7 @@ def login():
             if user.totp_secret or services.totp_required(user):
                 # The password was right; the code comes next, on its own page.
                 token = services.start_pending_login(user, form.next.data or "")
-                db.session.commit()
-                _fresh_session(pending=token)
+                lifecycle.after_commit(functools.partial(_fresh_session, pending=token))
                 return see_other("accounts.second_factor")
             return _sign_in(user, form.next.data)
     status = 401 if error else 200
@@ -130,9 +127,12 @@ def _fresh_session(**values) -> None:
 
 def _sign_in(user, next_: str | None):
     token = services.start_session(user)
-    db.session.commit()
-    _fresh_session(sid=token)
-    login_user(user)
+
+    def enter():  # only once the session it names is stored
+        _fresh_session(sid=token)
+        login_user(user)
+
+    lifecycle.after_commit(enter)
     return redirect(safe_next(next_), code=303)
 
 
@@ -160,26 +160,6 @@ def second_factor():
     return render_template("accounts/second_factor.html", **context), status
 
 
-def _after_the_answer(work, *args) -> None:
-    """Work the answer must neither wait for nor show by its time: it runs when the
-    server closes the response, in its own transaction."""
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def defer(response):
-        response.call_on_close(functools.partial(_run_after, app, work, *args))
-        return response
-
-
-def _run_after(app, work, *args) -> None:
-    with app.app_context():
-        expect_writes()
-        try:
-            work(*args)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("Work after the answer failed: %s", work.__name__)
 
 
 def _qr(uri: str) -> Markup:
@@ -189,12 +169,15 @@ def _qr(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of our own URI
 
 
+def _leave() -> None:
+    logout_user()
+    session.clear()
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     services.end_session(session.get("sid"))
-    db.session.commit()
-    logout_user()
-    session.clear()
+    lifecycle.after_commit(_leave)
     return redirect(safe_next(None, "accounts.login"), code=303)
 
 
@@ -205,7 +188,6 @@ def language():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
             services.set_language(current_user, form.lang.data)
-            db.session.commit()
     return redirect(safe_next(form.next.data), code=303)
 
 
@@ -230,7 +212,6 @@ def password():
         except DomainError as error:
             _failed(form, error)
         else:
-            db.session.commit()
             flash(_("Your password is changed. You are logged out everywhere else."),
                   "success")
             _tell_of_stopped_feeds(feeds)
@@ -264,7 +245,6 @@ def code():
         except DomainError as error:
             _failed(form, error)
         else:
-            db.session.commit()
             flash(_("You log in with a code from now on.") if not enabled else
                   _("You log in with the password only from now on."), "success")
             return see_other("accounts.code")
@@ -281,7 +261,7 @@ def forgot():
     answer has gone (on the response's close), so no time tells them apart."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        _after_the_answer(services.request_password_reset, form.email.data)
+        lifecycle.after_response(services.request_password_reset, form.email.data)
         flash(_("If the address belongs to an account, an email with a link to choose a new "
                 "password is on its way. The link works for an hour."), "success")
         return see_other("accounts.login")
@@ -300,13 +280,13 @@ def reset(token: str):
         try:
             _user, feeds = services.reset_password(token, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            lifecycle.refused(error, form)
         else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your password is changed. Log in with it."), "success")
-            _tell_of_stopped_feeds(feeds)
+            def leave():  # logged out once the new password is stored, and told so
+                _leave()
+                flash(_("Your password is changed. Log in with it."), "success")
+                _tell_of_stopped_feeds(feeds)
+
+            lifecycle.after_commit(leave)
             return see_other("accounts.login")
     return _form_page("accounts/reset.html", form)

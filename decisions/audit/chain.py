@@ -77,14 +77,18 @@ def _forget_pending(session: Session) -> None:
 
 
 def _lock_head(session: Session, AuditChain):
-    """The head row, locked until the commit (created on first use)."""
+    """The head row, locked until the commit (created on first use: every audited
+    write after that locks it in one statement)."""
     from decisions.database import dialect_insert
 
-    session.execute(dialect_insert(session, AuditChain).values(
-        id=HEAD_ID, hash=GENESIS, last_entry_id=None).on_conflict_do_nothing())
-    return session.execute(
-        select(AuditChain).where(AuditChain.id == HEAD_ID).with_for_update()
-        .execution_options(populate_existing=True)).scalar_one()
+    locked = (select(AuditChain).where(AuditChain.id == HEAD_ID).with_for_update()
+              .execution_options(populate_existing=True))
+    head = session.execute(locked).scalar_one_or_none()
+    if head is None:
+        session.execute(dialect_insert(session, AuditChain).values(
+            id=HEAD_ID, hash=GENESIS, last_entry_id=None).on_conflict_do_nothing())
+        head = session.execute(locked).scalar_one()
+    return head
 
 
 def verify(session: Session) -> list[str]:

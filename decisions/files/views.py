@@ -12,6 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import decisions.lifecycle as lifecycle
 import decisions.submissions as submissions
 from decisions.confirm import confirm_first
 from decisions.errors import DomainError
@@ -19,7 +20,7 @@ from decisions.extensions import db
 from decisions.files import queries, services, storage
 from decisions.files.forms import RemoveForm, UploadForm
 from decisions.files.models import Attachment
-from decisions.http import attach_error, load, require, safe_next, wants_fragment
+from decisions.http import load, require, safe_next, wants_fragment
 from decisions.meetings.models import AgendaItem
 from decisions.meetings.views import load_item
 from decisions.permissions import can
@@ -96,16 +97,11 @@ def _upload(**owner):
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with lifecycle.refusal(form):
             submissions.claim(current_user)
             attachment = services.add_attachment(
                 current_user, data=upload.read(), filename=upload.filename or "",
                 title=(form.title.data or "").strip(), **owner)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             message = _("“%(title)s” is attached.", title=attachment.title)
             if wants_fragment():
                 return _fragment(owner, form.next.data, saved=message)
@@ -141,12 +137,11 @@ def remove(id: int):
     try:
         services.remove_attachment(current_user, attachment)
     except DomainError as error:
-        db.session.rollback()
         if wants_fragment():
+            lifecycle.refuse()
             return _fragment(owner, form.next.data, error=error.message)
-        flash(error.message, "error")
+        lifecycle.refused(error)
         return _back(form.next.data, owner)
-    db.session.commit()
     message = _("“%(title)s” is removed.", title=attachment.title)
     if wants_fragment():
         return _fragment(owner, form.next.data, saved=message)

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from decisions.clock import oslo
-from decisions.extensions import db
 from decisions.http import load, see_other
 from decisions.meetings import calendar
 from decisions.meetings.models import Meeting
@@ -66,7 +65,6 @@ def settings():
         if not ActionForm().validate_on_submit():
             abort(400)
         token = calendar.create_feed(current_user)
-        db.session.commit()
         url = url_for("calendar.feed", token=token, _external=True)
     response = make_response(render_template(
         "calendar/feed.html", url=url, has_feed=calendar.has_feed(current_user)))
@@ -81,7 +79,6 @@ def revoke():
     if not ActionForm().validate_on_submit():
         abort(400)
     calendar.revoke_feeds(current_user)
-    db.session.commit()
     flash(_("The calendar address is revoked. Calendars that subscribed to it get no more "
             "updates."), "success")
     return see_other("calendar.settings")

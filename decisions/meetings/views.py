@@ -4,16 +4,17 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+import decisions.lifecycle as lifecycle
 import decisions.submissions as submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
@@ -22,7 +23,6 @@ from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.http import (
-    attach_error,
     form_home,
     load,
     page_number,
@@ -123,11 +123,9 @@ def new_meeting(id: int):
         except submissions.AlreadySaved as earlier:
             return submissions.to_first_save(earlier, url_for("meetings.group", id=id))
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            lifecycle.refused(error, form)
         else:
             submissions.led_to(submission, url_for("meetings.meeting", id=meeting.id))
-            db.session.commit()
             flash(_("The meeting is planned. Build its agenda below."), "success")
             return see_other("meetings.meeting", id=meeting.id)
     return _form_page("meetings/meeting_form.html", form, group=group_, meeting=None)
@@ -198,15 +196,13 @@ def _agenda_response(meeting: Meeting, message: str | None = None):
 
 def _refused(error: DomainError, meeting: Meeting):
     """A service refused an act on the agenda: say why where the user is looking."""
-    db.session.rollback()
     if wants_fragment():
+        lifecycle.refuse()
         meeting = queries.meeting_with_agenda(meeting.id)
-        response = make_response(render_template(
-            "meetings/_agenda.html", error=error.message, **_agenda_context(meeting)))
-        response.headers["HX-Retarget"] = "#agenda"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    flash(error.message, "error")
+        return htmx_response(render_template(
+            "meetings/_agenda.html", error=error.message, **_agenda_context(meeting)),
+            retarget="#agenda", reswap="outerHTML")
+    lifecycle.refused(error)
     return see_other("meetings.meeting", id=meeting.id, _anchor="agenda")
 
 
@@ -221,14 +217,9 @@ def edit_meeting(id: int):
         form.place.data, form.video_url.data = meeting_.place, meeting_.video_url
         form.lock_version.data = meeting_.lock_version
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             services.edit_meeting(current_user, meeting_, lock_version=form.lock_version.data
                                   or 0, **_meeting_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The meeting is saved."), "success")
             return see_other("meetings.meeting", id=meeting_.id)
     return _form_page("meetings/meeting_form.html", form, group=meeting_.group,
@@ -240,13 +231,8 @@ def _act(id: int, act, success: str, action: str = "manage"):
     meeting_ = load(Meeting, id, action)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
+    with lifecycle.refusal():
         act(meeting_)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
         flash(success, "success")
     return see_other("meetings.meeting", id=meeting_.id)
 
@@ -269,13 +255,10 @@ def publish(id: int):
         services.publish_notice(current_user, meeting_,
                                 claim=lambda: submissions.claim(current_user))
     except (submissions.AlreadySaved, services.NothingChanged) as said:
-        db.session.rollback()
-        flash(said.message, "info")
+        lifecycle.refused(said, category="info")
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        lifecycle.refused(error)
     else:
-        db.session.commit()
         flash(_("The notice is published."), "success")
     return see_other("meetings.meeting", id=id)
 
@@ -305,7 +288,6 @@ def add_item(id: int):
                                  title=form.title.data, proposal=_proposal(form.proposal.data))
     except DomainError as error:
         return _refused(error, meeting_)
-    db.session.commit()
     return _agenda_response(meeting_, _("“%(title)s” is added to the agenda.",
                                         title=item.title))
 
@@ -342,10 +324,8 @@ def edit_item(id: int):
                 exempt_basis=(form.exempt_basis.data or "").strip(),
                 proposal=_proposal(form.proposal.data))
         except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            lifecycle.refused(error, form)
         else:
-            db.session.commit()
             flash(_("The item is saved."), "success")
             return see_other("meetings.meeting", id=item.meeting_id, _anchor=f"item-{id}")
     return _form_page("meetings/item_form.html", form, item=item, meeting=item.meeting)
@@ -378,7 +358,6 @@ def remove_item(id: int):
         services.remove_item(current_user, item)
     except DomainError as error:
         return _refused(error, item.meeting)
-    db.session.commit()
     return _agenda_response(item.meeting, _("“%(title)s” is removed from the agenda.",
                                             title=item.title))
 
@@ -393,7 +372,6 @@ def move_item(id: int):
         services.move_item(current_user, item, step)
     except DomainError as error:
         return _refused(error, item.meeting)
-    db.session.commit()
     message = (_("“%(title)s” is moved up.", title=item.title) if step < 0
                else _("“%(title)s” is moved down.", title=item.title))
     return _agenda_response(item.meeting, message)
@@ -412,7 +390,6 @@ def reorder(id: int):
         services.reorder_items(current_user, meeting_, order)
     except DomainError as error:
         return _refused(error, meeting_)
-    db.session.commit()
     return _agenda_response(meeting_, _("The agenda is reordered."))
 
 
@@ -496,26 +473,24 @@ def save_minutes(id: int):
         services.save_item_minutes(current_user, item, lock_version=form.lock_version.data,
                                    notes=notes, decision_text=decision_text)
     except Conflict as error:
-        db.session.rollback()
+        lifecycle.refuse()
         item = db.session.get(AgendaItem, id)
         mine = {"notes": notes, "decision_text": decision_text}
         if wants_fragment():
-            response = make_response(render_template(
+            response = htmx_response(render_template(
                 "meetings/_item_minutes.html", item=item, conflict=mine,
-                message=error.message, editable=True))
-            response.headers["HX-Retarget"] = f"#minutes-{item.id}"
-            response.headers["HX-Reswap"] = "outerHTML"
+                message=error.message, editable=True),
+                retarget=f"#minutes-{item.id}", reswap="outerHTML")
             return response
         context = _minutes_context(item.meeting)
         return render_template("meetings/minutes.html", conflict_item=item.id,
                                conflict=mine, message=error.message, **context), 409
     except DomainError as error:
-        db.session.rollback()
         if wants_fragment():  # in place of the status line, so a 200
+            lifecycle.refuse()
             return render_template("meetings/_saved.html", item=item, error=error.message)
-        flash(error.message, "error")
+        lifecycle.refused(error)
         return see_other("meetings.minutes", id=item.meeting_id)
-    db.session.commit()
     if wants_fragment():
         return render_template("meetings/_saved.html", item=item, saved_at=now())
     flash(_("The minutes of the item are saved."), "success")
@@ -551,12 +526,11 @@ def _add_line(item: AgendaItem, form, act, message: str):
         submissions.claim(current_user)
         act()
     except DomainError as error:
-        db.session.rollback()
         if error.field is None:  # e.g. the form was sent twice: what is saved, and why
+            lifecycle.refuse()
             return _lines_response(item.meeting, item=item, message=error.message, status=409)
-        attach_error(form, error)
+        lifecycle.refused(error, form)
         return _lines_response(item.meeting, form, item, status=422)
-    db.session.commit()
     return _lines_response(item.meeting, item=item, message=message)
 
 
@@ -611,9 +585,8 @@ def remove_line(kind: str, id: int):
     try:
         services.remove_minutes_line(current_user, line)
     except DomainError as error:
-        db.session.rollback()
+        lifecycle.refuse()
         return _lines_response(item.meeting, item=item, message=error.message, status=409)
-    db.session.commit()
     return _lines_response(item.meeting, item=item, message=_("Removed."))
 
 
@@ -642,12 +615,11 @@ def attendance(id: int | None = None, line: int | None = None):
                                 note=form.note.data or "", attendance=existing,
                                 lock_version=form.lock_version.data)
     except DomainError as error:
-        db.session.rollback()
         if error.field is None:  # a conflict or a form sent twice: what is saved, and why
+            lifecycle.refuse()
             return _lines_response(meeting_, message=error.message, status=409)
-        attach_error(form, error)
+        lifecycle.refused(error, form)
         return _lines_response(meeting_, form, status=422)
-    db.session.commit()
     return _lines_response(meeting_, message=_("Attendance is saved."))
 
 
@@ -656,15 +628,10 @@ def officers(id: int):
     meeting_ = load(Meeting, id, "write_minutes")
     form = OfficersForm()
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             services.set_minutes_officers(
                 current_user, meeting_, meeting_leader=(form.meeting_leader.data or "").strip(),
                 minute_taker=(form.minute_taker.data or "").strip())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The meeting leader and the minute-taker are saved."), "success")
             return see_other("meetings.minutes", id=id, _anchor="officers")
     context = _minutes_context(queries.meeting_with_agenda(id), form)
@@ -684,9 +651,8 @@ def remove_attendance(line: int):
     try:
         services.remove_attendance(current_user, existing)
     except DomainError as error:
-        db.session.rollback()
+        lifecycle.refuse()
         return _lines_response(meeting_, message=error.message, status=409)
-    db.session.commit()
     return _lines_response(meeting_, message=_("Removed."))
 
 
@@ -714,14 +680,11 @@ def approve(id: int):
         services.approve_minutes(current_user, meeting_, by_item=by_item,
                                  claim=lambda: submissions.claim(current_user))
     except submissions.AlreadySaved as said:
-        db.session.rollback()
-        flash(said.message, "info")
+        lifecycle.refused(said, category="info")
         return see_other("meetings.minutes", id=id)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        lifecycle.refused(error)
         return see_other("meetings.minutes", id=id)
-    db.session.commit()
     flash(_("The minutes are approved and published as PDF."), "success")
     return see_other("meetings.minutes", id=id)
 

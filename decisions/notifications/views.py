@@ -3,6 +3,7 @@ marking all read, and the email settings."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_required
 
 from decisions.accounts.models import Role
@@ -58,7 +59,6 @@ def follow(id: int):
     notification = _own(id)
     if ActionForm().validate_on_submit():
         services.mark_read(current_user, notification)
-        db.session.commit()
     return redirect(messages.link(notification), code=303)
 
 
@@ -66,10 +66,8 @@ def follow(id: int):
 def read_all():
     if ActionForm().validate_on_submit():
         services.mark_all_read(current_user)
-        db.session.commit()
     if wants_fragment():
-        response = index()
-        return response, 200, {"HX-Trigger": "notifications-changed"}
+        return htmx_response(index(), trigger="notifications-changed")
     return see_other("notifications.index")
 
 
@@ -81,7 +79,6 @@ def settings():
     if form.validate_on_submit():
         services.set_preferences(current_user, {
             kind: Delivery(form[kind.value].data) for kind in kinds})
-        db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return see_other("notifications.settings")
     return render_template("notifications/settings.html", form=form, kinds=kinds)

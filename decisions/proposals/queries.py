@@ -293,6 +293,27 @@ def version_diff(old: ProposalVersion, new: ProposalVersion) -> VersionDiff:
     return VersionDiff(old_version_id=old.id, new_version_id=new.id, **compare(old, new))
 
 
+def round_and_member(round_id: int, member_id: int) -> tuple[Round | None, Member | None]:
+    """The round (with its proposal and version) and the member if it is one of the
+    round's members (else None): one query."""
+    row = db.session.execute(
+        select(Round, Member).where(Round.id == round_id)
+        .outerjoin(RoundMember, and_(RoundMember.round_id == Round.id,
+                                     RoundMember.member_id == member_id))
+        .outerjoin(Member, Member.id == RoundMember.member_id)
+        .options(joinedload(Round.proposal), joinedload(Round.version))).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def round_positions(round_id: int) -> tuple[list[int], dict[int, Position]]:
+    """The round's member ids and their positions (by member id): one query."""
+    rows = db.session.execute(
+        select(RoundMember.member_id, Position).where(RoundMember.round_id == round_id)
+        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
+                                  Position.member_id == RoundMember.member_id))).all()
+    return [m for m, _p in rows], {m: p for m, p in rows if p is not None}
+
+
 def is_member_of(round_id: int, member_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(
         RoundMember.round_id == round_id, RoundMember.member_id == member_id))))

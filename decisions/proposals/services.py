@@ -41,6 +41,7 @@ from decisions.proposals.models import (
 from decisions.proposals.rules import (
     DEFAULT_REMINDER_HOURS,
     MAX_REMINDER_HOURS,
+    Answer,
     RoundState,
     allowed_kinds,
     raises_objection,
@@ -318,10 +319,12 @@ def record_outcome(round_: Round) -> bool:
     return _settle(round_, None)[1]
 
 
-def _settle(round_: Round, actor: User | None) -> tuple[RoundState, bool]:
+def _settle(round_: Round, actor: User | None,
+            state: RoundState | None = None) -> tuple[RoundState, bool]:
     if round_.outcome is not None:
         return RoundState(round_.outcome, round_.closed_at), False
-    state = current_state(round_)
+    if state is None:
+        state = current_state(round_)
     if state.is_open:
         return state, False
     round_ = lock_round(round_)
@@ -350,13 +353,14 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
     if not can(actor, "register_position", member):
         raise NotAllowed(_l("You can register positions only for your own member."))
     round_ = lock_round(round_)
-    if not queries.is_member_of(round_.id, member.id):
+    # Who is in the round and what each answered, once: the state before and after
+    # this position is evaluated from it.
+    member_ids, positions = queries.round_positions(round_.id)
+    if member.id not in member_ids:
         raise DomainError(_l("%(member)s is not part of this round.", member=member.name))
     comment = (comment or "").strip()
-    position = db.session.scalar(
-        select(Position).where(Position.round_id == round_.id, Position.member_id == member.id)
-    )
-    if not current_state(round_).is_open:
+    position = positions.get(member.id)
+    if not _state_of(round_, member_ids, positions).is_open:
         if position is not None and (position.kind, position.comment) == (kind, comment):
             # A resend after a lost answer: the position it sent closed the round and
             # is recorded; saying "closed" would tell the member it was lost.
@@ -399,8 +403,19 @@ def register_position(actor: User, round_: Round, member: Member, *, kind: Posit
                   "round_id": round_.id, "on_behalf": on_behalf})
     if raises_objection(change.from_kind, change.kind):
         objection_registered.send(change=change)
-    settle_round(round_, actor)
+    positions[member.id] = position
+    _settle(round_, actor, _state_of(round_, member_ids, positions))
     return position
+
+
+def _state_of(round_: Round, member_ids: list[int], positions: dict[int, Position]):
+    """The round's state from its members and positions as loaded (and changed) here."""
+    moment = now()
+    # Earlier objections only weigh once a deadline has passed (as queries.states_of).
+    carried = queries.carried_objections([round_] if round_.deadline <= moment else [])
+    return queries.state_of(round_, member_ids, {
+        m: Answer(p.kind, p.registered_at) for m, p in positions.items()}, moment,
+        carried.get(round_.id))
 
 
 def confirm_previous_position(actor: User, round_: Round, member: Member) -> Position:

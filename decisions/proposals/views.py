@@ -1,6 +1,7 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
@@ -10,15 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+import decisions.lifecycle as lifecycle
 import decisions.submissions as submissions
 from decisions.clock import from_oslo, now, oslo
 from decisions.confirm import confirm_first
-from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import queries as attachments
 from decisions.http import (
-    attach_error,
     form_home,
     int_arg,
     load,
@@ -44,15 +44,15 @@ from decisions.proposals.forms import (
 from decisions.proposals.models import (
     Area,
     Outcome,
+    Position,
     PositionKind,
     Procedure,
     Proposal,
     ProposalStatus,
     Round,
 )
-from decisions.proposals.rules import DEFAULT_REMINDER_HOURS, allowed_kinds
+from decisions.proposals.rules import DEFAULT_REMINDER_HOURS, OPEN, RoundState, allowed_kinds
 from decisions.register.queries import decision_for_proposal
-from decisions.sweep import record_ended_rounds
 
 bp = Blueprint("proposals", __name__)
 
@@ -61,26 +61,6 @@ bp = Blueprint("proposals", __name__)
 @login_required
 def _signed_in():
     pass
-
-
-# Requests that show no round: files, calendars, the health check, the unread count
-# that every open page polls. They need not wait for an outcome to be recorded.
-NOT_SETTLING = {None, "static", "meetings.document", "files.download", "calendar.feed",
-                "calendar.meeting", "main.health", "notifications.count"}
-
-
-@bp.before_app_request
-def _record_ended_rounds():
-    """The first request after a deadline records the round's outcome and decision,
-    so the register and the lists never wait for the sweep. Each round is its own
-    short transaction, before the request reads anything else; a failure is logged
-    and leaves the page to show the computed outcome."""
-    if request.endpoint in NOT_SETTLING:
-        return
-    try:
-        record_ended_rounds(limit=20)
-    finally:
-        expect_writes(None)  # back to what the method and the view say
 
 
 def _areas() -> list[Area]:
@@ -131,7 +111,6 @@ def new():
             current_user, title=form.title.data, area=db.session.get(Area, form.area.data),
             background=form.background.data or "", resolution=form.resolution.data)
         submissions.led_to(submission, url_for("proposals.show", id=proposal.id))
-        db.session.commit()
         flash(_("The draft is saved."), "success")
         return see_other("proposals.show", id=proposal.id)
     return _form_page("proposals/edit.html", form, proposal=None)
@@ -159,17 +138,12 @@ def edit(id: int):
         form.lock_version.data = proposal.lock_version
     form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()]
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             services.edit_draft(
                 current_user, proposal, title=form.title.data,
                 area=db.session.get(Area, form.area.data),
                 background=form.background.data or "", resolution=form.resolution.data,
                 lock_version=form.lock_version.data or 0)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The draft is saved."), "success")
             return see_other("proposals.show", id=proposal.id)
     return _form_page("proposals/edit.html", form, proposal=proposal)
@@ -208,13 +182,8 @@ def circulate(id: int):
     if request.method == "GET":
         form.deadline.data = _default_deadline()
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             round_ = services.open_round(current_user, proposal, **_round_settings(form, members))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The proposal is circulated as case %(ref)s.", ref=proposal.case_ref),
                   "success")
             return see_other("proposals.round", id=round_.id)
@@ -240,16 +209,11 @@ def revise(id: int):
             form.scope.data = "all" if chosen >= {m.id for m in members} else "chosen"
             form.members.data = sorted(chosen)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             round_ = services.revise_proposal(
                 current_user, proposal, title=form.title.data,
                 background=form.background.data or "", resolution=form.resolution.data,
                 **_round_settings(form, members))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Version %(n)s is circulated in a new round.", n=round_.version.number),
                   "success")
             return see_other("proposals.round", id=round_.id)
@@ -263,7 +227,6 @@ def withdraw(id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     services.withdraw_proposal(current_user, proposal)
-    db.session.commit()
     flash(_("The proposal is withdrawn."), "success")
     return see_other("proposals.show", id=proposal.id)
 
@@ -381,24 +344,56 @@ def _member_in(board: queries.Board, member_id: int) -> Member:
 
 @bp.route("/rounds/<int:id>/members/<int:member_id>/position", methods=["GET", "POST"])
 def position(id: int, member_id: int):
-    board = _board_or_404(id)
-    member = _member_in(board, member_id)
     if request.method == "GET":
+        board = _board_or_404(id)
+        member = _member_in(board, member_id)
         return render_template("proposals/position.html", board=board,
                                panel=_panel(board, member))
-    form = _position_form(board.round, formdata=request.form)
+    # One pass: the round and the member, the service, one answer. The board is
+    # built only for what the answer shows of it.
+    round_, member = _round_and_member(id, member_id)
+    form = _position_form(round_, formdata=request.form)
     if form.validate_on_submit():
-        try:
-            services.register_position(current_user, board.round, member,
-                                       kind=PositionKind(form.kind.data),
-                                       comment=form.comment.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            return _after_position(id, member)
-    return _position_failed(board, member, form)
+        with lifecycle.refusal(form):
+            saved = services.register_position(current_user, round_, member,
+                                               kind=PositionKind(form.kind.data),
+                                               comment=form.comment.data or "")
+            return _after_position(round_, member, saved)
+    return _position_failed(_board_or_404(id), member, form)
+
+
+def _round_and_member(id: int, member_id: int) -> tuple[Round, Member]:
+    """The round and one of its members, as `_board_or_404` and `_member_in` check
+    them (404, then 403), without the board."""
+    round_, member = queries.round_and_member(id, member_id)
+    if round_ is None:
+        abort(404)
+    if not can(current_user, "view", round_):
+        abort(403)
+    if member is None:
+        abort(404)
+    if not can(current_user, "register_position", member):
+        abort(403)
+    return round_, member
+
+
+@dataclass
+class _Saved:
+    """What the position panel shows of the round after a save, when the page shows
+    no board: the round, its state and the saved position."""
+
+    round: Round
+    state: RoundState
+    positions: dict[int, Position]
+
+
+def _saved_view(round_: Round, position: Position) -> _Saved:
+    moment = now()
+    # The save recorded the outcome of a round it closed, and a round before its
+    # deadline is not closed otherwise: only a round past it is evaluated again.
+    state = OPEN if round_.outcome is None and round_.deadline > moment else \
+        queries.states_of([round_], moment)[round_.id]
+    return _Saved(round_, state, {position.member_id: position})
 
 
 def _posted_from_round_page() -> bool:
@@ -414,20 +409,18 @@ def confirm(id: int, member_id: int):
     form = _position_form(board.round, board.positions.get(member.id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with lifecycle.refusal(form):
         services.confirm_previous_position(current_user, board.round, member)
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _position_failed(board, member, form)
-    db.session.commit()
-    return _after_position(id, member)
+        return _after_position(board.round, member)
+    return _position_failed(board, member, form)
 
 
-def _after_position(round_id: int, member: Member):
+def _after_position(round_: Round, member: Member, saved: Position | None = None):
+    round_id = round_.id
     if wants_fragment():
-        board = queries.board(round_id, now())
         on_round_page = _posted_from_round_page()
+        board = queries.board(round_id, now()) if on_round_page or saved is None \
+            else _saved_view(round_, saved)
         history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
         return render_template("proposals/_position_saved.html", board=board, history=history,
                                panel=_panel(board, member, saved=True,
@@ -455,14 +448,9 @@ def _write_to_objection(board: queries.Board, member: Member, form, write, done:
     """An answer or a reply in the member's objection thread: the round page on
     success; on a refusal the page again with what was typed and why."""
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusal(form):
             submissions.claim(current_user)
             write(current_user, board.round, member, form.text.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
             flash(done, "success")
             return see_other("proposals.round", id=board.round.id)
     typed = {"text": form.text.data or "", "errors": [*form.text.errors, *form.form_errors]}
