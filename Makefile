@@ -37,7 +37,7 @@ TEST_WORKERS ?= auto
 
 test: venv translations
 	@bash scripts/test-services.sh
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
 
 # Samråd's pages under gunicorn (4 workers) against a Flask hello world and a bare
 # reference page, on SQLite and PostgreSQL (127.0.0.1:5432, databases samraad_bench_*)

@@ -88,8 +88,11 @@ def documents(meeting_ids: list[int]) -> dict[int, dict[DocumentKind, MeetingDoc
 
 
 def meeting_with_agenda(meeting_id: int) -> Meeting | None:
+    """The meeting with all its agenda shows, read afresh: an answer is rendered before
+    the request commits, so collections loaded before an act would miss what it added."""
     return db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id).options(
+        select(Meeting).where(Meeting.id == meeting_id)
+        .execution_options(populate_existing=True).options(
             selectinload(Meeting.group),
             selectinload(Meeting.attendance),
             selectinload(Meeting.items).options(
