@@ -58,7 +58,7 @@ def _context(item: AgendaItem | None = None, proposal: Proposal | None = None, *
              form: UploadForm, **extra) -> dict:
     """What files/upload.html and files/_attachments.html show for one owner."""
     if item is not None:
-        attachments = list(item.attachments)
+        attachments = queries.of_item(item.id)
         owner_url = url_for("meetings.meeting", id=item.meeting_id, _anchor=f"item-{item.id}")
     else:
         attachments = queries.of_proposal(proposal.id)
