@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.files.storage import fsync_directory
 
 DATABASE_FILES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 
@@ -168,8 +169,6 @@ def _holds_data() -> bool:
 def _copy_tree(source: Path, target: Path) -> None:
     """Copies the file store back, durably: each file, and each directory's names, are
     on the disk before the restore says it is done."""
-    from decisions.files.storage import fsync_directory
-
     directories = {target}
     for path in source.rglob("*"):
         destination = target / path.relative_to(source)

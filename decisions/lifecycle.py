@@ -25,6 +25,7 @@ from flask import Flask, current_app, flash, g, make_response, session
 from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
+from decisions.http import attach_error
 
 REFUSED, KEPT = "refused", "kept"
 
@@ -50,8 +51,6 @@ def refused(error: DomainError, form=None, category: str = "error") -> None:
     field of `form` it concerns (or above the form), else in a flash message."""
     refuse()
     if form is not None:
-        from decisions.http import attach_error
-
         attach_error(form, error)
     else:
         flash(error.message, category)

@@ -22,6 +22,9 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from decisions.audit.models import AuditChain, AuditEntry
+from decisions.database import dialect_insert
+
 GENESIS = "0" * 64
 HEAD_ID = 1
 PENDING = "audit_pending"  # key in Session.info: entries waiting for the commit
@@ -57,8 +60,6 @@ def _chain_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    from decisions.audit.models import AuditChain
-
     session.flush()  # the acts' own rows first, so entries never wait on them
     head = _lock_head(session, AuditChain)
     prev = head.hash
@@ -79,8 +80,6 @@ def _forget_pending(session: Session) -> None:
 def _lock_head(session: Session, AuditChain):
     """The head row, locked until the commit (created on first use: every audited
     write after that locks it in one statement)."""
-    from decisions.database import dialect_insert
-
     locked = (select(AuditChain).where(AuditChain.id == HEAD_ID).with_for_update()
               .execution_options(populate_existing=True))
     head = session.execute(locked).scalar_one_or_none()
@@ -93,8 +92,6 @@ def _lock_head(session: Session, AuditChain):
 
 def verify(session: Session) -> list[str]:
     """What is wrong with the chain, one line per problem (empty when it holds)."""
-    from decisions.audit.models import AuditChain, AuditEntry
-
     problems, prev, last_id = [], GENESIS, None
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)
                               .execution_options(yield_per=1000))

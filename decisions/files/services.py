@@ -17,7 +17,7 @@ from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
-from decisions.meetings.models import AgendaItem, MeetingState
+from decisions.meetings.models import AgendaItem, MeetingDocument, MeetingState
 from decisions.permissions import can
 from decisions.proposals.models import Proposal, ProposalStatus
 
@@ -119,8 +119,6 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
 def remove_orphan_files() -> int:
     """Removes stored files that no attachment or meeting document names, once they are
     old enough that no request can still be about to record them (run by the sweep)."""
-    from decisions.meetings.models import MeetingDocument
-
     referenced = set(db.session.scalars(select(Attachment.storage_key)))
     referenced |= set(db.session.scalars(select(MeetingDocument.storage_key)))
     db.session.rollback()  # only read: hold nothing while walking the disk
