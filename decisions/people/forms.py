@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from decisions.accounts.models import Role
@@ -29,7 +30,7 @@ class PersonForm(FlaskForm):
     member = SelectField(_l("Member"), coerce=int,
                          description=_l("Representatives only: the member they speak for."))
     kind = RadioField(_l("Representative"), default="deputy",
-                      choices=list(KIND_LABELS.items()),
+                      choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
                       description=_l("A member has one main representative; the others "
                                      "are deputies. Choosing a new main representative "
                                      "makes the former one a deputy."))

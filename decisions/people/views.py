@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 import decisions.lifecycle as lifecycle
 from decisions.accounts import services as accounts
@@ -38,8 +39,10 @@ def _choices(form: PersonForm, person: User | None = None) -> PersonForm:
     roles = list(grantable_roles(current_user))
     if person is not None and person.role not in roles:
         roles.append(person.role)  # shown as it is (the service refuses a change)
-    form.role.choices = [(role.value, ROLE_LABELS[role]) for role in Role if role in roles]
-    form.member.choices = [(0, _("— none —"))] + [(m.id, m.name) for m in _members()]
+    form.role.choices = [SelectChoice(role.value, ROLE_LABELS[role])
+                         for role in Role if role in roles]
+    form.member.choices = [SelectChoice(0, _("— none —"))] + [
+        SelectChoice(m.id, m.name) for m in _members()]
     return form
 
 
