@@ -42,7 +42,7 @@ def _allowed(actor: User | None, action: str, person: User | None = None, *,
     if person is not None and not can(actor, action, person):
         raise NotAllowed(_l("You may not manage this account."))
     if role is not None and role not in grantable_roles(actor):
-        raise DomainError(_l("You may not give the role %(role)s.", role=role.value),
+        raise DomainError(_l("You may not give this role."),
                           field="role")
 
 
