@@ -372,3 +372,31 @@ def test_people_is_in_the_menu_of_the_admin_and_the_secretariat_only(
         browser = app.test_client()
         make.login(browser, user)
         assert ('href="/people/"' in browser.get("/").text) is shown, user.role
+
+
+def test_deactivation_without_javascript_asks_first_and_changes_nothing(
+        app, client, make, admin):
+    person = make.user(Role.BOARD)
+    make.login(client, admin)
+    asked = client.post(f"/people/{person.id}/deactivate")
+    assert asked.status_code == 200 and 'name="confirmed"' in asked.text
+    db.session.refresh(person)
+    assert person.active
+    done = client.post(f"/people/{person.id}/deactivate", data={"confirmed": "1"})
+    assert done.status_code == 303
+    db.session.refresh(person)
+    assert not person.active
+
+
+def test_flask_users_invite_is_the_same_invitation(app, runner, make):
+    member = make.member(name="Asker")
+    result = runner.invoke(args=["users", "invite", "ola@asker.kommune.no", "--role",
+                                 "representative", "--member", "Asker", "--main"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "ola@asker.kommune.no"))
+    assert user.invited and user.is_main_representative and user.member_id == member.id
+    assert _invitation_email(user) is not None
+    refused = runner.invoke(args=["users", "invite", "x@kommune.test", "--role",
+                                  "representative"])
+    assert refused.exit_code != 0  # a representative without a member
+    assert db.session.scalar(select(User).where(User.email == "x@kommune.test")) is None

@@ -336,7 +336,8 @@ def _pdf_upload() -> dict:
 # The acts that cannot be undone: their forms are sent confirmed (decisions/confirm.py).
 CONFIRMED = {"proposals.withdraw", "meetings.cancel", "meetings.publish", "meetings.held",
              "meetings.approve", "meetings.remove_item", "meetings.remove_line",
-             "meetings.remove_attendance", "files.remove"}
+             "meetings.remove_attendance", "files.remove", "people.deactivate",
+             "people.reset_code"}
 
 
 def form_data(endpoint: str, world: World) -> dict:

@@ -15,6 +15,7 @@ from decisions.accounts.forms import ResetPasswordForm
 from decisions.accounts.models import Invitation, Role, User
 from decisions.accounts.views import fresh_session, limit_reset, sign_in
 from decisions.clock import now
+from decisions.confirm import confirm_first
 from decisions.database import reads_first
 from decisions.errors import DomainError
 from decisions.extensions import db
@@ -157,6 +158,7 @@ def _person_act(id: int, action: str, act, message) -> object:
 @bp.route("/people/<int:id>/deactivate", methods=["POST"])
 @login_required
 @form_home(_home)
+@confirm_first("deactivate_person", lambda id: load(User, id, "manage"))
 def deactivate(id: int):
     return _person_act(id, "manage", services.deactivate, lambda p: _(
         "%(name)s is deactivated: every login, calendar address and link of the "
@@ -183,6 +185,7 @@ def resend(id: int):
 @bp.route("/people/<int:id>/reset-code", methods=["POST"])
 @login_required
 @form_home(_home)
+@confirm_first("reset_second_factor", lambda id: load(User, id, "reset_second_factor"))
 def reset_code(id: int):
     return _person_act(id, "reset_second_factor", services.reset_second_factor, lambda p: _(
         "The code of %(name)s is removed; a new one is set up at the next login. "
