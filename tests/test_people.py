@@ -400,3 +400,21 @@ def test_flask_users_invite_is_the_same_invitation(app, runner, make):
                                   "representative"])
     assert refused.exit_code != 0  # a representative without a member
     assert db.session.scalar(select(User).where(User.email == "x@kommune.test")) is None
+
+
+def test_a_change_made_meanwhile_is_not_overwritten(app, client, make, admin):
+    person = make.user(Role.BOARD, name="Ola Styre")
+    make.login(client, admin)
+    form = client.get(f"/people/{person.id}/edit").text
+    seen = re.search(r'name="version"[^>]*value="([^"]+)"', form).group(1)
+    services.update_person(admin, person, email=person.email, name="Ola Styremedlem",
+                           role=Role.BOARD, member=None)
+    db.session.commit()
+
+    response = client.post(f"/people/{person.id}/edit", data={
+        "name": "Ola Annet", "email": person.email, "role": "board", "member": 0,
+        "kind": "deputy", "version": seen})
+
+    assert response.status_code == 422 and 'value="Ola Annet"' in response.text
+    db.session.refresh(person)
+    assert person.name == "Ola Styremedlem"

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -38,6 +38,10 @@ class PersonForm(FlaskForm):
 
 class InviteForm(PersonForm):
     pass
+
+
+class ChangePersonForm(PersonForm):
+    version = HiddenField()  # people.services.version of the person as shown
 
 
 class ActionForm(FlaskForm):

@@ -3,6 +3,8 @@
 its audit entry in the same transaction and sends its event. `actor` None is the
 command line, which may do anything."""
 
+import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -22,7 +24,7 @@ from decisions.accounts.models import (
 from decisions.audit.services import record, snapshot
 from decisions.clock import now
 from decisions.database import begin_writes
-from decisions.errors import DomainError, NotAllowed
+from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.members.models import Member
 from decisions.permissions import can, grantable_roles
@@ -144,10 +146,24 @@ def accept_invitation(token: str, password: str) -> User:
     return user
 
 
+def version(user: User) -> str:
+    """A digest of what the change form shows: a form made from another version was
+    made before someone else's change, which it must not silently overwrite."""
+    return hashlib.sha256(json.dumps(snapshot(user, *FIELDS), sort_keys=True)
+                          .encode()).hexdigest()[:16]
+
+
 def update_person(actor: User | None, user: User, *, email: str, name: str, role: Role,
-                  member: Member | None, main: bool = False) -> None:
-    """Name, email, role and member (with main representative or deputy)."""
+                  member: Member | None, main: bool = False,
+                  seen_version: str | None = None) -> None:
+    """Name, email, role and member (with main representative or deputy). With
+    `seen_version` (the form's), a change made since the form was shown is a Conflict."""
     _allowed(actor, "manage", user, role=role)
+    user = db.session.execute(select(User).where(User.id == user.id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
+    if seen_version is not None and seen_version != version(user):
+        raise Conflict(_l("Someone else changed this person in the meantime. Reload the "
+                          "page to see their change."))
     email, name = accounts.checked_person(email=email, name=name, role=role, member=member,
                                           user_id=user.id)
     before = snapshot(user, *FIELDS)

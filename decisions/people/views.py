@@ -24,7 +24,14 @@ from decisions.meetings.labels import GROUP_ROLE_LABELS
 from decisions.meetings.models import GroupMembership
 from decisions.members.models import Member
 from decisions.people import queries, services
-from decisions.people.forms import KIND_LABELS, ROLE_LABELS, ActionForm, InviteForm, PersonForm
+from decisions.people.forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    ActionForm,
+    ChangePersonForm,
+    InviteForm,
+    PersonForm,
+)
 from decisions.permissions import grantable_roles
 
 bp = Blueprint("people", __name__)
@@ -126,14 +133,17 @@ def invite():
 @login_required
 def edit(id: int):
     person = load(User, id, "manage")
-    form = _choices(PersonForm(obj=None if request.method == "POST" else person), person)
+    form = _choices(ChangePersonForm(obj=None if request.method == "POST" else person),
+                    person)
     if request.method == "GET":
         form.role.data = person.role.value
         form.member.data = person.member_id or 0
         form.kind.data = "main" if person.is_main_representative else "deputy"
+        form.version.data = services.version(person)
     if form.validate_on_submit():
         with lifecycle.refusal(form):
-            services.update_person(current_user, person, **_fields(form))
+            services.update_person(current_user, person, **_fields(form),
+                                   seen_version=form.version.data or None)
             flash(_("The changes are saved."), "success")
             return see_other("people.show", id=person.id)
     return _form_page("people/edit.html", form, person=person)
