@@ -4,7 +4,6 @@ and never import notifications. `subscribe()` is called once by the app factory.
 from decisions.notifications import account_emails, services
 from decisions.signals import (
     invitation_sent,
-    second_factor_reset,
     login_locked,
     meeting_cancelled,
     minutes_approved,
@@ -16,6 +15,7 @@ from decisions.signals import (
     reminder_due,
     round_closed,
     round_opened,
+    second_factor_reset,
 )
 
 

@@ -49,8 +49,11 @@ def _choices(form: PersonForm, person: User | None = None) -> PersonForm:
         roles.append(person.role)  # shown as it is (the service refuses a change)
     form.role.choices = [SelectChoice(role.value, ROLE_LABELS[role])
                          for role in Role if role in roles]
+    members = _members()
+    if person is not None and person.member is not None and person.member not in members:
+        members.append(person.member)  # an inactive member the person still has
     form.member.choices = [SelectChoice(0, _("— none —"))] + [
-        SelectChoice(m.id, m.name) for m in _members()]
+        SelectChoice(m.id, m.name) for m in members]
     return form
 
 
