@@ -383,3 +383,19 @@ def test_a_representative_moved_to_another_member_speaks_only_for_the_new_one(wo
     rep.member_id = world.other.id
     assert can(rep, "register_position", world.other)
     assert not can(rep, "register_position", world.member)
+
+
+def test_the_admin_manages_every_account_and_the_secretariat_only_representatives_and_board(
+        world):
+    admin, sec = world.users["admin"], world.users["secretariat"]
+    for name, person in world.users.items():
+        assert can(admin, "manage", person), name
+        assert can(sec, "manage", person) is (name in ("representative",
+                                                        "other_representative", "board")), name
+        assert can(admin, "reset_second_factor", person), name
+        assert not can(sec, "reset_second_factor", person), name
+    for role, user in _users(world):
+        assert can(user, "list", kind="person") is (role in ("admin", "secretariat")), role
+        assert can(user, "invite", kind="person") is (role in ("admin", "secretariat")), role
+        if role not in ("admin", "secretariat"):
+            assert not can(user, "manage", world.users["board"]), role
