@@ -53,6 +53,8 @@ class Config:
     # Roles that must log in with a second factor (TOTP); others may choose it.
     TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get(
         "TOTP_REQUIRED_ROLES", "secretariat,admin").split(",") if r)
+    # How long the link of an invitation to join works.
+    INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "14"))
     # Fernet keys that encrypt second-factor secrets at rest, newest first; older keys
     # only decrypt until `flask users rotate-totp-key` has re-encrypted with the newest.
     TOTP_ENCRYPTION_KEYS = [k for k in os.environ.get("TOTP_ENCRYPTION_KEYS", "").split(",")

@@ -33,12 +33,14 @@ from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
 from decisions.meetings.cli import groups
+from decisions.meetings.subscribers import subscribe as subscribe_meetings
 from decisions.meetings.views import bp as meetings_bp
 from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
 from decisions.notifications.queries import unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
+from decisions.people.views import bp as people_bp
 from decisions.permissions import can
 from decisions.proposals import settle
 from decisions.proposals.cli import areas, rounds
@@ -72,6 +74,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     security.register(app)
     register_blueprints(app)
     subscribe_notifications()
+    subscribe_meetings()
     settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -119,7 +122,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
-               meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp):
+               meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
+               people_bp):
         app.register_blueprint(bp)
 
 

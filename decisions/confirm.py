@@ -47,6 +47,15 @@ ACTS = {
     "remove_attendance": (
         _l("The person is removed from the attendance list. This cannot be undone."),
         _l("Remove from the list")),
+    "deactivate_person": (
+        _l("The person can no longer log in: every login, calendar address and link of "
+           "the account stops at once, and cannot be revived. Reactivating the account "
+           "later gives back only the password."),
+        _l("Deactivate")),
+    "reset_second_factor": (
+        _l("The code is removed: the person sets up the authenticator app again at the "
+           "next login, and is told by email. This cannot be undone."),
+        _l("Reset the code")),
     "remove_attachment": (
         _l("The attachment is removed. This cannot be undone."),
         _l("Remove the attachment")),

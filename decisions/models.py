@@ -1,6 +1,7 @@
 """Imports every model, so that Alembic and the mappers see the whole schema."""
 
 from decisions.accounts.models import (  # noqa: F401
+    Invitation,
     LoginFailure,
     LoginSession,
     PasswordReset,

@@ -265,6 +265,31 @@ def minutes_rule(user: User, action: str, meeting: Meeting | None) -> bool:
     return action == "view" and meeting_rule(user, "view_minutes", meeting)
 
 
+# People and accounts: the admin manages every account; the secretariat those of
+# representatives and board members (never the roles that manage accounts).
+PEOPLE_MANAGERS = (Role.ADMIN, Role.SECRETARIAT)
+ROLES_THE_SECRETARIAT_GRANTS = (Role.REPRESENTATIVE, Role.BOARD)
+
+
+def grantable_roles(user: User) -> tuple[Role, ...]:
+    """The roles `user` may give (by invitation or change) and take away."""
+    if not _signed_in(user):
+        return ()
+    if user.role == Role.ADMIN:
+        return tuple(Role)
+    return ROLES_THE_SECRETARIAT_GRANTS if user.role == SECRETARIAT else ()
+
+
+def person_rule(user: User, action: str, person: User | None) -> bool:
+    if action in ("list", "view", "invite"):
+        return user.role in PEOPLE_MANAGERS
+    if action == "manage":  # edit, deactivate, reactivate, resend the invitation
+        return person is not None and person.role in grantable_roles(user)
+    if action == "reset_second_factor":
+        return user.role == Role.ADMIN and person is not None
+    return False
+
+
 def notification_rule(user: User, action: str, notification: Notification | None) -> bool:
     return (action == "view" and notification is not None
             and _seen(user, "notification", notification))
@@ -282,11 +307,12 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "item": item_rule,
     "minutes": minutes_rule,
     "notification": notification_rule,
+    "person": person_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
     Group: "group", Meeting: "meeting", Attachment: "attachment", AgendaItem: "item",
-    Notification: "notification", AuditEntry: "audit",
+    Notification: "notification", AuditEntry: "audit", User: "person",
 }
 
 

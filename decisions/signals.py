@@ -13,6 +13,9 @@ _events = Namespace()
 # Accounts (decisions.accounts.services)
 password_reset_requested = _events.signal("password-reset-requested")  # reset, with .token
 login_locked = _events.signal("login-locked")  # user: failed attempts locked its login
+invitation_sent = _events.signal("invitation-sent")  # invitation, with .token
+user_deactivated = _events.signal("user-deactivated")  # user: every way in is to end
+second_factor_reset = _events.signal("second-factor-reset")  # user: the code was removed
 
 # Proposals (decisions.proposals.services)
 round_opened = _events.signal("round-opened")  # round_ (a revision's new round too)

@@ -24,6 +24,8 @@ ACTS = [
     ("meetings.remove_line", "entry", "secretariat"),
     ("meetings.remove_attendance", "attendance", "secretariat"),
     ("files.remove", "attachment", "secretariat"),
+    ("people.deactivate", None, "secretariat"),
+    ("people.reset_code", None, "admin"),
 ]
 
 

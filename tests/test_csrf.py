@@ -49,7 +49,7 @@ def _form_token(html: str) -> str:
 
 # Who may post a route that the secretariat may not: the chair approves minutes.
 POSTER = {"meetings.approve": "board", "notifications.follow": "representative",
-          "proposals.reply": "other_representative"}
+          "proposals.reply": "other_representative", "people.reset_code": "admin"}
 # A post whose form cannot succeed from here (the code only the user's phone knows):
 # the token passed when the answer is the field's error (422), not the refusal (400).
 WRONG_BY_DESIGN = {"accounts.code"}

@@ -43,6 +43,14 @@ TO_LOGIN = dict(zip(worlds.ROLES, (LOGIN,) * 6))
 # signed-in user may do and is told so (test_totp.py posts the right one).
 SIGNED_IN_WRONG_CODE = dict(zip(worlds.ROLES, (LOGIN, *(FIELD_ERROR,) * 5)))
 
+# People and accounts: the admin and the secretariat (the secretariat for representatives
+# and board members only); resetting a second factor is the admin's alone.
+PEOPLE = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, OK)))
+ADMIN_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, DENIED, DENIED, OK)))
+# The invitation's link is the credential; whoever follows it is signed in as the
+# invitee (the start page).
+FOLLOWS_THE_LINK = EVERYONE
+
 # (endpoint, method, object the URL points at) -> outcome per role. The objects are
 # those of tests/world.py; a POST sends a form that succeeds when the role may post it.
 MATRIX = {
@@ -147,6 +155,22 @@ MATRIX = {
     ("notifications.read_all", "POST", None): SIGNED_IN,
     ("notifications.settings", "GET", None): SIGNED_IN,
     ("notifications.settings", "POST", None): SIGNED_IN,
+    ("people.index", "GET", None): PEOPLE,
+    ("people.show", "GET", "representative"): PEOPLE,
+    ("people.show", "GET", "admin"): PEOPLE,
+    ("people.invite", "GET", None): PEOPLE,
+    ("people.invite", "POST", None): PEOPLE,
+    ("people.edit", "GET", "representative"): PEOPLE,
+    ("people.edit", "POST", "representative"): PEOPLE,
+    ("people.edit", "GET", "admin"): ADMIN_ONLY,  # the secretariat leaves admins be
+    ("people.edit", "GET", "secretariat"): ADMIN_ONLY,
+    ("people.deactivate", "POST", "representative"): PEOPLE,
+    ("people.deactivate", "POST", "board"): PEOPLE,
+    ("people.reactivate", "POST", "former"): PEOPLE,
+    ("people.resend", "POST", "invitee"): PEOPLE,
+    ("people.reset_code", "POST", "with_code"): ADMIN_ONLY,
+    ("people.accept", "GET", None): FOLLOWS_THE_LINK,
+    ("people.accept", "POST", None): FOLLOWS_THE_LINK,
 }
 
 
@@ -359,3 +383,19 @@ def test_a_representative_moved_to_another_member_speaks_only_for_the_new_one(wo
     rep.member_id = world.other.id
     assert can(rep, "register_position", world.other)
     assert not can(rep, "register_position", world.member)
+
+
+def test_the_admin_manages_every_account_and_the_secretariat_only_representatives_and_board(
+        world):
+    admin, sec = world.users["admin"], world.users["secretariat"]
+    for name, person in world.users.items():
+        assert can(admin, "manage", person), name
+        assert can(sec, "manage", person) is (name in ("representative",
+                                                        "other_representative", "board")), name
+        assert can(admin, "reset_second_factor", person), name
+        assert not can(sec, "reset_second_factor", person), name
+    for role, user in _users(world):
+        assert can(user, "list", kind="person") is (role in ("admin", "secretariat")), role
+        assert can(user, "invite", kind="person") is (role in ("admin", "secretariat")), role
+        if role not in ("admin", "secretariat"):
+            assert not can(user, "manage", world.users["board"]), role

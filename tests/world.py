@@ -3,6 +3,7 @@ a valid form for every POST: shared by the permission matrix and the CSRF tests.
 
 import dataclasses
 import io
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, inspect, select, text
 
-from decisions.accounts.models import Role, User
+from decisions.accounts.models import NO_PASSWORD, Invitation, Role, User
+from decisions.accounts.services import hash_token, new_totp_secret
 from decisions.clock import now
 from decisions.extensions import db
 from decisions.files.models import Attachment
@@ -189,7 +191,57 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
-    }.get(endpoint, {})
+        "people.accept": {"token": _invitation_token(world)},
+    }.get(endpoint, {}) or _person_url_args(endpoint, world, target)
+
+
+# The person each people route points at by default; a target names a user of the
+# world (world.users) or one made for the route ("invitee", "former", "with_code").
+PERSON_TARGETS = {"people.show": "representative", "people.edit": "representative",
+                  "people.deactivate": "representative", "people.resend": "invitee",
+                  "people.reactivate": "former", "people.reset_code": "with_code"}
+
+
+def _person_url_args(endpoint: str, world: World, target: str | None) -> dict:
+    if endpoint not in PERSON_TARGETS:
+        return {}
+    target = target or PERSON_TARGETS[endpoint]
+    if target in world.users:
+        return {"id": world.users[target].id}
+    return {"id": _made_person(world, target).id}
+
+
+def _made_person(world: World, kind: str) -> User:
+    """A board member (or, invited, a representative) made directly, with no audit
+    entry, so that asking for the URL changes nothing the matrix watches."""
+    count = db.session.scalar(select(func.count()).select_from(User))
+    user = User(email=f"{kind}{count}@kommune.test", name=f"{kind.title()} {count}",
+                role=Role.BOARD, password_hash=NO_PASSWORD if kind == "invitee"
+                else world.users["board"].password_hash, active=kind != "former",
+                created_at=now(), totp_secret=new_totp_secret() if kind == "with_code"
+                else None)
+    if kind == "invitee":
+        user.role, user.member_id = Role.REPRESENTATIVE, world.member.id
+    db.session.add(user)
+    db.session.flush()
+    if kind == "invitee":
+        _invitation_for(user)
+    db.session.commit()
+    return user
+
+
+def _invitation_for(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(Invitation(user_id=user.id, token_hash=hash_token(token), created_at=now(),
+                              expires_at=now() + timedelta(days=14)))
+    db.session.commit()
+    return token
+
+
+def _invitation_token(world: World) -> str:
+    """A fresh invitation of a new invitee (each URL asked for is a new one)."""
+    user = _made_person(world, "invitee")
+    return _invitation_for(user)
 
 
 def _reset_token(user) -> str:
@@ -284,7 +336,8 @@ def _pdf_upload() -> dict:
 # The acts that cannot be undone: their forms are sent confirmed (decisions/confirm.py).
 CONFIRMED = {"proposals.withdraw", "meetings.cancel", "meetings.publish", "meetings.held",
              "meetings.approve", "meetings.remove_item", "meetings.remove_line",
-             "meetings.remove_attendance", "files.remove"}
+             "meetings.remove_attendance", "files.remove", "people.deactivate",
+             "people.reset_code"}
 
 
 def form_data(endpoint: str, world: World) -> dict:
@@ -318,6 +371,14 @@ def _form_data(endpoint: str, world: World) -> dict:
         "accounts.forgot": {"email": world.users["representative"].email},
         "accounts.reset": {"password": "en helt ny passordfrase",
                            "confirm": "en helt ny passordfrase"},
+        "people.invite": {"name": "Nina Ny", "email": "nina.ny@kommune.test",
+                          "role": "representative", "member": world.member.id,
+                          "kind": "deputy"},
+        "people.edit": {"name": "Rita Representant", "email": world.users[
+            "representative"].email, "role": "representative", "member": world.member.id,
+            "kind": "main"},
+        "people.accept": {"password": "en helt ny passordfrase",
+                          "confirm": "en helt ny passordfrase"},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, {})
 

@@ -14,8 +14,18 @@ from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.members.models import Member
+from decisions.people import services as people
 
 users = AppGroup("users", help="User accounts.")
+
+
+def _member(name: str | None) -> Member | None:
+    if not name:
+        return None
+    member = db.session.scalar(select(Member).where(Member.name == name))
+    if member is None:
+        raise click.ClickException(_("No member is called \u201c%(name)s\u201d.", name=name))
+    return member
 
 
 @users.command("create")
@@ -26,12 +36,7 @@ users = AppGroup("users", help="User accounts.")
 def create_user(email: str, role: str, member_name: str | None, name: str):
     """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
     expect_writes()
-    member = None
-    if member_name:
-        member = db.session.scalar(select(Member).where(Member.name == member_name))
-        if member is None:
-            raise click.ClickException(
-                _("No member is called \u201c%(name)s\u201d.", name=member_name))
+    member = _member(member_name)
     password = os.environ.get("SAMRAAD_PASSWORD") or click.prompt(
         _("Password"), hide_input=True, confirmation_prompt=True)
     try:
@@ -41,6 +46,25 @@ def create_user(email: str, role: str, member_name: str | None, name: str):
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
+
+
+@users.command("invite")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--member", "member_name", help="The member a representative speaks for.")
+@click.option("--main", is_flag=True, help="The member's main representative.")
+@click.option("--name", default="", help="Full name (defaults to the email).")
+def invite(email: str, role: str, member_name: str | None, main: bool, name: str):
+    """Invite a user: an email with a link to choose a password (sent by the sweep)."""
+    expect_writes()
+    member = _member(member_name)
+    try:
+        invitation = people.invite(None, email=email, name=name, role=Role(role),
+                                   member=member, main=main)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(_("Invited %(email)s (%(role)s).", email=invitation.user.email, role=role))
 
 
 @users.command("reset-code")

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.totp_keys import EncryptedSecret
@@ -20,6 +20,11 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# The password hash of an account whose owner has not yet chosen one (an invitation):
+# no password verifies against it.
+NO_PASSWORD = "!invited"  # noqa: S105 - a marker, not a password
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -29,6 +34,10 @@ class User(UserMixin, db.Model):
             " OR (role <> 'representative' AND member_id IS NULL)",
             name="representative_has_one_member",
         ),
+        # A member has at most one main representative; the others are deputies.
+        Index("uq_users_main_representative", "member_id", unique=True,
+              sqlite_where=text("is_main_representative"),
+              postgresql_where=text("is_main_representative")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +50,9 @@ class User(UserMixin, db.Model):
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
+    # A representative is the main one of their member, or a deputy.
+    is_main_representative: Mapped[bool] = mapped_column(default=False,
+                                                         server_default=text("false"))
     # The second factor (TOTP, RFC 6238): the shared secret once the user has proved
     # an authenticator holds it (encrypted at rest), and the last time step used (a
     # code works once).
@@ -53,6 +65,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def invited(self) -> bool:
+        """Invited and not yet come: no password chosen (see people.services)."""
+        return self.password_hash == NO_PASSWORD
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -132,3 +149,20 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """A link to join Samråd, sent by email: only its token's hash is kept; it works
+    once, until it expires or a newer invitation (or deactivation) ends it."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -33,7 +33,7 @@ from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.meetings.calendar import revoke_feeds
 from decisions.members.models import Member
-from decisions.signals import login_locked, password_reset_requested
+from decisions.signals import login_locked, password_reset_requested, second_factor_reset
 
 
 def _hasher() -> PasswordHasher:
@@ -74,8 +74,11 @@ def hash_password(password: str, *, email: str = "") -> str:
     return _hasher().hash(password)
 
 
-def create_user(actor: User | None, *, email: str, name: str, role: Role, password: str,
-                member: Member | None = None, locale: str | None = None) -> User:
+def checked_person(*, email: str, name: str, role: Role, member: Member | None,
+                   user_id: int | None = None) -> tuple[str, str]:
+    """The email and name as kept, once they and the member fit the role: a
+    representative speaks for exactly one member, nobody else for any; an email
+    belongs to one account (`user_id`'s own may stay). Raises DomainError by field."""
     email, name = email.strip().lower(), name.strip()
     if not EMAIL_SHAPE.fullmatch(email) or len(email) > 254:
         raise DomainError(_l("Write an email address like name@kommune.no."), field="email")
@@ -85,9 +88,15 @@ def create_user(actor: User | None, *, email: str, name: str, role: Role, passwo
         raise DomainError(_l("A representative must belong to a member."), field="member")
     if role != Role.REPRESENTATIVE and member is not None:
         raise DomainError(_l("Only representatives belong to a member."), field="member")
-    if db.session.scalar(select(User.id).where(User.email == email)):
+    if db.session.scalar(select(User.id).where(User.email == email, User.id != (user_id or 0))):
         raise DomainError(_l("A user with this email already exists."), field="email")
-    user = User(email=email, name=name or email, role=role,
+    return email, name or email
+
+
+def create_user(actor: User | None, *, email: str, name: str, role: Role, password: str,
+                member: Member | None = None, locale: str | None = None) -> User:
+    email, name = checked_person(email=email, name=name, role=role, member=member)
+    user = User(email=email, name=name, role=role,
                 password_hash=hash_password(password, email=email), member=member, locale=locale,
                 active=True, created_at=now())
     db.session.add(user)
@@ -224,8 +233,12 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is kept of a token that is sent (a cookie, a link): its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_hash_token = hash_token
 
 
 def start_session(user: User) -> str:
@@ -470,6 +483,7 @@ def reset_totp(actor: User | None, user: User) -> None:
     user.totp_secret, user.totp_last_step = None, None
     db.session.flush()
     record(actor, "user.totp_reset", user)
+    second_factor_reset.send(user=user)  # the owner is told by email
 
 
 def rotate_totp_secrets() -> int:

@@ -109,14 +109,14 @@ def login():
             if user.totp_secret or services.totp_required(user):
                 # The password was right; the code comes next, on its own page.
                 token = services.start_pending_login(user, form.next.data or "")
-                lifecycle.after_commit(functools.partial(_fresh_session, pending=token))
+                lifecycle.after_commit(functools.partial(fresh_session, pending=token))
                 return see_other("accounts.second_factor")
-            return _sign_in(user, form.next.data)
+            return sign_in(user, form.next.data)
     status = 401 if error else 200
     return render_template("accounts/login.html", form=form, error=error), status
 
 
-def _fresh_session(**values) -> None:
+def fresh_session(**values) -> None:
     """Nothing from before survives a step of the login but the chosen language."""
     lang = session.get("lang")
     session.clear()
@@ -125,11 +125,11 @@ def _fresh_session(**values) -> None:
     session.update(values)
 
 
-def _sign_in(user, next_: str | None):
+def sign_in(user, next_: str | None):
     token = services.start_session(user)
 
     def enter():  # only once the session it names is stored
-        _fresh_session(sid=token)
+        fresh_session(sid=token)
         login_user(user)
 
     lifecycle.after_commit(enter)
@@ -153,7 +153,7 @@ def second_factor():
         except DomainError as error:
             _failed(form, error)
         else:
-            return _sign_in(user, pending.next_url)
+            return sign_in(user, pending.next_url)
     context = {"form": form, "enrolling": enrolling, "secret": secret,
                "qr": _qr(services.totp_uri(user, secret)) if enrolling else None}
     status = 422 if form.errors else 200

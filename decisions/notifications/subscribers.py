@@ -3,6 +3,7 @@ and never import notifications. `subscribe()` is called once by the app factory.
 
 from decisions.notifications import account_emails, services
 from decisions.signals import (
+    invitation_sent,
     login_locked,
     meeting_cancelled,
     minutes_approved,
@@ -14,11 +15,20 @@ from decisions.signals import (
     reminder_due,
     round_closed,
     round_opened,
+    second_factor_reset,
 )
 
 
 def _password_reset_requested(_sender, *, reset) -> None:
     account_emails.password_reset(reset)
+
+
+def _invitation_sent(_sender, *, invitation) -> None:
+    account_emails.invitation(invitation)
+
+
+def _second_factor_reset(_sender, *, user) -> None:
+    account_emails.second_factor_reset(user)
 
 
 def _login_locked(_sender, *, user) -> None:
@@ -64,6 +74,8 @@ def _minutes_approved(_sender, *, meeting) -> None:
 HANDLERS = (
     (password_reset_requested, _password_reset_requested),
     (login_locked, _login_locked),
+    (invitation_sent, _invitation_sent),
+    (second_factor_reset, _second_factor_reset),
     (round_opened, _round_opened),
     (round_closed, _round_closed),
     (objection_registered, _objection_registered),

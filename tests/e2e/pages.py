@@ -35,6 +35,7 @@ ANONYMOUS = frozenset({"anonymous"})
 SECRETARIAT = frozenset({"secretariat"})
 CHAIR = frozenset({"secretariat", "board"})  # the board's draft minutes
 OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position form
+PEOPLE = frozenset({"secretariat", "admin"})  # people and accounts
 
 # GET routes that are not HTML pages, or are checked otherwise. A new GET route must
 # be added to PAGES or here, or test_every_get_route_is_visited_or_skipped fails.
@@ -62,6 +63,7 @@ class DemoIds:
     groups: dict[str, int]  # group name -> id
     board_meetings: dict[str, int]  # state -> meeting id of the board (Styret)
     board_item: int  # an agenda item of the board's next meeting (notice published)
+    people: dict[str, int]  # role (of ROLES) -> id of the demo user who plays it
 
     @classmethod
     def read(cls) -> "DemoIds":
@@ -114,7 +116,9 @@ class DemoIds:
                     "superseded": revised_rounds[0], "silence": rounds_of(silence)[-1],
                     "no_consensus": rounds_of(failed)[-1], "decided": rounds_of(decided)[-1]},
             oslo=oslo, decision=(decision.year, decision.number), groups=groups,
-            board_meetings=board_meetings, board_item=item)
+            board_meetings=board_meetings, board_item=item,
+            people={role: db.session.scalar(select(User.id).where(User.email == email))
+                    for role, email in ROLES.items() if email})
 
 
 Args = dict | Callable[[DemoIds], dict]
@@ -176,6 +180,8 @@ PAGES: list[PageSpec] = [
     PageSpec("forgotten password", "accounts.forgot", ANONYMOUS),
     PageSpec("reset link expired", "accounts.reset", ANONYMOUS, args={"token": "expired"},
              status=410),
+    PageSpec("invitation link expired", "people.accept", ANONYMOUS,
+             args={"token": "expired"}, status=410),
     PageSpec("public minutes list", "public.meetings", EVERYONE),
     PageSpec("public minutes (board, approved)", "public.minutes", EVERYONE,
              args=_m("minutes_approved")),
@@ -232,6 +238,17 @@ PAGES: list[PageSpec] = [
     PageSpec("agenda item attachments", "files.upload_to_item", SECRETARIAT,
              args=lambda ids: {"id": ids.board_item}),
     PageSpec("audit log", "audit.index", SECRETARIAT),
+    # The admin's and the secretariat's: people and accounts.
+    PageSpec("people", "people.index", PEOPLE),
+    PageSpec("people, filtered", "people.index", PEOPLE,
+             query="role=representative&active=yes&last_login=never"),
+    PageSpec("person (representative)", "people.show", PEOPLE,
+             args=lambda ids: {"id": ids.people["representative"]}),
+    PageSpec("invite a person", "people.invite", PEOPLE),
+    PageSpec("invite a person, sent empty", "people.invite", PEOPLE, status=422,
+             action="submit"),
+    PageSpec("change a person", "people.edit", PEOPLE,
+             args=lambda ids: {"id": ids.people["representative"]}),
     # An error page once per language: the representative may not draft proposals.
     PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
 ]
