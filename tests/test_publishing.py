@@ -20,7 +20,7 @@ from decisions.errors import Conflict
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
-from decisions.meetings import pdf, services
+from decisions.meetings import agenda, minutes, pdf, queries
 from decisions.meetings.models import (
     DocumentKind,
     GroupRole,
@@ -226,14 +226,14 @@ def test_an_agenda_changed_during_the_render_publishes_nothing_and_keeps_no_file
     renders.during = lambda: make.item(sec, db.session.get(Meeting, meeting.id), "Endring")
 
     with force_locale("en"), pytest.raises(Conflict, match="changed while the notice"):
-        services.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
     db.session.rollback()
 
     assert _fresh(meeting).state == MeetingState.PLANNED
     assert _fresh(meeting).notice_revision == 0
     assert _documents(meeting) == []
     assert _stored_files(app) == set()
-    assert all(i.number is None for i in services.active_items(_fresh(meeting)))
+    assert all(i.number is None for i in queries.active_items(_fresh(meeting)))
 
 
 def test_a_render_that_fails_leaves_the_meeting_as_it_was_and_says_so(
@@ -249,7 +249,7 @@ def test_a_render_that_fails_leaves_the_meeting_as_it_was_and_says_so(
     assert "The PDF could not be made, so nothing was published" in page.text
     fresh = _fresh(meeting)
     assert (fresh.state, fresh.notice_revision) == (MeetingState.PLANNED, 0)
-    assert all(i.number is None for i in services.active_items(fresh))
+    assert all(i.number is None for i in queries.active_items(fresh))
     assert _documents(meeting) == [] and _stored_files(app) == set()
 
 
@@ -258,22 +258,22 @@ def test_minutes_changed_while_their_pdf_renders_are_not_approved(app, make, sec
     board = make.group("Styret")
     make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     meeting = make.meeting(board)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
-    first = services.active_items(meeting)[0]
-    services.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
+    first = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
                                decision_text="Godkjent.")
     db.session.commit()
 
     def edit():
-        item = services.active_items(db.session.get(Meeting, meeting.id))[0]
-        services.save_item_minutes(sec, item, lock_version=item.lock_version,
+        item = queries.active_items(db.session.get(Meeting, meeting.id))[0]
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
                                    notes="Endret.", decision_text="Godkjent.")
         db.session.commit()
 
     renders.during = edit
     with force_locale("en"), pytest.raises(Conflict, match="minutes changed while"):
-        services.approve_minutes(chair, meeting)
+        minutes.approve_minutes(chair, meeting)
     db.session.rollback()
 
     assert _fresh(meeting).state == MeetingState.MINUTES_DRAFTED
@@ -344,7 +344,7 @@ def test_an_attachment_uploaded_onto_a_failing_store_is_refused_next_to_the_fiel
         app, client, make, sec, meeting, monkeypatch, fault):
     import io
 
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     make.login(client, sec)
     data = {"file": (io.BytesIO(make.pdf_bytes(1)), "plan.pdf"), "title": "Plan"}
     if fault == "full":
@@ -374,7 +374,7 @@ def test_a_file_whose_recording_transaction_fails_is_removed(app, make, sec, mee
 
 def test_the_sweep_removes_old_files_that_no_row_names_and_keeps_the_rest(
         app, make, sec, meeting, runner):
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     from decisions.files.services import add_attachment
 
     kept = add_attachment(sec, data=make.pdf_bytes(1), filename="a.pdf", item=item)
@@ -418,13 +418,13 @@ def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_p
 
     from decisions.files.services import add_attachment
 
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     add_attachment(sec, data=make.pdf_bytes(2, "Vedlegg"), filename="v.pdf", item=item)
     db.session.commit()
 
-    notice = services.publish_notice(sec, meeting)
+    notice = agenda.publish_notice(sec, meeting)
     db.session.commit()
-    pack = services.latest_document(meeting, DocumentKind.PACK)
+    pack = queries.latest_document(meeting, DocumentKind.PACK)
     notice_pdf = PdfReader(io.BytesIO(storage.read(notice.storage_key)))
     pack_pdf = PdfReader(io.BytesIO(storage.read(pack.storage_key)))
 
@@ -439,4 +439,4 @@ def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_p
     tree = root["/StructTreeRoot"].get_object()
     assert tree["/K"] and "/ParentTree" in tree
     titles = [entry.title for entry in pack_pdf.outline if not isinstance(entry, list)]
-    assert titles == [pdf.item_heading(i) for i in services.active_items(meeting)]
+    assert titles == [pdf.item_heading(i) for i in queries.active_items(meeting)]
