@@ -136,7 +136,7 @@ def seat(group_: Group, person_name: str | None = None, role=None, user_: User |
 
 def meeting(group_: Group, starts_at=None, place: str = "Oslo rådhus") -> Meeting:
     m = agenda.plan_meeting(None, group_, starts_at=starts_at or now() + timedelta(days=14),
-                              place=place)
+                            place=place)
     db.session.commit()
     return m
 
@@ -156,7 +156,7 @@ def held(actor: User, meeting_: Meeting) -> Meeting:
 def item(actor: User, meeting_: Meeting, title: str | None = None, kind=None,
          **fields) -> AgendaItem:
     i = agenda.add_item(actor, meeting_, kind=kind or ItemKind.DECISION,
-                          title=title or f"Sak om tema {next(_seq)}", **fields)
+                        title=title or f"Sak om tema {next(_seq)}", **fields)
     db.session.commit()
     return i
 

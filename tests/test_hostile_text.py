@@ -91,18 +91,18 @@ def test_hostile_text_in_every_field_renders_harmless(app, make, clock, text):
     services.answer_objection(sec, round_, member, text)
     group = make.group(f"Gruppe {next(SEQ)}")
     meeting = agenda.plan_meeting(sec, group, starts_at=clock() + timedelta(days=1),
-                                    place=text[:200])
+                                  place=text[:200])
     item = agenda.add_item(sec, meeting, kind=ItemKind.DECISION, title=text[:300],
-                             proposal=proposal, case_officer=text[:200],
-                             proposed_resolution=text, background=text)
+                           proposal=proposal, case_officer=text[:200],
+                           proposed_resolution=text, background=text)
     agenda.publish_notice(sec, meeting)  # its PDF takes the text too
     db.session.commit()
     clock.advance(days=2)
     minutes.mark_held(sec, meeting)
     minutes.set_attendance(sec, meeting, person_name=text[:200],
-                            status=AttendanceStatus.OTHER, note=text[:300])
+                           status=AttendanceStatus.OTHER, note=text[:300])
     minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes=text,
-                               decision_text=text)
+                              decision_text=text)
     minutes.add_entry(sec, item, kind=EntryKind.DISSENT, text=text, member=member)
     minutes.add_action(sec, item, description=text, owner=text[:200], due=None)
     db.session.commit()

@@ -50,7 +50,7 @@ def _held_with_minutes(make, sec, group, starts_at=None) -> Meeting:
     make.held(sec, meeting)
     first = queries.active_items(meeting)[0]
     minutes.save_item_minutes(sec, first, lock_version=first.lock_version,
-                               notes="Godkjent.", decision_text="Innkallingen godkjennes.")
+                              notes="Godkjent.", decision_text="Innkallingen godkjennes.")
     db.session.commit()
     return meeting
 
@@ -158,7 +158,7 @@ def test_only_a_circulated_proposal_can_be_put_on_an_agenda(app, make, sec, boar
     draft = make.proposal(sec)
     with pytest.raises(DomainError) as refused:
         agenda.add_item(sec, meeting, kind=ItemKind.DECISION, title="Utkast",
-                          proposal=draft)
+                        proposal=draft)
     assert refused.value.field == "proposal"
 
 
@@ -176,7 +176,7 @@ def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board
     assert meeting.state == MeetingState.HELD
     item = queries.active_items(meeting)[0]
     minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="Notat.",
-                               decision_text="Godkjent.")
+                              decision_text="Godkjent.")
     assert meeting.state == MeetingState.MINUTES_DRAFTED
     db.session.commit()
 
@@ -203,7 +203,7 @@ def test_minutes_cannot_be_written_before_the_meeting_is_held(app, make, sec, bo
     item = queries.active_items(meeting)[0]
     with pytest.raises(DomainError, match=r"Protokollen skrives når møtet er avholdt\."):
         minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="x",
-                                   decision_text="")
+                                  decision_text="")
 
 
 def test_a_cancelled_meeting_takes_no_more_changes(app, make, sec, board):
@@ -229,7 +229,7 @@ def test_the_chair_approves_and_approved_minutes_are_frozen(app, make, sec, boar
     assert len(document.sha256) == 64
     with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
         minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes="Endret etterpå", decision_text="")
+                                  notes="Endret etterpå", decision_text="")
     with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
         minutes.add_entry(sec, item, kind=EntryKind.OTHER, text="For sent.")
     with pytest.raises(DomainError, match=r"Denne protokollen er allerede godkjent\."):
@@ -299,7 +299,7 @@ def test_a_deputy_must_say_whom_they_stand_in_for(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
     with pytest.raises(DomainError) as refused:
         minutes.set_attendance(sec, meeting, person_name="Randi Holm",
-                                status=AttendanceStatus.DEPUTY)
+                               status=AttendanceStatus.DEPUTY)
     assert refused.value.field == "stands_in_for"
 
 
@@ -312,7 +312,7 @@ def test_every_act_on_a_meeting_is_audited(app, make, sec, board):
     agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
     minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="n",
-                               decision_text="d")
+                              decision_text="d")
     db.session.commit()
     acts = db.session.scalars(select(AuditEntry.act).order_by(AuditEntry.id)
                               .offset(before)).all()
@@ -329,12 +329,12 @@ def test_a_save_based_on_an_older_text_is_a_conflict_and_overwrites_nothing(
     item = queries.active_items(meeting)[1]
     version_both_read = item.lock_version
     minutes.save_item_minutes(sec, item, lock_version=version_both_read,
-                               notes="Først lagret.", decision_text="A")
+                              notes="Først lagret.", decision_text="A")
     db.session.commit()
 
     with pytest.raises(Conflict):
         minutes.save_item_minutes(sec, item, lock_version=version_both_read,
-                                   notes="Sist lagret.", decision_text="B")
+                                  notes="Sist lagret.", decision_text="B")
     db.session.rollback()
     assert db.session.get(AgendaItem, item.id).notes == "Først lagret."
 
@@ -389,7 +389,7 @@ def test_without_htmx_a_conflict_is_a_409_page_with_both_texts(app, make, sec, b
     item = queries.active_items(meeting)[1]
     stale = item.lock_version
     minutes.save_item_minutes(sec, item, lock_version=stale, notes="Lagret først.",
-                               decision_text="")
+                              decision_text="")
     db.session.commit()
     make.login(client, sec)
     response = client.post(f"/items/{item.id}/minutes",

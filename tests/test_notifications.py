@@ -403,7 +403,7 @@ def test_approved_minutes_are_emailed_to_the_group_with_the_link_to_the_pdf(
     minutes.mark_held(sec, meeting)
     item = queries.active_items(meeting)[0]
     minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
-                               notes="", decision_text="Godkjent.")
+                              notes="", decision_text="Godkjent.")
     db.session.commit()
     run_sweep(app)
     smtp.messages.clear()

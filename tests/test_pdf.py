@@ -208,10 +208,10 @@ def test_notice_shows_time_place_and_each_items_case_presentation(app, make, sec
     member = make.member("Lillestrøm kommune")
     proposal = make.round_(sec, [member]).proposal
     agenda.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
-                          starts_at=datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
-                          ends_at=datetime(2026, 3, 16, 11, 30, tzinfo=UTC),
-                          place="Oslo rådhus, møterom 3",
-                          video_url="https://video.example.test/styret")
+                        starts_at=datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
+                        ends_at=datetime(2026, 3, 16, 11, 30, tzinfo=UTC),
+                        place="Oslo rådhus, møterom 3",
+                        video_url="https://video.example.test/styret")
     db.session.commit()
     linked = make.item(sec, meeting, "Felles ladestrategi", proposal=proposal,
                        case_officer="Kari Saksbehandler",
@@ -261,7 +261,7 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
     make.held(sec, meeting)
     first = queries.active_items(meeting)[0]
     minutes_acts.save_item_minutes(sec, first, lock_version=first.lock_version, notes="",
-                               decision_text="Godkjent.")
+                                   decision_text="Godkjent.")
     db.session.commit()
     minutes = storage.read(_approve_by_next_meeting(make, sec, meeting).storage_key)
 
@@ -380,21 +380,21 @@ def _hold_with_minutes(make, sec, meeting):
             ("Vara Vilde", AttendanceStatus.DEPUTY, "Per Borte"),
             ("Sekretær Sigrid", AttendanceStatus.OTHER, "")):
         minutes_acts.set_attendance(sec, meeting, person_name=name, status=status,
-                                stands_in_for=stands_in_for)
+                                    stands_in_for=stands_in_for)
     decisions = {}
     for item in queries.active_items(meeting):
         decisions[item.title] = f"Vedtak i {item.title.lower()}."
         minutes_acts.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes=f"Notat om {item.title.lower()}.",
-                                   decision_text=decisions[item.title])
+                                       notes=f"Notat om {item.title.lower()}.",
+                                       decision_text=decisions[item.title])
     strategy = next(i for i in queries.active_items(meeting)
                     if i.title == "Felles ladestrategi")
     minutes_acts.add_entry(sec, strategy, kind=EntryKind.DISSENT, member=member,
-                       text="Asker kommune går imot punkt 2.")
+                           text="Asker kommune går imot punkt 2.")
     minutes_acts.add_absence(sec, strategy, person_name="Kari Medlem",
-                         kind=AbsenceKind.DISQUALIFIED, note="fvl. § 6")
+                             kind=AbsenceKind.DISQUALIFIED, note="fvl. § 6")
     minutes_acts.add_action(sec, strategy, description="Sende strategien på høring",
-                        owner="Sekretariatet", due=date(2026, 4, 30))
+                            owner="Sekretariatet", due=date(2026, 4, 30))
     db.session.commit()
     return decisions
 
@@ -491,7 +491,7 @@ def test_an_image_in_user_markdown_is_not_fetched(make, sec, meeting, probe):
     document = publish(sec, meeting)
     make.held(sec, meeting)
     minutes_acts.save_item_minutes(sec, item, lock_version=item.lock_version,
-                               notes=f"![kart]({image})", decision_text="Tatt til orientering.")
+                                   notes=f"![kart]({image})", decision_text="Tatt til orientering.")
     db.session.commit()
     minutes = _approve_by_next_meeting(make, sec, meeting)
 
@@ -659,8 +659,8 @@ def test_the_notice_tells_apologies_to_the_configured_contact(app, make, sec, me
 
 def test_time_and_place_are_label_value_pairs_in_the_tagged_pdf(app, make, sec, meeting):
     agenda.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
-                          starts_at=meeting.starts_at, ends_at=None, place="Oslo rådhus",
-                          video_url="https://video.example.test/styret")
+                        starts_at=meeting.starts_at, ends_at=None, place="Oslo rådhus",
+                        video_url="https://video.example.test/styret")
     db.session.commit()
     notice = storage.read(publish(sec, meeting).storage_key)
     # Time, place and video link: three rows of a label (row header) and its value,
@@ -684,7 +684,7 @@ def test_the_minutes_name_the_meeting_leader_and_the_minute_taker(
     make.held(sec, meeting)
     assert (meeting.meeting_leader, meeting.minute_taker) == ("Ola Leder", "Kari Sekretær")
     minutes_acts.set_minutes_officers(sec, meeting, meeting_leader="Nestleder Nils",
-                                  minute_taker="Kari Sekretær")
+                                      minute_taker="Kari Sekretær")
     db.session.commit()
 
     minutes = storage.read(_approve_by_next_meeting(make, sec, meeting).storage_key)

@@ -51,7 +51,7 @@ def test_every_page_calls_each_position_by_its_one_name(app, make, client, lang)
     agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
     minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="",
-                               decision_text="Vedtatt.")
+                              decision_text="Vedtatt.")
     db.session.commit()
     with app.test_request_context():
         urls = {

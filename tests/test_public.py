@@ -126,18 +126,18 @@ def held_meeting(make, world: Alliance, *, days_ago: int, items: list[dict],
     agenda.publish_notice(sec, meeting)
     minutes.mark_held(sec, meeting)
     minutes.set_attendance(sec, meeting, person_name=DEPUTY, status=AttendanceStatus.DEPUTY,
-                            stands_in_for=SEAT_HOLDER)
+                           stands_in_for=SEAT_HOLDER)
     for item, spec in added:
         minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes=spec.get("notes", ""),
-                                   decision_text=spec.get("decision", ""))
+                                  notes=spec.get("notes", ""),
+                                  decision_text=spec.get("decision", ""))
         if spec.get("entry"):
             minutes.add_entry(sec, item, kind=EntryKind.DISSENT, text=spec["entry"],
-                               member=world.member)
+                              member=world.member)
         minutes.add_absence(sec, item, person_name=DISQUALIFIED,
-                             kind=AbsenceKind.DISQUALIFIED)
+                            kind=AbsenceKind.DISQUALIFIED)
         minutes.add_action(sec, item, description="Følges opp.", owner=ACTION_OWNER,
-                            due=None)
+                           due=None)
     if approve:
         minutes.approve_minutes(world.chair, meeting)
     db.session.commit()

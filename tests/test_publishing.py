@@ -262,13 +262,13 @@ def test_minutes_changed_while_their_pdf_renders_are_not_approved(app, make, sec
     make.held(sec, meeting)
     first = queries.active_items(meeting)[0]
     minutes.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
-                               decision_text="Godkjent.")
+                              decision_text="Godkjent.")
     db.session.commit()
 
     def edit():
         item = queries.active_items(db.session.get(Meeting, meeting.id))[0]
         minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes="Endret.", decision_text="Godkjent.")
+                                  notes="Endret.", decision_text="Godkjent.")
         db.session.commit()
 
     renders.during = edit

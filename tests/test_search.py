@@ -99,7 +99,7 @@ def board(make) -> Board:
         agenda.publish_notice(sec, meeting)
         minutes.mark_held(sec, meeting)
         minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes=notes,
-                                   decision_text=f"Vedtak: {item.title}.")
+                                  decision_text=f"Vedtak: {item.title}.")
     minutes.approve_minutes(chair, approved)
 
     published = make.meeting(group, starts_at=start + timedelta(days=14))

@@ -208,7 +208,7 @@ def test_two_secretaries_changing_one_line_of_attendance_the_second_sees_a_confl
         app, make, sec):
     meeting = _held(make, sec)
     line = minutes.set_attendance(sec, meeting, person_name="Kari Nordmann",
-                                   status=AttendanceStatus.PRESENT)
+                                  status=AttendanceStatus.PRESENT)
     db.session.commit()
     other = make.user(Role.SECRETARIAT)
     app.config["WTF_CSRF_ENABLED"] = False  # test_csrf.py covers the tokens

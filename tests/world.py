@@ -150,10 +150,10 @@ def _build_meetings(make, world: World) -> Meetings:
         minutes.mark_held(sec, done)
         first = queries.active_items(done)[0]
         minutes.save_item_minutes(sec, first, lock_version=first.lock_version,
-                                   notes="Innkallingen ble godkjent.",
-                                   decision_text="Innkalling og saksliste godkjennes.")
+                                  notes="Innkallingen ble godkjent.",
+                                  decision_text="Innkalling og saksliste godkjennes.")
     entry = minutes.add_entry(sec, held_item, kind=EntryKind.DISSENT,
-                               text="Dissens fra et medlem.", member=world.member)
+                              text="Dissens fra et medlem.", member=world.member)
     minutes.approve_minutes(chair, approved)
     agenda.publish_notice(sec, meeting)
     feed_token = create_feed(chair)

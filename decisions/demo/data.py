@@ -282,19 +282,19 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
             starts = datetime.combine(today + timedelta(days=offset), time(10))
             with frozen_at(from_oslo(starts) - timedelta(days=21)):
                 meeting = agenda.plan_meeting(sec, group, starts_at=from_oslo(starts),
-                                                ends_at=from_oslo(starts + timedelta(hours=3)),
-                                                place="Oslo rådhus, møterom 3",
-                                                video_url="https://meet.example.org/osloregionen")
+                                              ends_at=from_oslo(starts + timedelta(hours=3)),
+                                              place="Oslo rådhus, møterom 3",
+                                              video_url="https://meet.example.org/osloregionen")
                 for item_kind, title in SUBSTANTIVE[: 2 + len(held) % 3]:
                     agenda.add_item(sec, meeting, kind=item_kind, title=title,
-                                      case_officer="Ola Rådgiver",
-                                      background="Saken legges fram for drøfting.")
+                                    case_officer="Ola Rådgiver",
+                                    background="Saken legges fram for drøfting.")
                 if kind == GroupKind.BOARD and offset > 0 and open_case is not None:
                     agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
-                                      title=open_case.title, proposal=open_case)
+                                    title=open_case.title, proposal=open_case)
                 if kind == GroupKind.BOARD and offset == days[-3] and decided is not None:
                     agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
-                                      title=decided.title, proposal=decided)
+                                    title=decided.title, proposal=decided)
             if offset == days[-1]:
                 continue  # the one after next: planned, the notice not yet out
             with frozen_at(from_oslo(starts) - timedelta(days=14)):

@@ -12,8 +12,15 @@ from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
-from decisions.meetings import pdf
-from decisions.meetings.acts import flush_or_conflict, lock_meeting, require, set_state
+from decisions.meetings import pdf, rules
+from decisions.meetings.acts import (
+    flush_or_conflict,
+    lock_meeting,
+    move,
+    refuse,
+    require,
+    set_state,
+)
 from decisions.meetings.documents import Stored, record_document, render_and_store
 from decisions.meetings.models import (
     AgendaItem,
@@ -34,7 +41,6 @@ from decisions.numbering import current_value, next_number
 from decisions.proposals.models import Proposal
 from decisions.signals import meeting_cancelled, notice_published
 
-AGENDA_OPEN = (MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED)
 ITEM_FIELDS = ("title", "kind", "case_officer", "proposed_resolution", "background",
                "exempt_basis", "proposal_id")
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_url")
@@ -89,8 +95,7 @@ def edit_meeting(actor: User, meeting: Meeting, *, lock_version: int, starts_at:
                  ends_at: datetime | None, place: str, video_url: str) -> None:
     require(actor, "manage", meeting)
     meeting = lock_meeting(meeting)
-    if meeting.state not in AGENDA_OPEN:
-        raise DomainError(_l("Time and place can only be changed before the meeting."))
+    refuse(rules.why_not_edited(meeting))
     if lock_version != meeting.lock_version:
         raise Conflict(_l("Someone else changed this meeting while you were editing it."))
     if ends_at is not None and ends_at <= starts_at:
@@ -106,8 +111,7 @@ def edit_meeting(actor: User, meeting: Meeting, *, lock_version: int, starts_at:
 def cancel_meeting(actor: User, meeting: Meeting) -> None:
     require(actor, "manage", meeting)
     meeting = lock_meeting(meeting)
-    if meeting.state not in AGENDA_OPEN:
-        raise DomainError(_l("Only a meeting that has not been held can be cancelled."))
+    refuse(rules.why_not_cancelled(meeting))
     set_state(actor, meeting, MeetingState.CANCELLED, "meeting.cancelled")
     meeting_cancelled.send(meeting=meeting)
 
@@ -120,9 +124,7 @@ def _number(item: AgendaItem, meeting: Meeting) -> None:
 
 
 def _check_agenda_open(meeting: Meeting) -> None:
-    if meeting.state not in AGENDA_OPEN:
-        raise DomainError(_l("The agenda of a meeting that has been held or cancelled "
-                             "cannot be changed."))
+    refuse(rules.why_not_agenda_changed(meeting))
 
 
 def _check_proposal(proposal: Proposal | None) -> None:
@@ -295,7 +297,7 @@ def record_notice(actor: User, meeting: Meeting, frozen: pdf.NoticeSnapshot,
                               "this one was being made, so nothing was published. "
                               "Publish again."))
     before = snapshot(meeting, "state", "notice_revision")
-    meeting.state = MeetingState.NOTICE_PUBLISHED
+    move(meeting, MeetingState.NOTICE_PUBLISHED)
     meeting.notice_revision = frozen.revision
     meeting.notice_published_at = now()
     db.session.flush()

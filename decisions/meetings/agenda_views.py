@@ -74,7 +74,7 @@ def _agenda_context(meeting: Meeting) -> dict:
                "linked": queries.linked_proposals(items, now()),
                "held_refusal": rules.why_not_held(meeting, now()),
                "documents": queries.documents([meeting.id]).get(meeting.id, {}),
-               "manage": _secretariat() and meeting.state in agenda.AGENDA_OPEN}
+               "manage": _secretariat() and rules.agenda_open(meeting.state)}
     if context["manage"]:
         form = NewItemForm(formdata=None)
         _proposal_choices(form)
@@ -129,18 +129,18 @@ def edit_meeting(id: int):
     if form.validate_on_submit():
         with lifecycle.refusal(form):
             agenda.edit_meeting(current_user, meeting_, lock_version=form.lock_version.data
-                                  or 0, **_meeting_values(form))
+                                or 0, **_meeting_values(form))
             flash(_("The meeting is saved."), "success")
             return see_other("meetings.meeting", id=meeting_.id)
     return form_page("meetings/meeting_form.html", form, group=meeting_.group,
-                      meeting=meeting_)
+                     meeting=meeting_)
 
 
 @bp.route("/meetings/<int:id>/cancel", methods=["POST"])
 @confirm_first("cancel_meeting", lambda id: load(Meeting, id, "manage"))
 def cancel(id: int):
     return act_on_meeting(id, lambda m: agenda.cancel_meeting(current_user, m),
-                _("The meeting is cancelled."))
+                          _("The meeting is cancelled."))
 
 
 @bp.route("/meetings/<int:id>/publish", methods=["POST"])
@@ -152,7 +152,7 @@ def publish(id: int):
         abort(400)
     try:
         agenda.publish_notice(current_user, meeting_,
-                                claim=lambda: submissions.claim(current_user))
+                              claim=lambda: submissions.claim(current_user))
     except (submissions.AlreadySaved, agenda.NothingChanged) as said:
         lifecycle.refused(said, category="info")
     except DomainError as error:
@@ -177,7 +177,7 @@ def add_item(id: int):
     try:
         submissions.claim(current_user)
         item = agenda.add_item(current_user, meeting_, kind=ItemKind(form.kind.data),
-                                 title=form.title.data, proposal=_proposal(form.proposal.data))
+                               title=form.title.data, proposal=_proposal(form.proposal.data))
     except DomainError as error:
         return _refused(error, meeting_)
     return _agenda_response(meeting_, _("“%(title)s” is added to the agenda.",

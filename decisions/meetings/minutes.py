@@ -15,7 +15,14 @@ from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
 from decisions.meetings import pdf, rules
-from decisions.meetings.acts import flush_or_conflict, lock_meeting, require, set_state
+from decisions.meetings.acts import (
+    flush_or_conflict,
+    lock_meeting,
+    move,
+    refuse,
+    require,
+    set_state,
+)
 from decisions.meetings.documents import record_document, render_and_store
 from decisions.meetings.models import (
     AbsenceKind,
@@ -38,7 +45,6 @@ from decisions.members.models import Member
 from decisions.proposals.models import Position, PositionKind, Round
 from decisions.signals import minutes_approved
 
-MINUTES_OPEN = (MeetingState.HELD, MeetingState.MINUTES_DRAFTED)
 # Seats that are expected at a meeting; deputies and observers come when called in.
 EXPECTED_ROLES = (GroupRole.CHAIR, GroupRole.DEPUTY_CHAIR, GroupRole.MEMBER,
                   GroupRole.SECRETARY)
@@ -57,9 +63,7 @@ def mark_held(actor: User, meeting: Meeting) -> None:
     proposal get the round's reservations and stand-asides as protocol entries."""
     require(actor, "manage", meeting)
     meeting = lock_meeting(meeting)
-    refused = rules.why_not_held(meeting, now())
-    if refused is not None:
-        raise DomainError(refused)
+    refuse(rules.why_not_held(meeting, now()))
     day = oslo(meeting.starts_at).date()
     for seat in seats_on(meeting.group, day):
         if seat.role in EXPECTED_ROLES:
@@ -91,10 +95,7 @@ def _prefill_entries(item: AgendaItem) -> None:
 
 
 def _check_minutes_open(meeting: Meeting) -> None:
-    if meeting.state == MeetingState.MINUTES_APPROVED:
-        raise DomainError(_l("Approved minutes are final and cannot be changed."))
-    if meeting.state not in MINUTES_OPEN:
-        raise DomainError(_l("Minutes are written once the meeting has been held."))
+    refuse(rules.why_not_minutes_written(meeting))
 
 
 def _minutes_drafted(actor: User, meeting: Meeting) -> None:
@@ -233,8 +234,7 @@ def _check_approval(actor: User, meeting: Meeting, by_item: AgendaItem | None) -
     else:
         require(actor, "manage", meeting)
         refused = rules.why_not_approved_by_item(meeting, by_item, by_item.meeting, now())
-    if refused is not None:
-        raise DomainError(refused)
+    refuse(refused)
 
 
 def prepare_minutes(actor: User, meeting: Meeting, by_item: AgendaItem | None,
@@ -266,7 +266,7 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
         raise Conflict(_l("The minutes changed while their PDF was being made, so they "
                           "were not approved. Read them again and approve them."))
     before = snapshot(meeting, "state")
-    meeting.state = MeetingState.MINUTES_APPROVED
+    move(meeting, MeetingState.MINUTES_APPROVED)
     meeting.minutes_approved_at = approved_at
     meeting.minutes_approved_by_id = actor.id
     meeting.minutes_approved_by_chair = by_item is None

@@ -39,7 +39,6 @@ from decisions.meetings.models import (
     EntryKind,
     ItemAbsence,
     Meeting,
-    MeetingState,
     ProtocolEntry,
 )
 from decisions.members.models import Member
@@ -51,7 +50,7 @@ from decisions.permissions import can
 @confirm_first("mark_held", lambda id: load(Meeting, id, "manage"))
 def held(id: int):
     return act_on_meeting(id, lambda m: minutes_acts.mark_held(current_user, m),
-                _("The meeting is marked as held. Write the minutes."))
+                          _("The meeting is marked as held. Write the minutes."))
 
 
 def _minutes_context(meeting: Meeting, failed_form=None,
@@ -60,7 +59,7 @@ def _minutes_context(meeting: Meeting, failed_form=None,
     shown again in its place, with what the user typed and the errors."""
     items = queries.active_items(meeting)
     editable = (can(current_user, "write_minutes", meeting)
-                and meeting.state in minutes_acts.MINUTES_OPEN)
+                and rules.minutes_open(meeting.state))
     members = list(db.session.scalars(
         select(Member).where(Member.active).order_by(Member.name))) if editable else []
 
@@ -96,8 +95,7 @@ def _member_choices(form: EntryForm, members: list[Member]) -> None:
 @bp.route("/meetings/<int:id>/minutes")
 def minutes(id: int):
     meeting_ = load_meeting(id, "view_minutes")
-    if meeting_.state in (MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED,
-                          MeetingState.CANCELLED):
+    if not rules.has_minutes(meeting_.state):
         abort(404)
     return render_template("meetings/minutes.html", **_minutes_context(meeting_))
 
@@ -112,7 +110,7 @@ def save_minutes(id: int):
     notes, decision_text = form.notes.data or "", form.decision_text.data or ""
     try:
         minutes_acts.save_item_minutes(current_user, item, lock_version=form.lock_version.data,
-                                   notes=notes, decision_text=decision_text)
+                                       notes=notes, decision_text=decision_text)
     except Conflict as error:
         lifecycle.refuse()
         item = db.session.get(AgendaItem, id)
@@ -185,7 +183,7 @@ def add_entry(id: int):
     def act():
         member = db.session.get(Member, form.member.data) if form.member.data else None
         minutes_acts.add_entry(current_user, item, kind=EntryKind(form.kind.data),
-                           text=form.text.data, member=member)
+                               text=form.text.data, member=member)
     return _add_line(item, form, act, _("The protocol entry is added."))
 
 
@@ -251,10 +249,10 @@ def attendance(id: int | None = None, line: int | None = None):
         if existing is None:
             submissions.claim(current_user)
         minutes_acts.set_attendance(current_user, meeting_, person_name=form.person_name.data,
-                                status=AttendanceStatus(form.status.data),
-                                stands_in_for=form.stands_in_for.data or "",
-                                note=form.note.data or "", attendance=existing,
-                                lock_version=form.lock_version.data)
+                                    status=AttendanceStatus(form.status.data),
+                                    stands_in_for=form.stands_in_for.data or "",
+                                    note=form.note.data or "", attendance=existing,
+                                    lock_version=form.lock_version.data)
     except DomainError as error:
         if error.field is None:  # a conflict or a form sent twice: what is saved, and why
             lifecycle.refuse()
@@ -319,7 +317,7 @@ def approve(id: int):
         abort(403)
     try:
         minutes_acts.approve_minutes(current_user, meeting_, by_item=by_item,
-                                 claim=lambda: submissions.claim(current_user))
+                                     claim=lambda: submissions.claim(current_user))
     except submissions.AlreadySaved as said:
         lifecycle.refused(said, category="info")
         return see_other("meetings.minutes", id=id)

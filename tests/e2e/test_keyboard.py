@@ -249,8 +249,8 @@ def test_the_chair_approves_the_minutes_and_downloads_their_pdf_by_keyboard(
     clock.advance(days=2, hours=3)  # the meeting has taken place
     minutes.mark_held(secretariat, meeting)
     minutes.save_item_minutes(secretariat, item, lock_version=item.lock_version,
-                               notes="Daglig leder orienterte.",
-                               decision_text="Budsjettet for 2027 vedtas som foreslått.")
+                              notes="Daglig leder orienterte.",
+                              decision_text="Budsjettet for 2027 vedtas som foreslått.")
     db.session.commit()
     minutes_url = f"{live_server}/meetings/{meeting.id}/minutes"
     email = chair.email
