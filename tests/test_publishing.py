@@ -221,6 +221,61 @@ def test_a_position_is_registered_while_a_notice_is_rendering(app, make, sec, me
     assert "The notice is published." in answers["publish"]
 
 
+def _nothing_held(meeting_id: int) -> dict:
+    """What the render finds (it runs inside the request): whether the request's session
+    is in a transaction, and whether another connection takes the write lock (SQLite)
+    or the meeting's row (PostgreSQL) at once, without waiting."""
+    seen = {"in_transaction": db.session().in_transaction()}
+    other = db.engine.raw_connection()  # beside the session, as another request
+    try:
+        cursor = other.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA busy_timeout=0")  # fail at once if the lock is held
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("ROLLBACK")
+            cursor.execute("PRAGMA busy_timeout=10000")
+        else:
+            cursor.execute("SELECT id FROM meetings WHERE id = %s FOR UPDATE NOWAIT",
+                           (meeting_id,))
+            other.rollback()
+        seen["others_may_write"] = True
+    finally:
+        other.close()
+    return seen
+
+
+def test_the_documents_render_with_no_transaction_open_and_nothing_locked(
+        app, make, sec, renders):
+    """Publishing and approving freeze the document in a reading transaction, end it,
+    render, and only then record in a short writing transaction: while the PDF renders
+    the request holds no transaction, so no lock, and another writer is not kept
+    waiting (for the meeting's row on PostgreSQL, for the database on SQLite)."""
+    chair = make.user(Role.BOARD)
+    board = make.group("Styret")
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    meeting = make.meeting(board)
+    make.item(sec, meeting, "Regional transportplan")
+    meeting_id, seen = meeting.id, []
+    renders.during = lambda: seen.append(_nothing_held(meeting_id))
+
+    published = _publish(_signed_in(app, make, sec), meeting_id, follow_redirects=True)
+    assert "The notice is published." in published.text
+    make.held(sec, _fresh(meeting))
+    first = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
+                              decision_text="Godkjent.")
+    db.session.commit()
+    approved = _signed_in(app, make, chair).post(
+        f"/meetings/{meeting_id}/approve", data={"confirmed": "1"}, headers=EN,
+        follow_redirects=True)
+
+    assert "The minutes are approved" in approved.text
+    assert seen == [{"in_transaction": False, "others_may_write": True}] * 2
+    assert _fresh(meeting).state == MeetingState.MINUTES_APPROVED
+    assert [kind for kind, _revision in _documents(meeting)] == [
+        DocumentKind.NOTICE, DocumentKind.PACK, DocumentKind.MINUTES]
+
+
 def test_an_agenda_changed_during_the_render_publishes_nothing_and_keeps_no_file(
         app, make, sec, meeting, renders):
     renders.during = lambda: make.item(sec, db.session.get(Meeting, meeting.id), "Endring")
