@@ -532,7 +532,7 @@ def build_meeting(target: Target, items: int, repeat: int) -> dict:
     from decisions.clock import frozen_at
     from decisions.database import expect_writes
     from decisions.extensions import db
-    from decisions.meetings import queries, services
+    from decisions.meetings import agenda, minutes, queries, services
     from decisions.meetings.models import GroupKind, GroupRole
 
     with app_for(target):
@@ -548,28 +548,28 @@ def build_meeting(target: Target, items: int, repeat: int) -> dict:
             services.add_membership(None, group, person_name=chair.name, role=GroupRole.CHAIR,
                                     term_start=(starts - timedelta(days=365)).date(),
                                     user=chair)
-            meeting = services.plan_meeting(
+            meeting = agenda.plan_meeting(
                 secretariat, group, starts_at=starts, ends_at=starts + timedelta(hours=3),
                 place="Oslo rådhus", video_url="https://video.example.test/styret")
             add_items(secretariat, meeting, items)
             db.session.commit()
-        result = {"items": len(services.active_items(meeting))}
+        result = {"items": len(queries.active_items(meeting))}
         with frozen_at(starts - timedelta(days=14)):
             started = time.perf_counter()
-            services.publish_notice(secretariat, meeting)  # notice and pack
+            agenda.publish_notice(secretariat, meeting)  # notice and pack
             result["publish_notice_s"] = time.perf_counter() - started
             db.session.commit()
         with frozen_at(starts + timedelta(hours=3)):
-            services.mark_held(secretariat, meeting)
-            for item in services.active_items(meeting):
-                services.save_item_minutes(
+            minutes.mark_held(secretariat, meeting)
+            for item in queries.active_items(meeting):
+                minutes.save_item_minutes(
                     secretariat, item, lock_version=item.lock_version,
                     notes="\n\n".join(BACKGROUND.split("\n\n")[:2]),
                     decision_text="Styret slutter seg til forslaget.")
             db.session.commit()
         with frozen_at(starts + timedelta(days=1)):
             started = time.perf_counter()
-            services.approve_minutes(chair, meeting)
+            minutes.approve_minutes(chair, meeting)
             result["approve_minutes_s"] = time.perf_counter() - started
             db.session.commit()
         target.meeting = meeting.id

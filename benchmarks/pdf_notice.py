@@ -29,7 +29,7 @@ from decisions.accounts.models import Role  # noqa: E402
 from decisions.accounts.services import create_user  # noqa: E402
 from decisions.extensions import db  # noqa: E402
 from decisions.files.services import add_attachment  # noqa: E402
-from decisions.meetings import services  # noqa: E402
+from decisions.meetings import agenda, queries, services  # noqa: E402
 from decisions.meetings.models import GroupKind, ItemKind  # noqa: E402
 
 ITEMS = 20
@@ -59,8 +59,8 @@ def blank_pdf(pages: int) -> bytes:
 def add_items(secretariat, meeting, items: int) -> None:
     """Fill the agenda up to `items` items, each with a long case presentation and every
     other one with a 3-page attachment (also used by bench.py)."""
-    for n in range(items - len(services.active_items(meeting))):
-        item = services.add_item(
+    for n in range(items - len(queries.active_items(meeting))):
+        item = agenda.add_item(
             secretariat, meeting, kind=ItemKind.DECISION,
             title=f"Regional samordning, delprosjekt {n + 1}",
             case_officer="Kari Nordmann",
@@ -76,12 +76,12 @@ def build_meeting():
     secretariat = create_user(None, email="bench@example.test", name="Sekretariatet",
                               role=Role.SECRETARIAT, password=secrets.token_urlsafe())
     group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
-    meeting = services.plan_meeting(
+    meeting = agenda.plan_meeting(
         None, group, starts_at=datetime(2026, 3, 17, 9, 0, tzinfo=UTC),
         ends_at=datetime(2026, 3, 17, 12, 0, tzinfo=UTC), place="Oslo rådhus",
         video_url="https://video.example.test/styret")
     add_items(secretariat, meeting, ITEMS)
-    services.publish_notice(secretariat, meeting)
+    agenda.publish_notice(secretariat, meeting)
     db.session.commit()
     return meeting
 
@@ -114,7 +114,7 @@ def measure(app, repeat: int):
 
         imported = time.perf_counter() - started
         meeting = build_meeting()  # publishes: renders notice and pack once (warm-up)
-        assert len(services.active_items(meeting)) == ITEMS
+        assert len(queries.active_items(meeting)) == ITEMS
         timings = []
         for _ in range(repeat):
             started = time.perf_counter()

@@ -35,6 +35,7 @@ from decisions.accounts.models import Role  # noqa: E402
 from decisions.accounts.services import create_user  # noqa: E402
 from decisions.clock import now  # noqa: E402
 from decisions.extensions import db  # noqa: E402
+from decisions.meetings import agenda  # noqa: E402
 from decisions.meetings import services as meetings  # noqa: E402
 from decisions.meetings.models import GroupKind  # noqa: E402
 from decisions.members.models import Member, MemberKind, Subregion  # noqa: E402
@@ -77,7 +78,7 @@ def fill(app, runs: int) -> dict:
         group = meetings.create_group(None, name="Styret", kind=GroupKind.BOARD)
         ids = []
         for n in range(runs):
-            meeting = meetings.plan_meeting(
+            meeting = agenda.plan_meeting(
                 None, group, starts_at=datetime(2027, 3, 17 + n, 9, 0, tzinfo=UTC),
                 place="Oslo rådhus")
             add_items(sec, meeting, ITEMS)

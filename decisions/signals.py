@@ -26,7 +26,7 @@ objection_replied = _events.signal("objection-replied")  # entry: the member's r
 # round_, member_ids (those not answered); a receiver returns how many people it told
 reminder_due = _events.signal("reminder-due")
 
-# Meetings (decisions.meetings.services)
+# Meetings (decisions.meetings.agenda and decisions.meetings.minutes)
 notice_published = _events.signal("notice-published")  # meeting: notice or its revision
 meeting_cancelled = _events.signal("meeting-cancelled")  # meeting
 minutes_approved = _events.signal("minutes-approved")  # meeting

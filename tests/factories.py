@@ -11,6 +11,7 @@ from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.meetings import agenda, minutes
 from decisions.meetings import services as meetings
 from decisions.meetings.models import (
     AgendaItem,
@@ -134,8 +135,8 @@ def seat(group_: Group, person_name: str | None = None, role=None, user_: User |
 
 
 def meeting(group_: Group, starts_at=None, place: str = "Oslo rådhus") -> Meeting:
-    m = meetings.plan_meeting(None, group_, starts_at=starts_at or now() + timedelta(days=14),
-                              place=place)
+    m = agenda.plan_meeting(None, group_, starts_at=starts_at or now() + timedelta(days=14),
+                            place=place)
     db.session.commit()
     return m
 
@@ -148,14 +149,14 @@ def held(actor: User, meeting_: Meeting) -> Meeting:
 
     if now() < meeting_.starts_at:
         current_app.extensions["clock"].set(meeting_.starts_at + timedelta(hours=2))
-    meetings.mark_held(actor, meeting_)
+    minutes.mark_held(actor, meeting_)
     return meeting_
 
 
 def item(actor: User, meeting_: Meeting, title: str | None = None, kind=None,
          **fields) -> AgendaItem:
-    i = meetings.add_item(actor, meeting_, kind=kind or ItemKind.DECISION,
-                          title=title or f"Sak om tema {next(_seq)}", **fields)
+    i = agenda.add_item(actor, meeting_, kind=kind or ItemKind.DECISION,
+                        title=title or f"Sak om tema {next(_seq)}", **fields)
     db.session.commit()
     return i
 

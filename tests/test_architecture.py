@@ -120,6 +120,7 @@ def test_only_notifications_and_the_wiring_import_notifications():
 
 def test_the_domains_send_events_instead_of_calling_notifications():
     graph = import_graph()
-    for domain in ("decisions.proposals.services", "decisions.meetings.services"):
+    for domain in ("decisions.proposals.services", "decisions.meetings.agenda",
+                   "decisions.meetings.minutes"):
         assert "decisions.signals" in graph[domain]
     assert "decisions.signals" in graph["decisions.notifications.subscribers"]

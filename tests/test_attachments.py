@@ -26,7 +26,7 @@ from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, queries
 from decisions.meetings.models import DocumentKind
 
 EN = {"Accept-Language": "en"}
@@ -214,7 +214,7 @@ def test_a_representative_downloads_an_attachment_of_a_published_meeting_not_a_p
                            item=on_published)
     hidden = add_attachment(sec, data=make.pdf_bytes(), filename="strategi.pdf",
                             item=on_planned)
-    meetings.publish_notice(sec, published)
+    agenda.publish_notice(sec, published)
     db.session.commit()
     anonymous = app.test_client()
     make.login(client, make.representative(make.member()))
@@ -286,7 +286,7 @@ def test_attachments_of_a_held_meeting_cannot_be_removed_and_the_refusal_says_wh
     from decisions.files.services import add_attachment
 
     attachment = add_attachment(sec, data=make.pdf_bytes(), filename="a.pdf", item=item)
-    meetings.publish_notice(sec, item.meeting)
+    agenda.publish_notice(sec, item.meeting)
     make.held(sec, item.meeting)
     db.session.commit()
     make.login(client, sec)
@@ -471,12 +471,12 @@ def test_the_meeting_pack_carries_no_script_launch_link_form_or_file_of_an_attac
                            data=_upload(hostile, "vedlegg.pdf"))
     assert uploaded.status_code == 303
 
-    meetings.publish_notice(sec, item.meeting)
+    agenda.publish_notice(sec, item.meeting)
     db.session.commit()
 
-    document = meetings.latest_document(item.meeting, DocumentKind.PACK)
+    document = queries.latest_document(item.meeting, DocumentKind.PACK)
     pack = storage.read(document.storage_key)
-    notice = storage.read(meetings.latest_document(
+    notice = storage.read(queries.latest_document(
         item.meeting, DocumentKind.NOTICE).storage_key)
     found = _active_content(pack)
     assert found["keys"] == set()

@@ -15,6 +15,7 @@ from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.clock import OSLO, from_oslo
 from decisions.extensions import db
+from decisions.meetings import agenda
 from decisions.meetings import services as meetings
 from decisions.meetings.models import CalendarFeed, GroupRole
 
@@ -28,7 +29,7 @@ def sec(app, make):
 
 def _plan(sec, group, local_start: datetime, local_end: datetime | None = None, **fields):
     """A meeting at an Oslo wall-clock time, as the secretariat types it."""
-    meeting = meetings.plan_meeting(
+    meeting = agenda.plan_meeting(
         sec, group, starts_at=from_oslo(local_start),
         ends_at=from_oslo(local_end) if local_end else None, **fields)
     db.session.commit()
@@ -88,7 +89,7 @@ def test_the_event_names_group_place_links_and_is_stable_per_meeting(app, client
 
 def test_a_cancelled_meeting_is_a_cancelled_event(app, client, make, sec):
     meeting = _plan(sec, make.group(), datetime(2026, 4, 20, 10, 0))
-    meetings.cancel_meeting(sec, meeting)
+    agenda.cancel_meeting(sec, meeting)
     db.session.commit()
     make.login(client, sec)
 
@@ -100,9 +101,9 @@ def test_a_cancelled_meeting_is_a_cancelled_event(app, client, make, sec):
 
 def test_each_published_notice_is_a_new_sequence_of_the_same_event(app, client, make, sec):
     meeting = _plan(sec, make.group(), datetime(2026, 4, 20, 10, 0))
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.item(sec, meeting, "Ny sak")  # a revised notice says something new
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
     make.login(client, sec)
 
@@ -135,7 +136,7 @@ def board(app, make, sec):
     planned = _plan(sec, group, datetime(2026, 5, 4, 10, 0))
     elsewhere = _plan(sec, make.group(name="Faggruppe klima"), datetime(2026, 3, 24, 10, 0))
     for meeting in (published, elsewhere):
-        meetings.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
     db.session.commit()
     return {"user": user, "published": published, "planned": planned,
             "elsewhere": elsewhere}
@@ -254,7 +255,7 @@ def test_a_feed_costs_the_same_number_of_queries_for_one_meeting_or_many(
     def add_meetings(count: int) -> None:
         for n in range(count):
             meeting = _plan(sec, groups[n % 2], datetime(2026, 4, 1 + n, 10, 0))
-            meetings.publish_notice(sec, meeting)
+            agenda.publish_notice(sec, meeting)
         db.session.commit()
 
     add_meetings(1)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from decisions.meetings.models import AttendanceStatus, EntryKind, ItemKind
 from decisions.proposals import services
 from decisions.proposals.models import PositionKind, Procedure
@@ -90,21 +90,21 @@ def test_hostile_text_in_every_field_renders_harmless(app, make, clock, text):
     services.register_position(rep, round_, member, kind=PositionKind.OBJECT, comment=text)
     services.answer_objection(sec, round_, member, text)
     group = make.group(f"Gruppe {next(SEQ)}")
-    meeting = meetings.plan_meeting(sec, group, starts_at=clock() + timedelta(days=1),
-                                    place=text[:200])
-    item = meetings.add_item(sec, meeting, kind=ItemKind.DECISION, title=text[:300],
-                             proposal=proposal, case_officer=text[:200],
-                             proposed_resolution=text, background=text)
-    meetings.publish_notice(sec, meeting)  # its PDF takes the text too
+    meeting = agenda.plan_meeting(sec, group, starts_at=clock() + timedelta(days=1),
+                                  place=text[:200])
+    item = agenda.add_item(sec, meeting, kind=ItemKind.DECISION, title=text[:300],
+                           proposal=proposal, case_officer=text[:200],
+                           proposed_resolution=text, background=text)
+    agenda.publish_notice(sec, meeting)  # its PDF takes the text too
     db.session.commit()
     clock.advance(days=2)
-    meetings.mark_held(sec, meeting)
-    meetings.set_attendance(sec, meeting, person_name=text[:200],
-                            status=AttendanceStatus.OTHER, note=text[:300])
-    meetings.save_item_minutes(sec, item, lock_version=item.lock_version, notes=text,
-                               decision_text=text)
-    meetings.add_entry(sec, item, kind=EntryKind.DISSENT, text=text, member=member)
-    meetings.add_action(sec, item, description=text, owner=text[:200], due=None)
+    minutes.mark_held(sec, meeting)
+    minutes.set_attendance(sec, meeting, person_name=text[:200],
+                           status=AttendanceStatus.OTHER, note=text[:300])
+    minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes=text,
+                              decision_text=text)
+    minutes.add_entry(sec, item, kind=EntryKind.DISSENT, text=text, member=member)
+    minutes.add_action(sec, item, description=text, owner=text[:200], due=None)
     db.session.commit()
 
     app.config["WTF_CSRF_ENABLED"] = False  # test_csrf.py covers the tokens

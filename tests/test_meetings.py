@@ -11,7 +11,7 @@ from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
-from decisions.meetings import services
+from decisions.meetings import agenda, minutes, queries
 from decisions.meetings.models import (
     AgendaItem,
     AttendanceStatus,
@@ -41,16 +41,16 @@ def board(make):
 
 def _refs(meeting: Meeting) -> list[tuple[str | None, str]]:
     db.session.refresh(meeting)
-    return [(i.ref, i.title) for i in services.active_items(meeting)]
+    return [(i.ref, i.title) for i in queries.active_items(meeting)]
 
 
 def _held_with_minutes(make, sec, group, starts_at=None) -> Meeting:
     meeting = make.meeting(group, starts_at=starts_at)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
-    first = services.active_items(meeting)[0]
-    services.save_item_minutes(sec, first, lock_version=first.lock_version,
-                               notes="Godkjent.", decision_text="Innkallingen godkjennes.")
+    first = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, first, lock_version=first.lock_version,
+                              notes="Godkjent.", decision_text="Innkallingen godkjennes.")
     db.session.commit()
     return meeting
 
@@ -83,7 +83,7 @@ def test_items_are_numbered_in_agenda_order_when_the_notice_is_published(
     make.item(sec, meeting, "Budsjett")
     assert all(ref is None for ref, _ in _refs(meeting))
 
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
 
     assert _refs(meeting) == [("1/26", "Godkjenning av innkalling og saksliste"),
@@ -94,13 +94,13 @@ def test_items_are_numbered_in_agenda_order_when_the_notice_is_published(
 def test_a_removed_items_number_is_never_given_again(app, make, sec, board):
     meeting = make.meeting(board, starts_at=datetime(2026, 5, 5, 8, tzinfo=UTC))
     doomed = make.item(sec, meeting, "Trekkes")
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
     assert doomed.ref == "2/26"
 
-    services.remove_item(sec, doomed)
+    agenda.remove_item(sec, doomed)
     late = make.item(sec, meeting, "Ettermeldt sak")
-    services.publish_notice(sec, meeting)  # the revised notice
+    agenda.publish_notice(sec, meeting)  # the revised notice
     db.session.commit()
 
     refs = dict((title, ref) for ref, title in _refs(meeting))
@@ -119,7 +119,7 @@ def test_numbers_run_per_group_and_start_again_each_year(app, make, sec, board):
     next_year = make.meeting(board, starts_at=datetime(2027, 1, 20, 9, tzinfo=UTC))
     elsewhere = make.meeting(other, starts_at=datetime(2026, 12, 2, 9, tzinfo=UTC))
     for meeting in (this_year, next_year, elsewhere):
-        services.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
     db.session.commit()
     assert [r for r, _ in _refs(this_year)] == ["1/26", "2/26"]
     assert [r for r, _ in _refs(next_year)][0] == "1/27"
@@ -129,14 +129,14 @@ def test_numbers_run_per_group_and_start_again_each_year(app, make, sec, board):
 def test_the_agenda_is_reordered_and_moved_one_step_at_a_time(app, make, sec, board):
     meeting = make.meeting(board)
     a, b = make.item(sec, meeting, "A"), make.item(sec, meeting, "B")
-    services.move_item(sec, b, -1)
+    agenda.move_item(sec, b, -1)
     db.session.commit()
     assert [t for _, t in _refs(meeting)][1:3] == ["B", "A"]
 
-    first = services.active_items(meeting)[0]
-    services.move_item(sec, first, -1)  # already at the top: nothing happens
-    ids = [i.id for i in services.active_items(meeting)]
-    services.reorder_items(sec, meeting, list(reversed(ids)))
+    first = queries.active_items(meeting)[0]
+    agenda.move_item(sec, first, -1)  # already at the top: nothing happens
+    ids = [i.id for i in queries.active_items(meeting)]
+    agenda.reorder_items(sec, meeting, list(reversed(ids)))
     db.session.commit()
     assert [t for _, t in _refs(meeting)] == [
         "Eventuelt", "A", "B", "Godkjenning av innkalling og saksliste"]
@@ -146,19 +146,19 @@ def test_the_agenda_is_reordered_and_moved_one_step_at_a_time(app, make, sec, bo
 def test_an_order_that_misses_or_invents_items_is_refused(app, make, sec, board):
     meeting = make.meeting(board)
     make.item(sec, meeting, "A")
-    ids = [i.id for i in services.active_items(meeting)]
+    ids = [i.id for i in queries.active_items(meeting)]
     with pytest.raises(Conflict):
-        services.reorder_items(sec, meeting, ids[:-1])
+        agenda.reorder_items(sec, meeting, ids[:-1])
     with pytest.raises(Conflict):
-        services.reorder_items(sec, meeting, [*ids, 999_999])
+        agenda.reorder_items(sec, meeting, [*ids, 999_999])
 
 
 def test_only_a_circulated_proposal_can_be_put_on_an_agenda(app, make, sec, board):
     meeting = make.meeting(board)
     draft = make.proposal(sec)
     with pytest.raises(DomainError) as refused:
-        services.add_item(sec, meeting, kind=ItemKind.DECISION, title="Utkast",
-                          proposal=draft)
+        agenda.add_item(sec, meeting, kind=ItemKind.DECISION, title="Utkast",
+                        proposal=draft)
     assert refused.value.field == "proposal"
 
 
@@ -168,81 +168,81 @@ def test_the_meeting_goes_from_planned_to_approved_minutes(app, make, sec, board
     meeting = make.meeting(board)
     assert meeting.state == MeetingState.PLANNED
     with pytest.raises(DomainError, match=r"Møteinnkallingen må publiseres før møtet avholdes\."):
-        services.mark_held(sec, meeting)  # no notice yet
-    services.publish_notice(sec, meeting)
+        minutes.mark_held(sec, meeting)  # no notice yet
+    agenda.publish_notice(sec, meeting)
     with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
-        services.approve_minutes(sec, meeting, by_item=None)
+        minutes.approve_minutes(sec, meeting, by_item=None)
     make.held(sec, meeting)
     assert meeting.state == MeetingState.HELD
-    item = services.active_items(meeting)[0]
-    services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="Notat.",
-                               decision_text="Godkjent.")
+    item = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="Notat.",
+                              decision_text="Godkjent.")
     assert meeting.state == MeetingState.MINUTES_DRAFTED
     db.session.commit()
 
 
 def test_the_agenda_is_closed_once_the_meeting_is_held(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     with pytest.raises(DomainError,
                        match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
-        services.add_item(sec, meeting, kind=ItemKind.DECISION, title="For sent")
+        agenda.add_item(sec, meeting, kind=ItemKind.DECISION, title="For sent")
     with pytest.raises(DomainError,
                        match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
-        services.remove_item(sec, item)
+        agenda.remove_item(sec, item)
     with pytest.raises(DomainError,
                        match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
-        services.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
     with pytest.raises(DomainError, match=r"Bare et møte som ikke er avholdt, kan avlyses\."):
-        services.cancel_meeting(sec, meeting)
+        agenda.cancel_meeting(sec, meeting)
 
 
 def test_minutes_cannot_be_written_before_the_meeting_is_held(app, make, sec, board):
     meeting = make.meeting(board)
-    services.publish_notice(sec, meeting)
-    item = services.active_items(meeting)[0]
+    agenda.publish_notice(sec, meeting)
+    item = queries.active_items(meeting)[0]
     with pytest.raises(DomainError, match=r"Protokollen skrives når møtet er avholdt\."):
-        services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="x",
-                                   decision_text="")
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="x",
+                                  decision_text="")
 
 
 def test_a_cancelled_meeting_takes_no_more_changes(app, make, sec, board):
     meeting = make.meeting(board)
-    services.cancel_meeting(sec, meeting)
+    agenda.cancel_meeting(sec, meeting)
     assert meeting.state == MeetingState.CANCELLED
     with pytest.raises(DomainError,
                        match=r"Sakslisten kan ikke endres når møtet er avholdt eller avlyst\."):
-        services.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
 
 
 def test_the_chair_approves_and_approved_minutes_are_frozen(app, make, sec, board):
     chair = make.user(Role.BOARD)
     make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     meeting = _held_with_minutes(make, sec, board)
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
 
-    document = services.approve_minutes(chair, meeting)
+    document = minutes.approve_minutes(chair, meeting)
     db.session.commit()
 
     assert meeting.state == MeetingState.MINUTES_APPROVED
     assert meeting.minutes_approved_by_chair is True
     assert len(document.sha256) == 64
     with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
-        services.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes="Endret etterpå", decision_text="")
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                  notes="Endret etterpå", decision_text="")
     with pytest.raises(DomainError, match=r"En godkjent protokoll er endelig og kan ikke endres\."):
-        services.add_entry(sec, item, kind=EntryKind.OTHER, text="For sent.")
+        minutes.add_entry(sec, item, kind=EntryKind.OTHER, text="For sent.")
     with pytest.raises(DomainError, match=r"Denne protokollen er allerede godkjent\."):
-        services.approve_minutes(chair, meeting)
+        minutes.approve_minutes(chair, meeting)
 
 
 def test_someone_who_is_not_the_chair_cannot_approve_as_chair(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
     other_board_member = make.user(Role.BOARD)
     with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
-        services.approve_minutes(other_board_member, meeting)
+        minutes.approve_minutes(other_board_member, meeting)
     with pytest.raises(NotAllowed, match=r"Du har ikke tilgang til å gjøre dette\."):
-        services.approve_minutes(sec, meeting)  # the secretariat approves by a meeting
+        minutes.approve_minutes(sec, meeting)  # the secretariat approves by a meeting
     assert meeting.state == MeetingState.MINUTES_DRAFTED
 
 
@@ -251,19 +251,19 @@ def test_the_next_meeting_approves_the_minutes_by_its_approval_item(app, make, s
     earlier = _held_with_minutes(make, sec, board, starts_at=start)
     later = make.meeting(board, starts_at=start + timedelta(days=30))
     approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
-    services.publish_notice(sec, later)
+    agenda.publish_notice(sec, later)
     with pytest.raises(DomainError,
                        match=r"Godkjenning i møtet 9\. apr\. 2026 kl\. 11:00 kan velges når møtet "
                              r"er holdt\."):  # the later meeting has not been held yet
-        services.approve_minutes(sec, earlier, by_item=approval)
-    other_item = services.active_items(later)[0]
+        minutes.approve_minutes(sec, earlier, by_item=approval)
+    other_item = queries.active_items(later)[0]
     make.held(sec, later)
     with pytest.raises(DomainError,
                        match=r"Den saken gjelder ikke godkjenning av denne "
                              r"protokollen\."):  # not an approval of these minutes
-        services.approve_minutes(sec, earlier, by_item=other_item)
+        minutes.approve_minutes(sec, earlier, by_item=other_item)
 
-    services.approve_minutes(sec, earlier, by_item=approval)
+    minutes.approve_minutes(sec, earlier, by_item=approval)
     db.session.commit()
 
     assert earlier.state == MeetingState.MINUTES_APPROVED
@@ -281,7 +281,7 @@ def test_holding_the_meeting_fills_attendance_and_the_rounds_reservations(
     make.position(sec, round_, aside_member, PositionKind.STAND_ASIDE, comment="")
     meeting = make.meeting(board)
     item = make.item(sec, meeting, "Strategi", proposal=round_.proposal)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
 
     make.held(sec, meeting)
     db.session.commit()
@@ -298,8 +298,8 @@ def test_holding_the_meeting_fills_attendance_and_the_rounds_reservations(
 def test_a_deputy_must_say_whom_they_stand_in_for(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
     with pytest.raises(DomainError) as refused:
-        services.set_attendance(sec, meeting, person_name="Randi Holm",
-                                status=AttendanceStatus.DEPUTY)
+        minutes.set_attendance(sec, meeting, person_name="Randi Holm",
+                               status=AttendanceStatus.DEPUTY)
     assert refused.value.field == "stands_in_for"
 
 
@@ -308,11 +308,11 @@ def test_every_act_on_a_meeting_is_audited(app, make, sec, board):
     before = db.session.scalar(select(func.count()).select_from(AuditEntry))
     meeting = make.meeting(board)
     item = make.item(sec, meeting, "Sak")
-    services.move_item(sec, item, -1)
-    services.publish_notice(sec, meeting)
+    agenda.move_item(sec, item, -1)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
-    services.save_item_minutes(sec, item, lock_version=item.lock_version, notes="n",
-                               decision_text="d")
+    minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="n",
+                              decision_text="d")
     db.session.commit()
     acts = db.session.scalars(select(AuditEntry.act).order_by(AuditEntry.id)
                               .offset(before)).all()
@@ -326,15 +326,15 @@ def test_every_act_on_a_meeting_is_audited(app, make, sec, board):
 def test_a_save_based_on_an_older_text_is_a_conflict_and_overwrites_nothing(
         app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
-    item = services.active_items(meeting)[1]
+    item = queries.active_items(meeting)[1]
     version_both_read = item.lock_version
-    services.save_item_minutes(sec, item, lock_version=version_both_read,
-                               notes="Først lagret.", decision_text="A")
+    minutes.save_item_minutes(sec, item, lock_version=version_both_read,
+                              notes="Først lagret.", decision_text="A")
     db.session.commit()
 
     with pytest.raises(Conflict):
-        services.save_item_minutes(sec, item, lock_version=version_both_read,
-                                   notes="Sist lagret.", decision_text="B")
+        minutes.save_item_minutes(sec, item, lock_version=version_both_read,
+                                  notes="Sist lagret.", decision_text="B")
     db.session.rollback()
     assert db.session.get(AgendaItem, item.id).notes == "Først lagret."
 
@@ -353,7 +353,7 @@ def _meeting_of(item_id: int) -> int:
 
 def test_two_secretaries_saving_one_item_the_second_sees_both_texts(app, make, sec, board):
     meeting = _held_with_minutes(make, sec, board)
-    item = services.active_items(meeting)[1]
+    item = queries.active_items(meeting)[1]
     other = make.user(Role.SECRETARIAT)
     app.config["WTF_CSRF_ENABLED"] = False  # test_csrf.py covers the tokens
     first, second = app.test_client(), app.test_client()
@@ -386,10 +386,10 @@ def test_two_secretaries_saving_one_item_the_second_sees_both_texts(app, make, s
 
 def test_without_htmx_a_conflict_is_a_409_page_with_both_texts(app, make, sec, board, client):
     meeting = _held_with_minutes(make, sec, board)
-    item = services.active_items(meeting)[1]
+    item = queries.active_items(meeting)[1]
     stale = item.lock_version
-    services.save_item_minutes(sec, item, lock_version=stale, notes="Lagret først.",
-                               decision_text="")
+    minutes.save_item_minutes(sec, item, lock_version=stale, notes="Lagret først.",
+                              decision_text="")
     db.session.commit()
     make.login(client, sec)
     response = client.post(f"/items/{item.id}/minutes",
@@ -407,7 +407,7 @@ def test_reordering_by_htmx_answers_with_the_agenda_in_its_new_order(
     make.item(sec, meeting, "Alfa")
     make.item(sec, meeting, "Beta")
     make.login(client, sec)
-    ids = [i.id for i in services.active_items(meeting)]
+    ids = [i.id for i in queries.active_items(meeting)]
     response = client.post(f"/meetings/{meeting.id}/order", headers=HTMX,
                            data={"item": [ids[0], ids[2], ids[1], ids[3]]})
     assert response.status_code == 200
@@ -520,11 +520,11 @@ def test_an_attachment_of_a_removed_item_is_no_longer_served(app, make, sec, boa
     meeting = make.meeting(board)
     item = make.item(sec, meeting, "Trekkes")
     attachment = add_attachment(sec, data=make.pdf_bytes(), filename="notat.pdf", item=item)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
     assert can(reader, "view", attachment)
 
-    services.remove_item(sec, item)
+    agenda.remove_item(sec, item)
     db.session.commit()
     assert not can(reader, "view", attachment)
 
@@ -565,21 +565,21 @@ def said(message: str, **values) -> str:
 
 def test_a_meeting_cannot_be_marked_held_before_it_starts(app, make, sec, board, clock):
     meeting = make.meeting(board, starts_at=clock() + timedelta(days=1))
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     with pytest.raises(DomainError) as refused:
-        services.mark_held(sec, meeting)
+        minutes.mark_held(sec, meeting)
     assert str(refused.value.message) == said(HELD_BEFORE_START, when=meeting.starts_at)
     assert meeting.state == MeetingState.NOTICE_PUBLISHED and not meeting.attendance
 
     clock.set(meeting.starts_at)
-    services.mark_held(sec, meeting)
+    minutes.mark_held(sec, meeting)
     assert meeting.state == MeetingState.HELD
 
 
 def test_the_meeting_page_offers_held_only_once_the_meeting_has_started(
         app, make, sec, board, clock, client):
     meeting = make.meeting(board, starts_at=clock() + timedelta(minutes=10))
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.login(client, sec)
     page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").text, "html.parser")
     assert page.select_one(f"form[action='/meetings/{meeting.id}/held']") is None
@@ -600,7 +600,7 @@ def _drafted_early(make, sec, board, clock) -> Meeting:
     """Minutes drafted for a meeting that has not taken place (as an older version let
     happen): the state is written directly, as no service allows it any more."""
     meeting = make.meeting(board, starts_at=clock() + timedelta(days=3))
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     meeting.state = MeetingState.MINUTES_DRAFTED
     db.session.commit()
     return meeting
@@ -611,7 +611,7 @@ def test_the_chair_cannot_approve_minutes_before_the_meeting(app, make, sec, boa
     make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     meeting = _drafted_early(make, sec, board, clock)
     with pytest.raises(DomainError) as refused:
-        services.approve_minutes(chair, meeting)
+        minutes.approve_minutes(chair, meeting)
     assert str(refused.value.message) == said(
         "Minutes cannot be approved before the meeting has taken place.")
     assert meeting.minutes_approved_at is None
@@ -623,10 +623,10 @@ def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
     earlier = _held_with_minutes(make, sec, board, starts_at=start)
     later = make.meeting(board, starts_at=start + timedelta(days=30))
     approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
-    services.publish_notice(sec, later)
+    agenda.publish_notice(sec, later)
     db.session.commit()
     with pytest.raises(DomainError) as refused:  # published, not held
-        services.approve_minutes(sec, earlier, by_item=approval)
+        minutes.approve_minutes(sec, earlier, by_item=approval)
     assert str(refused.value.message) == said(
         "Approval at the meeting of %(when)s can be chosen once that meeting "
                  "has been held.", when=later.starts_at)
@@ -636,17 +636,17 @@ def test_minutes_are_approved_only_by_a_later_meeting_that_has_been_held(
     with pytest.raises(DomainError,
                        match=r"Godkjenning i møtet 3\. apr\. 2026 kl\. 11:00 kan velges når møtet "
                              r"er holdt\."):
-        services.approve_minutes(sec, earlier, by_item=approval)
+        minutes.approve_minutes(sec, earlier, by_item=approval)
     # Nor does an approval item of a meeting that is not later than the minutes'.
     later.starts_at = earlier.starts_at
     clock.set(start + timedelta(days=31))
     with pytest.raises(DomainError) as refused:
-        services.approve_minutes(sec, earlier, by_item=approval)
+        minutes.approve_minutes(sec, earlier, by_item=approval)
     assert str(refused.value.message) == said("Minutes are approved by a later meeting.")
     db.session.rollback()
 
     make.held(sec, later)
-    services.approve_minutes(sec, earlier, by_item=approval)
+    minutes.approve_minutes(sec, earlier, by_item=approval)
     assert earlier.minutes_approved_at >= later.starts_at > earlier.starts_at
 
 
@@ -657,7 +657,7 @@ def test_draft_minutes_offer_only_the_approvals_that_can_succeed_and_say_why_not
     earlier = _held_with_minutes(make, sec, board, starts_at=clock() + timedelta(days=1))
     later = make.meeting(board, starts_at=earlier.starts_at + timedelta(days=30))
     approval = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
-    services.publish_notice(sec, later)
+    agenda.publish_notice(sec, later)
     db.session.commit()
     make.login(client, sec)
 
@@ -712,7 +712,7 @@ def test_an_empty_decision_starts_from_the_proposed_resolution_and_is_saved_only
                        proposed_resolution="Eldre tekst i saksframlegget.")
     decided = make.item(sec, meeting, "Vedtatt sak", proposal=decided_round.proposal)
     plain = make.item(sec, meeting, "Budsjett", proposed_resolution="Budsjettet vedtas.")
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
     db.session.commit()
     make.login(client, sec)
@@ -735,7 +735,7 @@ def test_the_minutes_name_the_meeting_leader_and_minute_taker_from_the_seats_edi
     make.seat(board, person_name="Marit Sand", role=GroupRole.CHAIR)
     make.seat(board, person_name="Kari Sekretær", role=GroupRole.SECRETARY)
     meeting = make.meeting(board)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
     db.session.commit()
     assert (meeting.meeting_leader, meeting.minute_taker) == ("Marit Sand", "Kari Sekretær")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes, queries
 from decisions.notifications import mail
 from decisions.notifications import services as notifications
 from decisions.notifications.models import (
@@ -327,7 +327,7 @@ def board(make, council):
 def published(make, sec, group):
     """A meeting of `group` on 16 March 2026 with its notice published (not committed)."""
     meeting = make.meeting(group, starts_at=datetime(2026, 3, 16, 9, tzinfo=UTC))
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     return meeting
 
 
@@ -362,7 +362,7 @@ def test_a_revised_notice_and_a_cancellation_are_emailed_again_as_such(
     smtp.messages.clear()
 
     make.item(sec, meeting, title="Ny sak etter innkallingen")
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
     run_sweep(app)
     revised = smtp.to("leder@styret.test")
@@ -371,7 +371,7 @@ def test_a_revised_notice_and_a_cancellation_are_emailed_again_as_such(
     assert int(event.walk("VEVENT")[0]["sequence"]) == 2
     smtp.messages.clear()
 
-    meetings.cancel_meeting(sec, meeting)
+    agenda.cancel_meeting(sec, meeting)
     db.session.commit()
     run_sweep(app)
     cancelled = smtp.to("leder@styret.test")[0]
@@ -385,7 +385,7 @@ def test_a_notice_revised_before_the_sweep_sends_only_the_latest(app, make, smtp
     sec = council["sec"][0]
     meeting = published(make, sec, board)
     make.item(sec, meeting, title="Ny sak")
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     db.session.commit()
 
     run_sweep(app)
@@ -398,17 +398,17 @@ def test_approved_minutes_are_emailed_to_the_group_with_the_link_to_the_pdf(
         app, make, smtp, clock, board, council):
     sec = council["sec"][0]
     meeting = make.meeting(board, starts_at=datetime(2026, 3, 3, 9, tzinfo=UTC))
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     clock.set(datetime(2026, 3, 3, 12, tzinfo=UTC))
-    meetings.mark_held(sec, meeting)
-    item = meetings.active_items(meeting)[0]
-    meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
-                               notes="", decision_text="Godkjent.")
+    minutes.mark_held(sec, meeting)
+    item = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
+                              notes="", decision_text="Godkjent.")
     db.session.commit()
     run_sweep(app)
     smtp.messages.clear()
     chair = db.session.scalar(select(User).where(User.email == "leder@styret.test"))
-    meetings.approve_minutes(chair, meeting)
+    minutes.approve_minutes(chair, meeting)
     db.session.commit()
 
     run_sweep(app)
@@ -702,7 +702,7 @@ def test_the_list_runs_the_same_number_of_queries_for_few_and_many_notifications
             services.answer_objection(sec, round_, member, "Svar.")
             services.withdraw_proposal(sec, round_.proposal)  # closed: withdrawn
             meeting = make.meeting(board)
-            meetings.publish_notice(sec, meeting)
+            agenda.publish_notice(sec, meeting)
             db.session.commit()
         for user in (rep, sec):
             browser = app.test_client()

@@ -22,11 +22,13 @@ from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.services import add_attachment
 from decisions.locale import format_moment
-from decisions.meetings import pdf
+from decisions.meetings import agenda, pdf, queries
+from decisions.meetings import minutes as minutes_acts
 from decisions.meetings import services as meetings
 from decisions.meetings.labels import GROUP_ROLE_LABELS
 from decisions.meetings.models import (
     AbsenceKind,
+    AgendaItem,
     AttendanceStatus,
     DocumentKind,
     EntryKind,
@@ -52,7 +54,7 @@ def sak(ref: str, title: str = "") -> str:
 
 
 def stored(meeting, kind: DocumentKind) -> tuple[MeetingDocument, bytes]:
-    document = meetings.latest_document(meeting, kind)
+    document = queries.latest_document(meeting, kind)
     assert document is not None
     return document, storage.read(document.storage_key)
 
@@ -125,7 +127,7 @@ def meeting(make, group):
 
 
 def publish(sec, meeting):
-    document = meetings.publish_notice(sec, meeting)
+    document = agenda.publish_notice(sec, meeting)
     db.session.commit()
     return document
 
@@ -180,9 +182,9 @@ def test_notice_lists_the_items_numbers_and_titles_in_agenda_order(make, sec, me
     strategy = make.item(sec, meeting, "Felles ladestrategi")
     # The agenda order, not the order of adding, decides the numbers.
     for _ in range(2):  # one move a request, as on the agenda page
-        meetings.move_item(sec, strategy, -1)
+        agenda.move_item(sec, strategy, -1)
         db.session.commit()
-    assert [i.title for i in meetings.active_items(meeting)][1:3] == [
+    assert [i.title for i in queries.active_items(meeting)][1:3] == [
         "Felles ladestrategi", "Budsjett 2027"]
 
     document = publish(sec, meeting)
@@ -205,11 +207,11 @@ def test_notice_lists_the_items_numbers_and_titles_in_agenda_order(make, sec, me
 def test_notice_shows_time_place_and_each_items_case_presentation(app, make, sec, meeting):
     member = make.member("Lillestrøm kommune")
     proposal = make.round_(sec, [member]).proposal
-    meetings.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
-                          starts_at=datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
-                          ends_at=datetime(2026, 3, 16, 11, 30, tzinfo=UTC),
-                          place="Oslo rådhus, møterom 3",
-                          video_url="https://video.example.test/styret")
+    agenda.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
+                        starts_at=datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
+                        ends_at=datetime(2026, 3, 16, 11, 30, tzinfo=UTC),
+                        place="Oslo rådhus, møterom 3",
+                        video_url="https://video.example.test/styret")
     db.session.commit()
     linked = make.item(sec, meeting, "Felles ladestrategi", proposal=proposal,
                        case_officer="Kari Saksbehandler",
@@ -220,7 +222,7 @@ def test_notice_shows_time_place_and_each_items_case_presentation(app, make, sec
     gone = make.item(sec, meeting, "Sak som ble trukket")
     add_attachment(sec, data=make.pdf_bytes(3), filename="strategi.pdf",
                    title="Ladestrategi, utkast", item=linked)
-    meetings.remove_item(sec, gone)
+    agenda.remove_item(sec, gone)
     db.session.commit()
 
     document = publish(sec, meeting)
@@ -257,9 +259,9 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
         make.item(sec, meeting, f"Lang sak {n}", background="Et langt avsnitt. " * 300)
     notice = storage.read(publish(sec, meeting).storage_key)
     make.held(sec, meeting)
-    first = meetings.active_items(meeting)[0]
-    meetings.save_item_minutes(sec, first, lock_version=first.lock_version, notes="",
-                               decision_text="Godkjent.")
+    first = queries.active_items(meeting)[0]
+    minutes_acts.save_item_minutes(sec, first, lock_version=first.lock_version, notes="",
+                                   decision_text="Godkjent.")
     db.session.commit()
     minutes = storage.read(_approve_by_next_meeting(make, sec, meeting).storage_key)
 
@@ -288,12 +290,12 @@ def test_notice_and_minutes_are_pdfa_with_language_title_a4_and_page_numbers(mak
 def _approve_by_next_meeting(make, sec, meeting):
     """Approves `meeting`'s minutes through the approval item of the group's next meeting."""
     later = make.meeting(meeting.group, starts_at=meeting.starts_at + timedelta(days=28))
-    approval = next(i for i in meetings.active_items(later)
+    approval = next(i for i in queries.active_items(later)
                     if i.kind == ItemKind.APPROVE_MINUTES)
     assert approval.approves_meeting_id == meeting.id
     publish(sec, later)
     make.held(sec, later)
-    document = meetings.approve_minutes(sec, meeting, by_item=approval)
+    document = minutes_acts.approve_minutes(sec, meeting, by_item=approval)
     db.session.commit()
     return document
 
@@ -377,22 +379,22 @@ def _hold_with_minutes(make, sec, meeting):
             ("Per Borte", AttendanceStatus.APOLOGIES, ""),
             ("Vara Vilde", AttendanceStatus.DEPUTY, "Per Borte"),
             ("Sekretær Sigrid", AttendanceStatus.OTHER, "")):
-        meetings.set_attendance(sec, meeting, person_name=name, status=status,
-                                stands_in_for=stands_in_for)
+        minutes_acts.set_attendance(sec, meeting, person_name=name, status=status,
+                                    stands_in_for=stands_in_for)
     decisions = {}
-    for item in meetings.active_items(meeting):
+    for item in queries.active_items(meeting):
         decisions[item.title] = f"Vedtak i {item.title.lower()}."
-        meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes=f"Notat om {item.title.lower()}.",
-                                   decision_text=decisions[item.title])
-    strategy = next(i for i in meetings.active_items(meeting)
+        minutes_acts.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                       notes=f"Notat om {item.title.lower()}.",
+                                       decision_text=decisions[item.title])
+    strategy = next(i for i in queries.active_items(meeting)
                     if i.title == "Felles ladestrategi")
-    meetings.add_entry(sec, strategy, kind=EntryKind.DISSENT, member=member,
-                       text="Asker kommune går imot punkt 2.")
-    meetings.add_absence(sec, strategy, person_name="Kari Medlem",
-                         kind=AbsenceKind.DISQUALIFIED, note="fvl. § 6")
-    meetings.add_action(sec, strategy, description="Sende strategien på høring",
-                        owner="Sekretariatet", due=date(2026, 4, 30))
+    minutes_acts.add_entry(sec, strategy, kind=EntryKind.DISSENT, member=member,
+                           text="Asker kommune går imot punkt 2.")
+    minutes_acts.add_absence(sec, strategy, person_name="Kari Medlem",
+                             kind=AbsenceKind.DISQUALIFIED, note="fvl. § 6")
+    minutes_acts.add_action(sec, strategy, description="Sende strategien på høring",
+                            owner="Sekretariatet", due=date(2026, 4, 30))
     db.session.commit()
     return decisions
 
@@ -419,8 +421,8 @@ def test_minutes_show_attendance_and_items_numbers_and_decisions_in_order(make, 
         nb("responsible: %(owner)s", owner="Sekretariatet"),
         sak("3/26", "Budsjett 2027"), decisions["Budsjett 2027"],
         sak("4/26", "Eventuelt"), decisions["Eventuelt"]])
-    approval = next(i for i in db.session.scalars(select(meetings.AgendaItem)
-                    .where(meetings.AgendaItem.approves_meeting_id == meeting.id)))
+    approval = next(i for i in db.session.scalars(select(AgendaItem)
+                    .where(AgendaItem.approves_meeting_id == meeting.id)))
     with force_locale("nb"):
         day = format_date(oslo(approval.meeting.starts_at).date(), "d. MMMM y")
     assert nb("Minutes approved by the meeting of %(date)s, item %(ref)s.",
@@ -432,7 +434,7 @@ def test_minutes_approved_by_the_chair_name_the_chair(app, make, sec, group, mee
     make.seat(group, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     _hold_with_minutes(make, sec, meeting)
 
-    document = meetings.approve_minutes(chair, meeting)
+    document = minutes_acts.approve_minutes(chair, meeting)
     db.session.commit()
 
     with force_locale("nb"):
@@ -467,9 +469,9 @@ def test_approved_minutes_are_never_rendered_again(app, make, sec, meeting, tmp_
 
     monkeypatch.setattr(pdf, "minutes_pdf", must_not_render)
     with pytest.raises(DomainError, match=r"Denne protokollen er allerede godkjent\."):
-        meetings.approve_minutes(sec, meeting, by_item=next(
-            i for i in db.session.scalars(select(meetings.AgendaItem).where(
-                meetings.AgendaItem.approves_meeting_id == meeting.id))))
+        minutes_acts.approve_minutes(sec, meeting, by_item=next(
+            i for i in db.session.scalars(select(AgendaItem).where(
+                AgendaItem.approves_meeting_id == meeting.id))))
     db.session.rollback()
     document, data = stored(meeting, DocumentKind.MINUTES)
     assert (document.id, document.sha256) == (approved.id, approved.sha256)
@@ -488,8 +490,8 @@ def test_an_image_in_user_markdown_is_not_fetched(make, sec, meeting, probe):
                      background=f"Se kartet: ![kart]({image})\n\n<img src=\"{image}\">")
     document = publish(sec, meeting)
     make.held(sec, meeting)
-    meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
-                               notes=f"![kart]({image})", decision_text="Tatt til orientering.")
+    minutes_acts.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                   notes=f"![kart]({image})", decision_text="Tatt til orientering.")
     db.session.commit()
     minutes = _approve_by_next_meeting(make, sec, meeting)
 
@@ -656,9 +658,9 @@ def test_the_notice_tells_apologies_to_the_configured_contact(app, make, sec, me
 
 
 def test_time_and_place_are_label_value_pairs_in_the_tagged_pdf(app, make, sec, meeting):
-    meetings.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
-                          starts_at=meeting.starts_at, ends_at=None, place="Oslo rådhus",
-                          video_url="https://video.example.test/styret")
+    agenda.edit_meeting(sec, meeting, lock_version=meeting.lock_version,
+                        starts_at=meeting.starts_at, ends_at=None, place="Oslo rådhus",
+                        video_url="https://video.example.test/styret")
     db.session.commit()
     notice = storage.read(publish(sec, meeting).storage_key)
     # Time, place and video link: three rows of a label (row header) and its value,
@@ -681,8 +683,8 @@ def test_the_minutes_name_the_meeting_leader_and_the_minute_taker(
     publish(sec, meeting)
     make.held(sec, meeting)
     assert (meeting.meeting_leader, meeting.minute_taker) == ("Ola Leder", "Kari Sekretær")
-    meetings.set_minutes_officers(sec, meeting, meeting_leader="Nestleder Nils",
-                                  minute_taker="Kari Sekretær")
+    minutes_acts.set_minutes_officers(sec, meeting, meeting_leader="Nestleder Nils",
+                                      minute_taker="Kari Sekretær")
     db.session.commit()
 
     minutes = storage.read(_approve_by_next_meeting(make, sec, meeting).storage_key)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from decisions.accounts.models import Role
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from decisions.meetings.labels import ENTRY_LABELS
 from decisions.meetings.models import EntryKind, GroupRole
 from decisions.proposals.labels import POSITION_LABELS
@@ -48,10 +48,10 @@ def test_every_page_calls_each_position_by_its_one_name(app, make, client, lang)
         Decision.proposal_id == round_.proposal_id))
     meeting = make.meeting(group, starts_at=now() + timedelta(hours=1))
     item = make.item(sec, meeting, "Felles innkjøp", proposal=round_.proposal)
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
-    meetings.save_item_minutes(sec, item, lock_version=item.lock_version, notes="",
-                               decision_text="Vedtatt.")
+    minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes="",
+                              decision_text="Vedtatt.")
     db.session.commit()
     with app.test_request_context():
         urls = {
@@ -75,7 +75,7 @@ def test_every_page_calls_each_position_by_its_one_name(app, make, client, lang)
         return " ".join(BeautifulSoup(response.text, "html.parser").get_text().split())
 
     pages = {name: text(url) for name, url in urls.items()}
-    meetings.approve_minutes(chair, meeting)
+    minutes.approve_minutes(chair, meeting)
     db.session.commit()
     with app.test_request_context():
         pages["public minutes"] = text(url_for("public.minutes", id=meeting.id))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from decisions.accounts.models import Role, User
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from decisions.meetings.models import (
     AbsenceKind,
     AgendaItem,
@@ -123,23 +123,23 @@ def held_meeting(make, world: Alliance, *, days_ago: int, items: list[dict],
     added = [(make.item(sec, meeting, **{k: v for k, v in spec.items()
                                         if k not in ("notes", "decision", "entry")}), spec)
              for spec in items]
-    meetings.publish_notice(sec, meeting)
-    meetings.mark_held(sec, meeting)
-    meetings.set_attendance(sec, meeting, person_name=DEPUTY, status=AttendanceStatus.DEPUTY,
-                            stands_in_for=SEAT_HOLDER)
+    agenda.publish_notice(sec, meeting)
+    minutes.mark_held(sec, meeting)
+    minutes.set_attendance(sec, meeting, person_name=DEPUTY, status=AttendanceStatus.DEPUTY,
+                           stands_in_for=SEAT_HOLDER)
     for item, spec in added:
-        meetings.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes=spec.get("notes", ""),
-                                   decision_text=spec.get("decision", ""))
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                  notes=spec.get("notes", ""),
+                                  decision_text=spec.get("decision", ""))
         if spec.get("entry"):
-            meetings.add_entry(sec, item, kind=EntryKind.DISSENT, text=spec["entry"],
-                               member=world.member)
-        meetings.add_absence(sec, item, person_name=DISQUALIFIED,
-                             kind=AbsenceKind.DISQUALIFIED)
-        meetings.add_action(sec, item, description="Følges opp.", owner=ACTION_OWNER,
-                            due=None)
+            minutes.add_entry(sec, item, kind=EntryKind.DISSENT, text=spec["entry"],
+                              member=world.member)
+        minutes.add_absence(sec, item, person_name=DISQUALIFIED,
+                            kind=AbsenceKind.DISQUALIFIED)
+        minutes.add_action(sec, item, description="Følges opp.", owner=ACTION_OWNER,
+                           due=None)
     if approve:
-        meetings.approve_minutes(world.chair, meeting)
+        minutes.approve_minutes(world.chair, meeting)
     db.session.commit()
     return meeting
 
@@ -277,7 +277,7 @@ def test_draft_minutes_and_meetings_not_yet_held_are_not_found(app, client, make
                            items=[open_item(title="Utkast til referat")], approve=False)
     published = make.meeting(world.group, starts_at=now() + timedelta(days=7))
     make.item(world.secretary, published, "Neste møtes sak")
-    meetings.publish_notice(world.secretary, published)
+    agenda.publish_notice(world.secretary, published)
     db.session.commit()
     planned = make.meeting(world.group, starts_at=now() + timedelta(days=40))
 

@@ -20,7 +20,7 @@ from decisions.errors import Conflict
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
-from decisions.meetings import pdf, services
+from decisions.meetings import agenda, minutes, pdf, queries
 from decisions.meetings.models import (
     DocumentKind,
     GroupRole,
@@ -221,19 +221,74 @@ def test_a_position_is_registered_while_a_notice_is_rendering(app, make, sec, me
     assert "The notice is published." in answers["publish"]
 
 
+def _nothing_held(meeting_id: int) -> dict:
+    """What the render finds (it runs inside the request): whether the request's session
+    is in a transaction, and whether another connection takes the write lock (SQLite)
+    or the meeting's row (PostgreSQL) at once, without waiting."""
+    seen = {"in_transaction": db.session().in_transaction()}
+    other = db.engine.raw_connection()  # beside the session, as another request
+    try:
+        cursor = other.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("PRAGMA busy_timeout=0")  # fail at once if the lock is held
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("ROLLBACK")
+            cursor.execute("PRAGMA busy_timeout=10000")
+        else:
+            cursor.execute("SELECT id FROM meetings WHERE id = %s FOR UPDATE NOWAIT",
+                           (meeting_id,))
+            other.rollback()
+        seen["others_may_write"] = True
+    finally:
+        other.close()
+    return seen
+
+
+def test_the_documents_render_with_no_transaction_open_and_nothing_locked(
+        app, make, sec, renders):
+    """Publishing and approving freeze the document in a reading transaction, end it,
+    render, and only then record in a short writing transaction: while the PDF renders
+    the request holds no transaction, so no lock, and another writer is not kept
+    waiting (for the meeting's row on PostgreSQL, for the database on SQLite)."""
+    chair = make.user(Role.BOARD)
+    board = make.group("Styret")
+    make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
+    meeting = make.meeting(board)
+    make.item(sec, meeting, "Regional transportplan")
+    meeting_id, seen = meeting.id, []
+    renders.during = lambda: seen.append(_nothing_held(meeting_id))
+
+    published = _publish(_signed_in(app, make, sec), meeting_id, follow_redirects=True)
+    assert "The notice is published." in published.text
+    make.held(sec, _fresh(meeting))
+    first = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
+                              decision_text="Godkjent.")
+    db.session.commit()
+    approved = _signed_in(app, make, chair).post(
+        f"/meetings/{meeting_id}/approve", data={"confirmed": "1"}, headers=EN,
+        follow_redirects=True)
+
+    assert "The minutes are approved" in approved.text
+    assert seen == [{"in_transaction": False, "others_may_write": True}] * 2
+    assert _fresh(meeting).state == MeetingState.MINUTES_APPROVED
+    assert [kind for kind, _revision in _documents(meeting)] == [
+        DocumentKind.NOTICE, DocumentKind.PACK, DocumentKind.MINUTES]
+
+
 def test_an_agenda_changed_during_the_render_publishes_nothing_and_keeps_no_file(
         app, make, sec, meeting, renders):
     renders.during = lambda: make.item(sec, db.session.get(Meeting, meeting.id), "Endring")
 
     with force_locale("en"), pytest.raises(Conflict, match="changed while the notice"):
-        services.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, meeting)
     db.session.rollback()
 
     assert _fresh(meeting).state == MeetingState.PLANNED
     assert _fresh(meeting).notice_revision == 0
     assert _documents(meeting) == []
     assert _stored_files(app) == set()
-    assert all(i.number is None for i in services.active_items(_fresh(meeting)))
+    assert all(i.number is None for i in queries.active_items(_fresh(meeting)))
 
 
 def test_a_render_that_fails_leaves_the_meeting_as_it_was_and_says_so(
@@ -249,7 +304,7 @@ def test_a_render_that_fails_leaves_the_meeting_as_it_was_and_says_so(
     assert "The PDF could not be made, so nothing was published" in page.text
     fresh = _fresh(meeting)
     assert (fresh.state, fresh.notice_revision) == (MeetingState.PLANNED, 0)
-    assert all(i.number is None for i in services.active_items(fresh))
+    assert all(i.number is None for i in queries.active_items(fresh))
     assert _documents(meeting) == [] and _stored_files(app) == set()
 
 
@@ -258,22 +313,22 @@ def test_minutes_changed_while_their_pdf_renders_are_not_approved(app, make, sec
     board = make.group("Styret")
     make.seat(board, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     meeting = make.meeting(board)
-    services.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
-    first = services.active_items(meeting)[0]
-    services.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
-                               decision_text="Godkjent.")
+    first = queries.active_items(meeting)[0]
+    minutes.save_item_minutes(sec, first, lock_version=first.lock_version, notes="Notat.",
+                              decision_text="Godkjent.")
     db.session.commit()
 
     def edit():
-        item = services.active_items(db.session.get(Meeting, meeting.id))[0]
-        services.save_item_minutes(sec, item, lock_version=item.lock_version,
-                                   notes="Endret.", decision_text="Godkjent.")
+        item = queries.active_items(db.session.get(Meeting, meeting.id))[0]
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                  notes="Endret.", decision_text="Godkjent.")
         db.session.commit()
 
     renders.during = edit
     with force_locale("en"), pytest.raises(Conflict, match="minutes changed while"):
-        services.approve_minutes(chair, meeting)
+        minutes.approve_minutes(chair, meeting)
     db.session.rollback()
 
     assert _fresh(meeting).state == MeetingState.MINUTES_DRAFTED
@@ -344,7 +399,7 @@ def test_an_attachment_uploaded_onto_a_failing_store_is_refused_next_to_the_fiel
         app, client, make, sec, meeting, monkeypatch, fault):
     import io
 
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     make.login(client, sec)
     data = {"file": (io.BytesIO(make.pdf_bytes(1)), "plan.pdf"), "title": "Plan"}
     if fault == "full":
@@ -374,7 +429,7 @@ def test_a_file_whose_recording_transaction_fails_is_removed(app, make, sec, mee
 
 def test_the_sweep_removes_old_files_that_no_row_names_and_keeps_the_rest(
         app, make, sec, meeting, runner):
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     from decisions.files.services import add_attachment
 
     kept = add_attachment(sec, data=make.pdf_bytes(1), filename="a.pdf", item=item)
@@ -418,13 +473,13 @@ def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_p
 
     from decisions.files.services import add_attachment
 
-    item = services.active_items(meeting)[0]
+    item = queries.active_items(meeting)[0]
     add_attachment(sec, data=make.pdf_bytes(2, "Vedlegg"), filename="v.pdf", item=item)
     db.session.commit()
 
-    notice = services.publish_notice(sec, meeting)
+    notice = agenda.publish_notice(sec, meeting)
     db.session.commit()
-    pack = services.latest_document(meeting, DocumentKind.PACK)
+    pack = queries.latest_document(meeting, DocumentKind.PACK)
     notice_pdf = PdfReader(io.BytesIO(storage.read(notice.storage_key)))
     pack_pdf = PdfReader(io.BytesIO(storage.read(pack.storage_key)))
 
@@ -439,4 +494,4 @@ def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_p
     tree = root["/StructTreeRoot"].get_object()
     assert tree["/K"] and "/ParentTree" in tree
     titles = [entry.title for entry in pack_pdf.outline if not isinstance(entry, list)]
-    assert titles == [pdf.item_heading(i) for i in services.active_items(meeting)]
+    assert titles == [pdf.item_heading(i) for i in queries.active_items(meeting)]

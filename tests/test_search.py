@@ -13,7 +13,7 @@ from flask import url_for
 from decisions.accounts.models import Role, User
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from decisions.meetings.models import AgendaItem, GroupRole, Meeting
 from decisions.members.models import Member
 from decisions.permissions import can
@@ -96,17 +96,17 @@ def board(make) -> Board:
     for meeting, item, notes in (
             (approved, approved_item, "Revisor godkjente regnskapsåret."),
             (drafted, drafted_item, "Utkast: uenighet om kostnadsdelingen.")):
-        meetings.publish_notice(sec, meeting)
-        meetings.mark_held(sec, meeting)
-        meetings.save_item_minutes(sec, item, lock_version=item.lock_version, notes=notes,
-                                   decision_text=f"Vedtak: {item.title}.")
-    meetings.approve_minutes(chair, approved)
+        agenda.publish_notice(sec, meeting)
+        minutes.mark_held(sec, meeting)
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version, notes=notes,
+                                  decision_text=f"Vedtak: {item.title}.")
+    minutes.approve_minutes(chair, approved)
 
     published = make.meeting(group, starts_at=start + timedelta(days=14))
     published_item = make.item(sec, published, "Regional sykkelplan",
                                background="Sykkelekspressveier mellom kommunene.",
                                proposed_resolution="Styret vedtar planen.")
-    meetings.publish_notice(sec, published)
+    agenda.publish_notice(sec, published)
     planned = make.meeting(group, starts_at=start + timedelta(days=45))
     make.item(sec, planned, "Omorganisering av sekretariatet",
               background="Fortrolig forslag om nedbemanning.")
@@ -282,7 +282,7 @@ def test_search_costs_the_same_queries_for_few_and_many_results(app, client, mak
     group = make.group("Faggruppe for samferdsel")
     extra = make.meeting(group, starts_at=now() + timedelta(days=3))
     make.item(world.secretariat, extra, "Kollektivknutepunkt på Lysaker")
-    meetings.publish_notice(world.secretariat, extra)
+    agenda.publish_notice(world.secretariat, extra)
     db.session.commit()
     for n in range(20):
         make.item(world.secretariat, world.published, f"Kollektivfelt {n}")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes, queries
 from decisions.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -48,7 +48,7 @@ def sec(make):
 
 def _held(make, sec) -> Meeting:
     meeting = make.meeting(make.group("Styret"))
-    meetings.publish_notice(sec, meeting)
+    agenda.publish_notice(sec, meeting)
     make.held(sec, meeting)
     db.session.commit()
     return meeting
@@ -99,7 +99,7 @@ def test_an_agenda_item_an_entry_and_an_action_are_each_added_once_when_resent(
     meeting = _held(make, sec)
     before_items = _count(AgendaItem)
     make.login(client, sec)
-    item = meetings.active_items(db.session.get(Meeting, meeting.id))[1]
+    item = queries.active_items(db.session.get(Meeting, meeting.id))[1]
 
     minutes_page = client.get(f"/meetings/{meeting.id}/minutes").text
     entry = {"kind": "dissent", "member": 0, "text": "Dissens fra Ås.",
@@ -121,7 +121,7 @@ def test_an_agenda_item_an_entry_and_an_action_are_each_added_once_when_resent(
     again = client.post(f"/meetings/{planned.id}/items", data=new_item, headers=HTMX)
     assert first.status_code == 200
     assert "allerede sendt" in again.text
-    titles = [i.title for i in meetings.active_items(db.session.get(Meeting, planned.id))]
+    titles = [i.title for i in queries.active_items(db.session.get(Meeting, planned.id))]
     assert titles.count("Orientering") == 1
     assert _count(AgendaItem) > before_items
 
@@ -207,8 +207,8 @@ def test_claims_older_than_a_week_are_forgotten_by_the_sweep(app, make, sec, cli
 def test_two_secretaries_changing_one_line_of_attendance_the_second_sees_a_conflict(
         app, make, sec):
     meeting = _held(make, sec)
-    line = meetings.set_attendance(sec, meeting, person_name="Kari Nordmann",
-                                   status=AttendanceStatus.PRESENT)
+    line = minutes.set_attendance(sec, meeting, person_name="Kari Nordmann",
+                                  status=AttendanceStatus.PRESENT)
     db.session.commit()
     other = make.user(Role.SECRETARIAT)
     app.config["WTF_CSRF_ENABLED"] = False  # test_csrf.py covers the tokens

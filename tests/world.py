@@ -19,7 +19,7 @@ from decisions.clock import now
 from decisions.extensions import db
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes, queries
 from decisions.meetings.calendar import create_feed
 from decisions.meetings.models import (
     AgendaItem,
@@ -148,16 +148,16 @@ def _build_meetings(make, world: World) -> Meetings:
                                          proposal=world.circulated)
     held_item = make.item(sec, held, "Årsmelding")
     for done in (approved, held):
-        meetings.publish_notice(sec, done)
-        meetings.mark_held(sec, done)
-        first = meetings.active_items(done)[0]
-        meetings.save_item_minutes(sec, first, lock_version=first.lock_version,
-                                   notes="Innkallingen ble godkjent.",
-                                   decision_text="Innkalling og saksliste godkjennes.")
-    entry = meetings.add_entry(sec, held_item, kind=EntryKind.DISSENT,
-                               text="Dissens fra et medlem.", member=world.member)
-    meetings.approve_minutes(chair, approved)
-    meetings.publish_notice(sec, meeting)
+        agenda.publish_notice(sec, done)
+        minutes.mark_held(sec, done)
+        first = queries.active_items(done)[0]
+        minutes.save_item_minutes(sec, first, lock_version=first.lock_version,
+                                  notes="Innkallingen ble godkjent.",
+                                  decision_text="Innkalling og saksliste godkjennes.")
+    entry = minutes.add_entry(sec, held_item, kind=EntryKind.DISSENT,
+                              text="Dissens fra et medlem.", member=world.member)
+    minutes.approve_minutes(chair, approved)
+    agenda.publish_notice(sec, meeting)
     feed_token = create_feed(chair)
     db.session.commit()
     return Meetings(group=group, planned=planned, meeting=meeting, item=item,
@@ -312,7 +312,7 @@ def _meeting_forms(m: Meetings) -> dict:
         "meetings.edit_item": {"title": "Endret sak", "kind": "decision", "proposal": 0,
                                "lock_version": m.item.lock_version},
         "meetings.move_item": {"direction": "up"},
-        "meetings.reorder": {"item": [i.id for i in reversed(meetings.active_items(
+        "meetings.reorder": {"item": [i.id for i in reversed(queries.active_items(
             m.meeting))]},
         "meetings.save_minutes": {"notes": "Notater.", "decision_text": "Vedtatt.",
                                   "lock_version": m.held_item.lock_version},

@@ -12,6 +12,7 @@ from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import from_oslo, frozen_at, now, oslo
 from decisions.extensions import db
+from decisions.meetings import agenda, minutes, queries
 from decisions.meetings import services as meetings
 from decisions.meetings.models import GroupKind, GroupRole, ItemKind, Meeting
 from decisions.members.models import Member
@@ -280,30 +281,30 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
         for offset in days:
             starts = datetime.combine(today + timedelta(days=offset), time(10))
             with frozen_at(from_oslo(starts) - timedelta(days=21)):
-                meeting = meetings.plan_meeting(sec, group, starts_at=from_oslo(starts),
-                                                ends_at=from_oslo(starts + timedelta(hours=3)),
-                                                place="Oslo rådhus, møterom 3",
-                                                video_url="https://meet.example.org/osloregionen")
+                meeting = agenda.plan_meeting(sec, group, starts_at=from_oslo(starts),
+                                              ends_at=from_oslo(starts + timedelta(hours=3)),
+                                              place="Oslo rådhus, møterom 3",
+                                              video_url="https://meet.example.org/osloregionen")
                 for item_kind, title in SUBSTANTIVE[: 2 + len(held) % 3]:
-                    meetings.add_item(sec, meeting, kind=item_kind, title=title,
-                                      case_officer="Ola Rådgiver",
-                                      background="Saken legges fram for drøfting.")
+                    agenda.add_item(sec, meeting, kind=item_kind, title=title,
+                                    case_officer="Ola Rådgiver",
+                                    background="Saken legges fram for drøfting.")
                 if kind == GroupKind.BOARD and offset > 0 and open_case is not None:
-                    meetings.add_item(sec, meeting, kind=ItemKind.DECISION,
-                                      title=open_case.title, proposal=open_case)
+                    agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
+                                    title=open_case.title, proposal=open_case)
                 if kind == GroupKind.BOARD and offset == days[-3] and decided is not None:
-                    meetings.add_item(sec, meeting, kind=ItemKind.DECISION,
-                                      title=decided.title, proposal=decided)
+                    agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
+                                    title=decided.title, proposal=decided)
             if offset == days[-1]:
                 continue  # the one after next: planned, the notice not yet out
             with frozen_at(from_oslo(starts) - timedelta(days=14)):
-                meetings.publish_notice(sec, meeting)
+                agenda.publish_notice(sec, meeting)
             if offset > 0:
                 continue
             with frozen_at(from_oslo(starts) + timedelta(hours=3)):
-                meetings.mark_held(sec, meeting)
-                for item in meetings.active_items(meeting):
-                    meetings.save_item_minutes(
+                minutes.mark_held(sec, meeting)
+                for item in queries.active_items(meeting):
+                    minutes.save_item_minutes(
                         sec, item, lock_version=item.lock_version,
                         notes="Saken ble drøftet.", decision_text=_decision_text(item.kind))
             held.append(meeting)
@@ -311,7 +312,7 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
         for earlier, later in zip(held, held[1:], strict=False):
             item = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
             with frozen_at(later.starts_at + timedelta(hours=3)):
-                meetings.approve_minutes(sec, earlier, by_item=item)
+                minutes.approve_minutes(sec, earlier, by_item=item)
         db.session.flush()
 
 

@@ -17,7 +17,8 @@ from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
-from decisions.meetings.models import AgendaItem, MeetingDocument, MeetingState
+from decisions.meetings import rules as meeting_rules
+from decisions.meetings.models import AgendaItem, MeetingDocument
 from decisions.permissions import can
 from decisions.proposals.models import Proposal, ProposalStatus
 
@@ -72,8 +73,7 @@ def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
         raise ValueError("an attachment belongs to an item or a proposal")
     if not can(actor, "upload", kind="attachment"):
         raise NotAllowed(_l("You may not do this."))
-    if item is not None and item.meeting.state not in (MeetingState.PLANNED,
-                                                        MeetingState.NOTICE_PUBLISHED):
+    if item is not None and not meeting_rules.agenda_open(item.meeting.state):
         raise DomainError(_l("Attachments can only be added before the meeting."),
                           field="file")
     if proposal is not None and proposal.status not in (ProposalStatus.DRAFT,
@@ -107,8 +107,8 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
     """Takes an attachment off its item or proposal; the file stays for the record."""
     if not can(actor, "upload", kind="attachment"):
         raise NotAllowed(_l("You may not do this."))
-    if attachment.item is not None and attachment.item.meeting.state not in (
-            MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED):
+    if attachment.item is not None and not meeting_rules.agenda_open(
+            attachment.item.meeting.state):
         raise DomainError(_l("Attachments can only be removed before the meeting."))
     attachment.removed = True
     db.session.flush()

@@ -21,8 +21,8 @@ from decisions.files import queries, services, storage
 from decisions.files.forms import RemoveForm, UploadForm
 from decisions.files.models import Attachment
 from decisions.http import load, require, safe_next, wants_fragment
+from decisions.meetings.blueprint import load_item
 from decisions.meetings.models import AgendaItem
-from decisions.meetings.views import load_item
 from decisions.permissions import can
 from decisions.proposals.models import Proposal
 

@@ -1,5 +1,6 @@
-"""Read-only queries for group, meeting and minutes pages, each in a fixed number of
-SQL queries whatever the size of the agenda."""
+"""Read-only queries for group, meeting and minutes pages and for the acts that read
+before they write (agenda.py, minutes.py), each in a fixed number of SQL queries
+whatever the size of the agenda."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +34,14 @@ def active_items(meeting: Meeting) -> list[AgendaItem]:
     that a second move in the same transaction sees the first."""
     return sorted((item for item in meeting.items if not item.removed),
                   key=lambda item: item.position)
+
+
+def previous_meeting(group: Group, before: datetime) -> Meeting | None:
+    """The group's last meeting before `before` that was not cancelled."""
+    return db.session.scalar(
+        select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at < before,
+                              Meeting.state != MeetingState.CANCELLED)
+        .order_by(Meeting.starts_at.desc()).limit(1))
 
 
 def groups() -> list[Group]:
@@ -103,6 +112,21 @@ def meeting_with_agenda(meeting_id: int) -> Meeting | None:
                 selectinload(AgendaItem.actions),
                 selectinload(AgendaItem.approves_meeting),
             )))
+
+
+def with_agenda(meeting: Meeting) -> Meeting:
+    """The meeting with everything a PDF shows, loaded afresh in a fixed number of
+    queries: collections loaded earlier in the session would miss rows added since."""
+    db.session.flush()
+    db.session.expire_all()
+    return meeting_with_agenda(meeting.id)
+
+
+def latest_document(meeting: Meeting, kind: DocumentKind) -> MeetingDocument | None:
+    return db.session.scalar(
+        select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id,
+                                      MeetingDocument.kind == kind)
+        .order_by(MeetingDocument.revision.desc()).limit(1))
 
 
 @dataclass

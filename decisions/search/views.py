@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from decisions.extensions import db
-from decisions.meetings.views import item_url
+from decisions.meetings.blueprint import item_url
 from decisions.permissions import can
 from decisions.search import queries
 

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from decisions.accounts.models import Role
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from decisions.meetings.models import GroupRole
 from tests.e2e.conftest import (
     CHROMIUM,
@@ -245,12 +245,12 @@ def test_the_chair_approves_the_minutes_and_downloads_their_pdf_by_keyboard(
     make.seat(group, "Per Olsen")
     meeting = make.meeting(group, starts_at=now() + timedelta(days=2))
     item = make.item(secretariat, meeting, title="Budsjett 2027")
-    meetings.publish_notice(secretariat, meeting)
+    agenda.publish_notice(secretariat, meeting)
     clock.advance(days=2, hours=3)  # the meeting has taken place
-    meetings.mark_held(secretariat, meeting)
-    meetings.save_item_minutes(secretariat, item, lock_version=item.lock_version,
-                               notes="Daglig leder orienterte.",
-                               decision_text="Budsjettet for 2027 vedtas som foreslått.")
+    minutes.mark_held(secretariat, meeting)
+    minutes.save_item_minutes(secretariat, item, lock_version=item.lock_version,
+                              notes="Daglig leder orienterte.",
+                              decision_text="Budsjettet for 2027 vedtas som foreslått.")
     db.session.commit()
     minutes_url = f"{live_server}/meetings/{meeting.id}/minutes"
     email = chair.email

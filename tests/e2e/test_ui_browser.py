@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from decisions.accounts.models import Role
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import services as meetings
+from decisions.meetings import agenda, minutes
 from tests.e2e.conftest import CHROMIUM, has_focus, sign_in, tab_to
 
 pytestmark = pytest.mark.skipif(
@@ -118,9 +118,9 @@ def _world_of_forms(make, clock) -> dict:
     group = make.group("Styret")
     held = make.meeting(group, starts_at=now() + timedelta(hours=2))
     held_item = make.item(secretariat, held, title="Budsjett 2027")
-    meetings.publish_notice(secretariat, held)
+    agenda.publish_notice(secretariat, held)
     clock.advance(hours=5)
-    meetings.mark_held(secretariat, held)
+    minutes.mark_held(secretariat, held)
     planned = make.meeting(group)
     item = make.item(secretariat, planned, title="Regional transportplan")
     db.session.commit()
