@@ -28,7 +28,7 @@ from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from decisions.files.views import bp as files_bp
-from decisions.http import BoundedIntConverter, refuse_nul_bytes, to_the_form_page
+from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
 from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
@@ -36,7 +36,7 @@ from decisions.meetings.cli import groups
 from decisions.meetings.views import bp as meetings_bp
 from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
-from decisions.notifications.queries import unread_count
+from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
 from decisions.permissions import can
@@ -142,7 +142,11 @@ def register_template_helpers(app: Flask) -> None:
         return unread_count(current_user) if current_user.is_authenticated else 0
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    # The start page's count of emails that did not get through (main may not import
+    # notifications: the wiring hands it over).
+    app.jinja_env.globals["undeliverable_emails"] = lambda: undeliverable_count(current_user)
     app.jinja_env.globals["form_nonce"] = nonce_input
+    app.jinja_env.globals["person_url"] = person_url
     app.jinja_env.globals["confirm_attrs"] = confirm_attrs
     app.jinja_env.filters["digest"] = lambda text: hashlib.sha256(
         str(text).encode()).hexdigest()[:16]

@@ -147,6 +147,8 @@ MATRIX = {
     ("notifications.read_all", "POST", None): SIGNED_IN,
     ("notifications.settings", "GET", None): SIGNED_IN,
     ("notifications.settings", "POST", None): SIGNED_IN,
+    ("notifications.outbox", "GET", None): SECRETARIAT,
+    ("notifications.retry", "POST", "email"): SECRETARIAT,
 }
 
 

@@ -28,7 +28,12 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.members.models import Member
-from decisions.notifications.models import Notification, NotificationKind
+from decisions.notifications.models import (
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboxState,
+)
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
@@ -55,6 +60,7 @@ class World:
     circulated: Proposal  # revised once: version 2 is out in `round`
     round: Round
     decision: Decision
+    email: OutboundEmail  # refused for good by the mail server: the outbox page's
     meetings: "Meetings | None" = None
 
 
@@ -120,9 +126,17 @@ def _build_new(make, with_meetings: bool = False) -> World:
     adopted = make.round_(secretariat, [member], make.proposal(secretariat, title="Budsjett"))
     make.position(users["representative"], adopted, member, PositionKind.SUPPORT)
     decision = db.session.query(Decision).filter_by(round_id=adopted.id).one()
+    email = OutboundEmail(
+        key=f"world-email:{member.id}", user_id=users["representative"].id,
+        to_address=users["representative"].email, subject="Ny høring", text_body="Tekst.",
+        html_body="<p>Tekst.</p>", state=OutboxState.FAILED, attempts=1,
+        next_attempt_at=now(), last_error="550 5.1.1 mailbox unavailable",
+        created_at=now())
+    db.session.add(email)
+    db.session.commit()
     world = World(users=users, member=member, other=other, objector=objector,
                   area=make.area(), draft=draft, circulated=circulated, round=round_,
-                  decision=decision)
+                  decision=decision, email=email)
     if with_meetings:
         world.meetings = _build_meetings(make, world)
     return world
@@ -188,6 +202,7 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
+        "notifications.retry": {"id": world.email.id},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
     }.get(endpoint, {})
 

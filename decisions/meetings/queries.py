@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
+from decisions.meetings import rules
 from decisions.meetings.models import (
     AgendaItem,
     DocumentKind,
@@ -21,7 +22,7 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
-from decisions.permissions import visible
+from decisions.permissions import chaired, visible
 from decisions.proposals import queries as proposal_queries
 from decisions.proposals.models import Proposal, ProposalStatus, ProposalVersion, Round
 from decisions.proposals.rules import RoundState
@@ -175,3 +176,28 @@ def approving_items(meeting_id: int) -> list[AgendaItem]:
         select(AgendaItem).options(selectinload(AgendaItem.meeting))
         .where(AgendaItem.approves_meeting_id == meeting_id,
                AgendaItem.kind == ItemKind.APPROVE_MINUTES, AgendaItem.removed.is_(False))))
+
+
+# --- What waits for whom (the start page) ----------------------------------------------
+
+def minutes_to_approve(user: User, now: datetime, *, limit: int = 20) -> list[Meeting]:
+    """Draft minutes `user` may approve as the chair of the meeting's day, by the same
+    rules as the act (permissions' chair rule in SQL, meetings.rules in Python): the
+    oldest meeting first."""
+    found = db.session.scalars(
+        select(Meeting).options(selectinload(Meeting.group))
+        .where(Meeting.state == MeetingState.MINUTES_DRAFTED, Meeting.starts_at <= now,
+               chaired(user))
+        .order_by(Meeting.starts_at).limit(limit))
+    return [m for m in found if rules.why_not_approved_by_chair(m, now) is None]
+
+
+def without_approved_minutes(user: User, now: datetime, *, limit: int = 20) -> list[Meeting]:
+    """Meetings `user` may view that have taken place and have no approved minutes:
+    held, with minutes being drafted, or past and never marked held. The oldest first."""
+    return list(db.session.scalars(
+        select(Meeting).options(selectinload(Meeting.group))
+        .where(visible(user, "meeting"), Meeting.starts_at <= now,
+               Meeting.state.in_((MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED,
+                                  MeetingState.HELD, MeetingState.MINUTES_DRAFTED)))
+        .order_by(Meeting.starts_at).limit(limit)))
