@@ -41,6 +41,7 @@ from decisions.notifications.subscribers import subscribe as subscribe_notificat
 from decisions.notifications.views import bp as notifications_bp
 from decisions.permissions import can
 from decisions.proposals import settle
+from decisions.proposals.area_views import bp as areas_bp
 from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
@@ -119,7 +120,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
-               meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp):
+               meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
+               areas_bp):
         app.register_blueprint(bp)
 
 

@@ -203,6 +203,8 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
         "notifications.retry": {"id": world.email.id},
+        **{endpoint: {"id": world.area.id} for endpoint in (
+            "areas.show", "areas.edit", "areas.deactivate", "areas.reactivate")},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
     }.get(endpoint, {})
 
@@ -324,6 +326,10 @@ def _form_data(endpoint: str, world: World) -> dict:
                              "resolution": "Versjon tre av vedtaket.", "procedure": "consent",
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
+        "areas.new": {"name_nb": "Næringsutvikling", "name_en": "Business development",
+                      "kind": "strategy"},
+        "areas.edit": {"name_nb": "Klima, miljø og energi", "name_en": "Climate",
+                       "kind": "operation", "lock_version": world.area.lock_version},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
         "proposals.reply": {"text": "Kommunen står fast ved innsigelsen."},
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},

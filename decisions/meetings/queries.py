@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
@@ -201,3 +201,15 @@ def without_approved_minutes(user: User, now: datetime, *, limit: int = 20) -> l
                Meeting.state.in_((MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED,
                                   MeetingState.HELD, MeetingState.MINUTES_DRAFTED)))
         .order_by(Meeting.starts_at).limit(limit)))
+
+
+def items_in_area(user: User, area_id: int) -> Select:
+    """Agenda items `user` may view that treat a proposal (that `user` may view) filed
+    under the area, the latest meeting first."""
+    return (select(AgendaItem).join(AgendaItem.meeting).join(Meeting.group)
+            .join(Proposal, Proposal.id == AgendaItem.proposal_id)
+            .where(Proposal.area_id == area_id, visible(user, "item"),
+                   visible(user, "proposal"))
+            .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group),
+                     selectinload(AgendaItem.proposal))
+            .order_by(Meeting.starts_at.desc(), AgendaItem.position, AgendaItem.id))

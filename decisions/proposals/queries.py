@@ -14,6 +14,7 @@ from decisions.members.models import Member
 from decisions.permissions import visible
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
+    Area,
     ObjectionEntry,
     ObjectionThread,
     Position,
@@ -29,6 +30,7 @@ from decisions.proposals.models import (
     VersionDiff,
 )
 from decisions.proposals.rules import Answer, RoundState, Tally, evaluate, tally
+from decisions.register.models import Decision
 
 
 def answers_for(round_ids: Iterable[int]) -> dict[int, dict[int, Answer]]:
@@ -406,3 +408,19 @@ def unrecorded_rounds(now: datetime, *, limit: int = 20) -> list[Round]:
     return list(db.session.scalars(
         select(Round).where(Round.outcome.is_(None), Round.deadline <= now)
         .options(joinedload(Round.proposal)).order_by(Round.deadline).limit(limit)))
+
+
+# --- Areas ---------------------------------------------------------------------------
+
+def areas() -> list[Area]:
+    """Every area: in use first, areas of operation before strategy areas, by name."""
+    return list(db.session.scalars(
+        select(Area).order_by(Area.active.desc(), Area.strategy, Area.name_nb)))
+
+
+def decisions_in_area(user: User, area_id: int) -> Select:
+    """Decisions `user` may view on proposals filed under the area, the latest first."""
+    return (select(Decision).join(Proposal, Proposal.id == Decision.proposal_id)
+            .where(Proposal.area_id == area_id, visible(user, "decision"),
+                   visible(user, "proposal"))
+            .order_by(Decision.adopted_at.desc(), Decision.id.desc()))
