@@ -116,7 +116,7 @@ def edit_area(actor: User | None, area: Area, *, name_nb: str, name_en: str,
     area = _lock(Area, area.id)
     if lock_version is not None and lock_version != area.lock_version:
         raise Conflict(_l("Someone else changed this area while you were editing it. "
-                          "Here it is as saved now."))
+                          "Open it again to see the change."))
     name_nb, name_en = _area_names(name_nb, name_en, other_than=area.id)
     before = snapshot(area, *AREA_FIELDS)
     area.name_nb, area.name_en, area.strategy = name_nb, name_en, strategy

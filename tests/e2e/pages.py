@@ -62,6 +62,7 @@ class DemoIds:
     groups: dict[str, int]  # group name -> id
     board_meetings: dict[str, int]  # state -> meeting id of the board (Styret)
     board_item: int  # an agenda item of the board's next meeting (notice published)
+    area: int  # the area of the open proposal
 
     @classmethod
     def read(cls) -> "DemoIds":
@@ -114,7 +115,7 @@ class DemoIds:
                     "superseded": revised_rounds[0], "silence": rounds_of(silence)[-1],
                     "no_consensus": rounds_of(failed)[-1], "decided": rounds_of(decided)[-1]},
             oslo=oslo, decision=(decision.year, decision.number), groups=groups,
-            board_meetings=board_meetings, board_item=item)
+            board_meetings=board_meetings, board_item=item, area=open_.area_id)
 
 
 Args = dict | Callable[[DemoIds], dict]
@@ -194,6 +195,9 @@ PAGES: list[PageSpec] = [
     PageSpec("decision register", "register.index", SIGNED_IN),
     PageSpec("decision", "register.show", SIGNED_IN, args=_decision),
     PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
+    PageSpec("search, proposals and people", "search.index", SIGNED_IN, query="q=oslo"),
+    PageSpec("areas", "areas.index", SIGNED_IN),
+    PageSpec("area", "areas.show", SIGNED_IN, args=lambda ids: {"id": ids.area}),
     PageSpec("groups", "meetings.groups", SIGNED_IN),
     *[PageSpec(f"group ({name})", "meetings.group", SIGNED_IN, args=_g(name))
       for name in ("Styret", "Representantskapet", "Administrativ koordineringsgruppe",
@@ -232,6 +236,11 @@ PAGES: list[PageSpec] = [
     PageSpec("agenda item attachments", "files.upload_to_item", SECRETARIAT,
              args=lambda ids: {"id": ids.board_item}),
     PageSpec("audit log", "audit.index", SECRETARIAT),
+    PageSpec("undeliverable email", "notifications.outbox", SECRETARIAT),
+    PageSpec("add an area", "areas.new", SECRETARIAT),
+    PageSpec("add an area, sent empty", "areas.new", SECRETARIAT, status=422,
+             action="submit"),
+    PageSpec("edit area", "areas.edit", SECRETARIAT, args=lambda ids: {"id": ids.area}),
     # An error page once per language: the representative may not draft proposals.
     PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
 ]
