@@ -126,3 +126,18 @@ def test_the_area_page_lists_only_proposals_of_its_own_area(app, client, make):
     page = client.get(f"/areas/{home.id}").text
 
     assert "Klimabudsjett" in page and "Ny bussrute" not in page
+
+
+def test_the_command_line_adds_renames_and_deactivates_through_the_same_services(
+        app, runner):
+    assert runner.invoke(args=["areas", "add", "Næring", "--en", "Business",
+                               "--strategy"]).exit_code == 0
+    assert runner.invoke(args=["areas", "rename", "Næring", "Næringsutvikling"]).exit_code == 0
+    assert runner.invoke(args=["areas", "deactivate", "Næringsutvikling"]).exit_code == 0
+    refused = runner.invoke(args=["areas", "deactivate", "Næringsutvikling"])
+    assert refused.exit_code != 0
+    db.session.expire_all()
+    area = db.session.scalar(select(Area))
+    assert (area.name_nb, area.name_en, area.strategy, area.active) == (
+        "Næringsutvikling", "Business", True, False)
+    assert [acts(a) for a in ("area.created", "area.edited", "area.deactivated")] == [1, 1, 1]
