@@ -3,12 +3,14 @@ reactivates them (audited, with errors next to the field); a page per area lists
 the reader may see of its proposals, decisions and agenda items."""
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
+from decisions.permissions import can
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind
 from tests import world as worlds
@@ -141,3 +143,13 @@ def test_the_command_line_adds_renames_and_deactivates_through_the_same_services
     assert (area.name_nb, area.name_en, area.strategy, area.active) == (
         "Næringsutvikling", "Business", True, False)
     assert [acts(a) for a in ("area.created", "area.edited", "area.deactivated")] == [1, 1, 1]
+
+
+def test_every_signed_in_role_reads_areas_and_only_the_secretariat_edits_them(app, make):
+    world = worlds.build(make)
+    for role, user in world.users.items():
+        secretariat = role == "secretariat"
+        assert can(user, "list", kind="area") and can(user, "view", world.area), role
+        assert can(user, "create", kind="area") is secretariat, role
+        assert can(user, "edit", world.area) is secretariat, role
+    assert not can(AnonymousUserMixin(), "view", world.area)

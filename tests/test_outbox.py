@@ -4,6 +4,7 @@ good or for long, and sending one again (audited)."""
 from datetime import timedelta
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from decisions.accounts.models import Role
@@ -14,6 +15,7 @@ from decisions.extensions import db
 from decisions.notifications import services
 from decisions.notifications.models import OutboundEmail, OutboxState
 from decisions.notifications.queries import LONG_RETRIED
+from decisions.permissions import can
 
 EN = {"Accept-Language": "en"}
 
@@ -107,3 +109,12 @@ def test_the_start_page_counts_undeliverable_emails_for_the_secretariat_only(
     other = app.test_client()
     make.login(other, rep)
     assert "could not be delivered" not in other.get("/", headers=EN).text
+
+
+def test_the_outbox_and_its_emails_are_the_secretariats_alone(app, make, people):
+    sec, rep = people
+    email = outbound(rep)
+    assert can(sec, "list", kind="email") and can(sec, "retry", email)
+    for user in (rep, make.user(Role.BOARD), make.user(Role.ADMIN), AnonymousUserMixin()):
+        assert not can(user, "list", kind="email")
+        assert not can(user, "view", email) and not can(user, "retry", email)

@@ -356,3 +356,11 @@ def test_people_and_members_are_found_by_the_secretariat_only(app, client, make,
     assert person.name in section(client, "lun", "people-h")
     assert "lunde@samraad.test" in section(client, "samraad.test", "people-h")
     assert "Lunner kommune" in section(client, "lun", "members-h")
+
+
+def test_only_the_secretariat_may_find_people_and_members(app, make, world):
+    assert can(world.secretariat, "find", kind="person")
+    assert can(world.secretariat, "find", kind="member")
+    for user in (world.representative, world.chair, make.user(Role.ADMIN)):
+        assert not can(user, "find", kind="person"), user.role
+        assert not can(user, "find", kind="member"), user.role
