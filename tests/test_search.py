@@ -364,3 +364,17 @@ def test_only_the_secretariat_may_find_people_and_members(app, make, world):
     for user in (world.representative, world.chair, make.user(Role.ADMIN)):
         assert not can(user, "find", kind="person"), user.role
         assert not can(user, "find", kind="member"), user.role
+
+
+def test_the_secretariats_search_costs_the_same_queries_for_few_and_many_proposals_and_people(
+        app, client, make, world):
+    make.login(client, world.secretariat)
+    make.proposal(world.secretariat, title="Innfartsparkering 0")
+    few = queries_for(app, client, "/search?q=innfart")
+    member = make.member("Innfartskommune")
+    for n in range(1, 12):
+        make.round_(world.secretariat, [member],
+                    make.proposal(world.secretariat, title=f"Innfartsparkering {n}"))
+        make.user(Role.REPRESENTATIVE, member=member, name=f"Innfart Person {n}")
+    many = queries_for(app, client, "/search?q=innfart")
+    assert few == many
