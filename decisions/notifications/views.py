@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_required
 
-from decisions.accounts.models import Role
 import decisions.lifecycle as lifecycle
+from decisions.accounts.models import Role
 from decisions.extensions import db
 from decisions.http import load, page_number, require, see_other, wants_fragment
 from decisions.notifications import messages, queries, services

@@ -378,7 +378,8 @@ def board(round_id: int, now: datetime) -> Board | None:
 
 # --- What waits for the secretariat (the start page) -----------------------------------
 
-def objections_awaiting_answer(now: datetime, *, limit: int = 20) -> list[tuple[ObjectionThread, Round]]:
+def objections_awaiting_answer(now: datetime, *, limit: int = 20
+                               ) -> list[tuple[ObjectionThread, Round]]:
     """Open objections the secretariat has not answered since the member last spoke
     (no answer yet, or the member replied after it), each with the proposal's open
     round where the answer is written (answer_objection's rule): the nearest deadline
