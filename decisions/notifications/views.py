@@ -96,7 +96,7 @@ def outbox():
     require("list", "email")
     page = db.paginate(queries.undeliverable(current_user), page=page_number(), per_page=30,
                        error_out=False)
-    return render_template("notifications/outbox.html", page=page, form=ActionForm(),
+    return render_template("notifications/outbox.html", page=page,
                            long_retried=queries.LONG_RETRIED)
 
 
