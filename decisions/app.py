@@ -28,7 +28,7 @@ from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from decisions.files.views import bp as files_bp
-from decisions.http import BoundedIntConverter, refuse_nul_bytes, to_the_form_page
+from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
 from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
@@ -37,12 +37,13 @@ from decisions.meetings.subscribers import subscribe as subscribe_meetings
 from decisions.meetings.views import bp as meetings_bp
 from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
-from decisions.notifications.queries import unread_count
+from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
 from decisions.people.views import bp as people_bp
 from decisions.permissions import can
 from decisions.proposals import settle
+from decisions.proposals.area_views import bp as areas_bp
 from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
@@ -123,7 +124,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
                meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
-               people_bp):
+               people_bp,
+               areas_bp):
         app.register_blueprint(bp)
 
 
@@ -146,7 +148,11 @@ def register_template_helpers(app: Flask) -> None:
         return unread_count(current_user) if current_user.is_authenticated else 0
 
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    # The start page's count of emails that did not get through (main may not import
+    # notifications: the wiring hands it over).
+    app.jinja_env.globals["undeliverable_emails"] = lambda: undeliverable_count(current_user)
     app.jinja_env.globals["form_nonce"] = nonce_input
+    app.jinja_env.globals["person_url"] = person_url
     app.jinja_env.globals["confirm_attrs"] = confirm_attrs
     app.jinja_env.filters["digest"] = lambda text: hashlib.sha256(
         str(text).encode()).hexdigest()[:16]

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
@@ -111,8 +111,6 @@ def to_the_form_page():
     if request.method not in ("GET", "HEAD") or not isinstance(
             request.routing_exception, MethodNotAllowed):
         return None
-    from flask import current_app
-
     try:
         endpoint, args = current_app.url_map.bind_to_environ(request.environ).match(
             method="POST")
@@ -120,3 +118,12 @@ def to_the_form_page():
         return None
     home = getattr(current_app.view_functions.get(endpoint), "form_home", None)
     return redirect(home(**args), code=303) if home is not None else None
+
+
+def person_url(user_id: int | None) -> str | None:
+    """The page of a person (a user), where their address is fixed; None for someone
+    without a login or while the people pages are not part of the app."""
+    from_app = current_app.view_functions
+    if user_id is None or "people.show" not in from_app:
+        return None
+    return url_for("people.show", id=user_id)

@@ -1,5 +1,12 @@
 """The start page (what needs the signed-in user's attention) and the accessibility
-statement."""
+statement.
+
+"What needs you" lists what waits for the user's act, asked of the same rules that
+authorize the act: a representative's open rounds her member has not answered, the
+draft minutes a chair may approve, and for the secretariat the objections to answer,
+rounds past their deadline not recorded, meetings without approved minutes and
+undeliverable emails (counted in the template: main does not import notifications).
+Each list is one bounded query, whatever the history."""
 
 from datetime import date
 
@@ -30,18 +37,27 @@ def index():
             proposal_queries.open_rounds_of(current_user.member_id, moment))
             if r not in waiting]
     open_rounds = []
-    awaiting = []
+    awaiting = objections = unrecorded = []
     if can(current_user, "follow_up", kind="proposal"):
         open_rounds = db.session.scalars(
             proposal_queries.open_rounds(moment).limit(20)).all()
         awaiting = db.session.scalars(
             proposal_queries.proposals(current_user, status="awaiting", now=moment)
             .limit(20)).all()
+        objections = [(thread, round_) for thread, round_
+                      in proposal_queries.objections_awaiting_answer(moment)
+                      if can(current_user, "answer_objection", round_)]
+        unrecorded = proposal_queries.unrecorded_rounds(moment)
+    without_minutes = []
+    if can(current_user, "write_minutes", kind="meeting"):
+        without_minutes = meeting_queries.without_approved_minutes(current_user, moment)
+    to_approve = meeting_queries.minutes_to_approve(current_user, moment)
     recent = db.session.scalars(register_queries.decisions().limit(5)).all()
     meetings = meeting_queries.upcoming(current_user, moment, limit=5)
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
-                           meetings=meetings)
+                           meetings=meetings, objections=objections, unrecorded=unrecorded,
+                           without_minutes=without_minutes, to_approve=to_approve)
 
 
 # The day the statement was last checked against the service; change it with the text.

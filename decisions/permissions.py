@@ -32,8 +32,8 @@ from decisions.meetings.models import (
     MeetingState,
 )
 from decisions.members.models import Member
-from decisions.notifications.models import Notification
-from decisions.proposals.models import Proposal, Round
+from decisions.notifications.models import Notification, OutboundEmail
+from decisions.proposals.models import Area, Proposal, Round
 from decisions.register.models import Decision
 
 SECRETARIAT = Role.SECRETARIAT
@@ -152,6 +152,10 @@ SEEN: dict[str, tuple[type, Callable[[User], Seen]]] = {
     "item": (AgendaItem, items_seen),
     "attachment": (Attachment, attachments_seen),
     "notification": (Notification, notifications_seen),
+    "area": (Area, lambda user: _by_role(user, ALL, ALL)),
+    # Emails in the outbox name their recipients and carry their texts: the
+    # secretariat looks after the ones that did not get through.
+    "email": (OutboundEmail, lambda user: _by_role(user, ALL, NONE)),
     # The trail holds every draft's text: the secretariat's alone.
     "audit": (AuditEntry, lambda user: _by_role(user, ALL, NONE)),
 }
@@ -167,6 +171,14 @@ def visible(user: User | AnonymousUserMixin, kind: str) -> ColumnElement[bool]:
     if not _signed_in(user):
         return false()
     return SEEN[kind][1](user).sql()
+
+
+def chaired(user: User | AnonymousUserMixin) -> ColumnElement[bool]:
+    """Where-clause selecting the meetings `user` chairs on the meeting's day: the SQL
+    of `can(user, "approve_as_chair", meeting)`."""
+    if not _signed_in(user):
+        return false()
+    return _chaired_by(user).sql()
 
 
 def proposal_rule(user: User, action: str, proposal: Proposal | None) -> bool:
@@ -203,6 +215,9 @@ def member_rule(user: User, action: str, member: Member | None) -> bool:
     if action == "register_position":
         return (member_rule(user, "register_on_behalf", member)
                 or member_rule(user, "speak_for", member))
+    if action == "find":
+        # Search lists members for the secretariat's work (the member list is open).
+        return user.role == SECRETARIAT
     if action == "reply_to_objection":
         # The objecting member's own voice: the secretariat answers, it does not reply.
         return member_rule(user, "speak_for", member)
@@ -283,6 +298,8 @@ def grantable_roles(user: User) -> tuple[Role, ...]:
 def person_rule(user: User, action: str, person: User | None) -> bool:
     if action in ("list", "view", "invite"):
         return user.role in PEOPLE_MANAGERS
+    if action == "find":  # people by name or email address in search
+        return user.role == SECRETARIAT
     if action == "manage":  # edit, deactivate, reactivate, resend the invitation
         return person is not None and person.role in grantable_roles(user)
     if action == "reset_second_factor":
@@ -293,6 +310,22 @@ def person_rule(user: User, action: str, person: User | None) -> bool:
 def notification_rule(user: User, action: str, notification: Notification | None) -> bool:
     return (action == "view" and notification is not None
             and _seen(user, "notification", notification))
+
+
+def area_rule(user: User, action: str, area: Area | None) -> bool:
+    if action in ("create", "edit"):
+        return user.role == SECRETARIAT
+    if action == "list":
+        return user.role in READERS
+    return action == "view" and area is not None and _seen(user, "area", area)
+
+
+def email_rule(user: User, action: str, email: OutboundEmail | None) -> bool:
+    if action in ("list", "retry") and email is None:
+        return user.role == SECRETARIAT
+    if action in ("view", "retry"):
+        return email is not None and _seen(user, "email", email)
+    return False
 
 
 RULES: dict[str, Callable[[User, str, object], bool]] = {
@@ -307,12 +340,16 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "item": item_rule,
     "minutes": minutes_rule,
     "notification": notification_rule,
+    "area": area_rule,
+    "email": email_rule,
     "person": person_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
     Group: "group", Meeting: "meeting", Attachment: "attachment", AgendaItem: "item",
     Notification: "notification", AuditEntry: "audit", User: "person",
+    Area: "area",
+    OutboundEmail: "email",
 }
 
 

@@ -171,6 +171,16 @@ MATRIX = {
     ("people.reset_code", "POST", "with_code"): ADMIN_ONLY,
     ("people.accept", "GET", None): FOLLOWS_THE_LINK,
     ("people.accept", "POST", None): FOLLOWS_THE_LINK,
+    ("notifications.outbox", "GET", None): SECRETARIAT,
+    ("notifications.retry", "POST", "email"): SECRETARIAT,
+    ("areas.index", "GET", None): SIGNED_IN,
+    ("areas.new", "GET", None): SECRETARIAT,
+    ("areas.new", "POST", None): SECRETARIAT,
+    ("areas.show", "GET", "area"): SIGNED_IN,
+    ("areas.edit", "GET", "area"): SECRETARIAT,
+    ("areas.edit", "POST", "area"): SECRETARIAT,
+    ("areas.deactivate", "POST", "area"): SECRETARIAT,
+    ("areas.reactivate", "POST", "area"): SECRETARIAT,  # in use already: told so
 }
 
 

@@ -293,3 +293,88 @@ def test_search_costs_the_same_queries_for_few_and_many_results(app, client, mak
 
     assert len(titles(client, "kollektiv")) == 41 + 15
     assert few == many
+
+
+# Proposals and open rounds, for whom the visibility rule shows them; members and
+# people for the secretariat alone.
+
+def section(client, text: str, heading_id: str) -> str | None:
+    """The HTML of one section of the results (None when the page has no such section)."""
+    page = client.get("/search", query_string={"q": text}, headers=EN).text
+    start = page.find(f'id="{heading_id}"')
+    if start < 0:
+        return None
+    return page[start:page.find("</section>", start)]
+
+
+def test_a_representative_finds_a_circulated_proposal_and_its_open_round_but_not_a_draft(
+        app, client, make, world):
+    sec = world.secretariat
+    draft = make.proposal(sec, title="Utkast om bysykkelordning",
+                          resolution="Bysykler i alle kommuner.")
+    circulated = make.proposal(sec, title="Felles bysykkelstrategi",
+                               resolution="Osloregionen satser på bysykler.")
+    round_ = make.round_(sec, [world.member], circulated)
+    make.login(client, world.representative)
+
+    proposals = section(client, "bysykkel", "proposals-h")
+    rounds = section(client, "bysykkel", "rounds-h")
+
+    assert f'/proposals/{circulated.id}"' in proposals
+    assert f'/proposals/{draft.id}"' not in proposals
+    assert "Utkast om bysykkelordning" not in client.get("/search?q=bysykkel").text
+    assert f'/rounds/{round_.id}"' in rounds
+
+
+def test_the_secretariat_finds_a_draft_by_a_word_of_its_resolution(app, client, make, world):
+    draft = make.proposal(world.secretariat, title="Utkast om bysykler",
+                          resolution="Innføre felles takstsone for bysykler.")
+    make.login(client, world.secretariat)
+
+    assert f'/proposals/{draft.id}"' in section(client, "TAKSTSONE", "proposals-h")
+
+
+def test_a_closed_round_is_not_found_among_open_rounds(app, client, make, world):
+    decided = decide(make, world.secretariat, "Plan for innfartsparkering")
+    make.login(client, world.representative)
+
+    assert f'/proposals/{decided.proposal_id}"' in section(client, "innfart", "proposals-h")
+    assert "/rounds/" not in section(client, "innfart", "rounds-h")
+
+
+def test_people_and_members_are_found_by_the_secretariat_only(app, client, make, world):
+    make.member("Lunner kommune")
+    person = make.user(Role.BOARD, name="Lunde Styremedlem", email="lunde@samraad.test")
+    readers = [make.user(Role.BOARD), make.user(Role.ADMIN), world.representative]
+    for user in readers:
+        browser = app.test_client()
+        make.login(browser, user)
+        assert section(browser, "lun", "people-h") is None, user.role
+        assert section(browser, "lun", "members-h") is None, user.role
+    make.login(client, world.secretariat)
+
+    assert person.name in section(client, "lun", "people-h")
+    assert "lunde@samraad.test" in section(client, "samraad.test", "people-h")
+    assert "Lunner kommune" in section(client, "lun", "members-h")
+
+
+def test_only_the_secretariat_may_find_people_and_members(app, make, world):
+    assert can(world.secretariat, "find", kind="person")
+    assert can(world.secretariat, "find", kind="member")
+    for user in (world.representative, world.chair, make.user(Role.ADMIN)):
+        assert not can(user, "find", kind="person"), user.role
+        assert not can(user, "find", kind="member"), user.role
+
+
+def test_the_secretariats_search_costs_the_same_queries_for_few_and_many_proposals_and_people(
+        app, client, make, world):
+    make.login(client, world.secretariat)
+    make.proposal(world.secretariat, title="Innfartsparkering 0")
+    few = queries_for(app, client, "/search?q=innfart")
+    member = make.member("Innfartskommune")
+    for n in range(1, 12):
+        make.round_(world.secretariat, [member],
+                    make.proposal(world.secretariat, title=f"Innfartsparkering {n}"))
+        make.user(Role.REPRESENTATIVE, member=member, name=f"Innfart Person {n}")
+    many = queries_for(app, client, "/search?q=innfart")
+    assert few == many

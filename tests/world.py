@@ -30,7 +30,12 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.members.models import Member
-from decisions.notifications.models import Notification, NotificationKind
+from decisions.notifications.models import (
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+    OutboxState,
+)
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.register.models import Decision
@@ -57,6 +62,7 @@ class World:
     circulated: Proposal  # revised once: version 2 is out in `round`
     round: Round
     decision: Decision
+    email: OutboundEmail  # refused for good by the mail server: the outbox page's
     meetings: "Meetings | None" = None
 
 
@@ -122,9 +128,17 @@ def _build_new(make, with_meetings: bool = False) -> World:
     adopted = make.round_(secretariat, [member], make.proposal(secretariat, title="Budsjett"))
     make.position(users["representative"], adopted, member, PositionKind.SUPPORT)
     decision = db.session.query(Decision).filter_by(round_id=adopted.id).one()
+    email = OutboundEmail(
+        key=f"world-email:{member.id}", user_id=users["representative"].id,
+        to_address=users["representative"].email, subject="Ny høring", text_body="Tekst.",
+        html_body="<p>Tekst.</p>", state=OutboxState.FAILED, attempts=1,
+        next_attempt_at=now(), last_error="550 5.1.1 mailbox unavailable",
+        created_at=now())
+    db.session.add(email)
+    db.session.commit()
     world = World(users=users, member=member, other=other, objector=objector,
                   area=make.area(), draft=draft, circulated=circulated, round=round_,
-                  decision=decision)
+                  decision=decision, email=email)
     if with_meetings:
         world.meetings = _build_meetings(make, world)
     return world
@@ -190,6 +204,9 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
+        "notifications.retry": {"id": world.email.id},
+        **{endpoint: {"id": world.area.id} for endpoint in (
+            "areas.show", "areas.edit", "areas.deactivate", "areas.reactivate")},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
         "people.accept": {"token": _invitation_token(world)},
     }.get(endpoint, {}) or _person_url_args(endpoint, world, target)
@@ -362,6 +379,10 @@ def _form_data(endpoint: str, world: World) -> dict:
                              "resolution": "Versjon tre av vedtaket.", "procedure": "consent",
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
+        "areas.new": {"name_nb": "Næringsutvikling", "name_en": "Business development",
+                      "kind": "strategy"},
+        "areas.edit": {"name_nb": "Klima, miljø og energi", "name_en": "Climate",
+                       "kind": "operation", "lock_version": world.area.lock_version},
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
         "proposals.reply": {"text": "Kommunen står fast ved innsigelsen."},
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
+from decisions.meetings import rules
 from decisions.meetings.models import (
     AgendaItem,
     DocumentKind,
@@ -22,7 +23,7 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
-from decisions.permissions import visible
+from decisions.permissions import chaired, visible
 from decisions.proposals import queries as proposal_queries
 from decisions.proposals.models import Proposal, ProposalStatus, ProposalVersion, Round
 from decisions.proposals.rules import RoundState
@@ -199,3 +200,40 @@ def approving_items(meeting_id: int) -> list[AgendaItem]:
         select(AgendaItem).options(selectinload(AgendaItem.meeting))
         .where(AgendaItem.approves_meeting_id == meeting_id,
                AgendaItem.kind == ItemKind.APPROVE_MINUTES, AgendaItem.removed.is_(False))))
+
+
+# --- What waits for whom (the start page) ----------------------------------------------
+
+def minutes_to_approve(user: User, now: datetime, *, limit: int = 20) -> list[Meeting]:
+    """Draft minutes `user` may approve as the chair of the meeting's day, by the same
+    rules as the act (permissions' chair rule in SQL, meetings.rules in Python): the
+    oldest meeting first."""
+    found = db.session.scalars(
+        select(Meeting).options(selectinload(Meeting.group))
+        .where(Meeting.state == MeetingState.MINUTES_DRAFTED, Meeting.starts_at <= now,
+               chaired(user))
+        .order_by(Meeting.starts_at).limit(limit))
+    return [m for m in found if rules.why_not_approved_by_chair(m, now) is None]
+
+
+def without_approved_minutes(user: User, now: datetime, *, limit: int = 20) -> list[Meeting]:
+    """Meetings `user` may view that have taken place and have no approved minutes:
+    held, with minutes being drafted, or past and never marked held. The oldest first."""
+    return list(db.session.scalars(
+        select(Meeting).options(selectinload(Meeting.group))
+        .where(visible(user, "meeting"), Meeting.starts_at <= now,
+               Meeting.state.in_((MeetingState.PLANNED, MeetingState.NOTICE_PUBLISHED,
+                                  MeetingState.HELD, MeetingState.MINUTES_DRAFTED)))
+        .order_by(Meeting.starts_at).limit(limit)))
+
+
+def items_in_area(user: User, area_id: int) -> Select:
+    """Agenda items `user` may view that treat a proposal (that `user` may view) filed
+    under the area, the latest meeting first."""
+    return (select(AgendaItem).join(AgendaItem.meeting).join(Meeting.group)
+            .join(Proposal, Proposal.id == AgendaItem.proposal_id)
+            .where(Proposal.area_id == area_id, visible(user, "item"),
+                   visible(user, "proposal"))
+            .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group),
+                     selectinload(AgendaItem.proposal))
+            .order_by(Meeting.starts_at.desc(), AgendaItem.position, AgendaItem.id))

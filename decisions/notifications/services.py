@@ -17,7 +17,7 @@ from decisions.accounts.models import Role, User
 from decisions.audit.services import record
 from decisions.clock import now, oslo
 from decisions.database import dialect_insert
-from decisions.errors import NotAllowed
+from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.meetings.models import GroupMembership
 from decisions.notifications.models import (
@@ -26,7 +26,10 @@ from decisions.notifications.models import (
     Notification,
     NotificationKind,
     NotificationPreference,
+    OutboundEmail,
+    OutboxState,
 )
+from decisions.permissions import can
 from decisions.proposals.models import Outcome, RoundMember
 
 # --- Recipients -----------------------------------------------------------------------
@@ -189,3 +192,28 @@ def set_preferences(user: User, choices: Mapping[NotificationKind, Delivery]) ->
     record(user, "notifications.preferences_changed", user,
            before={k.value: before[k].value for k in changed},
            after={k.value: d.value for k, d in changed.items()})
+
+
+# --- The outbox -----------------------------------------------------------------------
+
+def retry_email(actor: User, email: OutboundEmail) -> None:
+    """Send a refused (or long-retried) email again: back to pending, due at once, its
+    count of attempts started afresh; the sweep sends it to the recipient's address as
+    it is now (fix it on the person first)."""
+    if not can(actor, "retry", email):
+        raise NotAllowed(_l("You are not allowed to do this."))
+    email = db.session.execute(
+        select(OutboundEmail).where(OutboundEmail.id == email.id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+    if email.state not in (OutboxState.FAILED, OutboxState.PENDING):
+        raise DomainError(_l("This email is no longer waiting to be sent."))
+    moment = now()
+    if email.claimed_until is not None and email.claimed_until > moment:
+        raise DomainError(_l("The email is being sent right now. Look again in a minute."))
+    before = {"state": email.state.value, "attempts": email.attempts,
+              "last_error": email.last_error}
+    email.state, email.attempts, email.next_attempt_at = OutboxState.PENDING, 0, moment
+    email.claimed_until = email.claim_token = None
+    db.session.flush()
+    record(actor, "email.retried", email, before=before,
+           after={"state": email.state.value, "attempts": 0, "to": email.to_address})

@@ -6,12 +6,18 @@ from flask_babel import gettext as _
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user, login_required
 
+import decisions.lifecycle as lifecycle
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from decisions.http import page_number, see_other, wants_fragment
+from decisions.http import load, page_number, require, see_other, wants_fragment
 from decisions.notifications import messages, queries, services
 from decisions.notifications.forms import settings_form
-from decisions.notifications.models import Delivery, Notification, NotificationKind
+from decisions.notifications.models import (
+    Delivery,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+)
 from decisions.permissions import can
 from decisions.proposals.forms import ActionForm
 
@@ -82,3 +88,25 @@ def settings():
         flash(_("Your notification settings are saved."), "success")
         return see_other("notifications.settings")
     return render_template("notifications/settings.html", form=form, kinds=kinds)
+
+
+@bp.route("/outbox")
+def outbox():
+    """Emails the mail server refused, or has refused for long: the secretariat's."""
+    require("list", "email")
+    page = db.paginate(queries.undeliverable(current_user), page=page_number(), per_page=30,
+                       error_out=False)
+    return render_template("notifications/outbox.html", page=page,
+                           long_retried=queries.LONG_RETRIED)
+
+
+@bp.route("/outbox/<int:id>/retry", methods=["POST"])
+def retry(id: int):
+    email = load(OutboundEmail, id, "retry")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with lifecycle.refusal():
+        services.retry_email(current_user, email)
+        flash(_("The email to %(address)s will be sent again within minutes.",
+                address=email.to_address), "success")
+    return see_other("notifications.outbox")

@@ -104,5 +104,18 @@ class ReplyForm(FlaskForm):
                                      Length(max=10_000)])
 
 
+class AreaForm(FlaskForm):
+    name_nb = StringField(_l("Name in Norwegian (bokmål)"),
+                          validators=[DataRequired(_l("Write the area's name.")),
+                                      Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=120)],
+                          description=_l("Leave empty to use the Norwegian name."))
+    kind = RadioField(_l("Kind of area"), default="operation",
+                      choices=[SelectChoice("operation", _l("Area of operation")),
+                               SelectChoice("strategy", _l("Strategy area (innsatsområde)"))],
+                      validators=[InputRequired(_l("Choose the kind of area."))])
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""

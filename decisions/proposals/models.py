@@ -3,7 +3,17 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
@@ -14,13 +24,20 @@ from decisions.members.models import Member
 
 
 class Area(db.Model):
-    """An area of operation of the alliance; its name is data, kept in both languages."""
+    """An area of operation of the alliance, or one of its strategy areas
+    (innsatsområder); its name is data, kept in both languages. A deactivated area is
+    offered for no new proposal and keeps the ones it has."""
 
     __tablename__ = "areas"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_nb: Mapped[str] = mapped_column(String(120), unique=True)
     name_en: Mapped[str] = mapped_column(String(120))
+    strategy: Mapped[bool] = mapped_column(default=False, server_default=false())
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_nb

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
@@ -14,6 +14,7 @@ from decisions.members.models import Member
 from decisions.permissions import visible
 from decisions.proposals.diff import compare
 from decisions.proposals.models import (
+    Area,
     ObjectionEntry,
     ObjectionThread,
     Position,
@@ -25,9 +26,11 @@ from decisions.proposals.models import (
     ProposalVersion,
     Round,
     RoundMember,
+    ThreadEntryKind,
     VersionDiff,
 )
 from decisions.proposals.rules import Answer, RoundState, Tally, evaluate, tally
+from decisions.register.models import Decision
 
 
 def answers_for(round_ids: Iterable[int]) -> dict[int, dict[int, Answer]]:
@@ -371,3 +374,54 @@ def board(round_id: int, now: datetime) -> Board | None:
         threads=objection_threads(round_, objecting),
         tally=tally(member_ids, answers), by_subregion=sorted(groups.items()),
         carried=carried)
+
+
+# --- What waits for the secretariat (the start page) -----------------------------------
+
+def objections_awaiting_answer(now: datetime, *, limit: int = 20
+                               ) -> list[tuple[ObjectionThread, Round]]:
+    """Open objections the secretariat has not answered since the member last spoke
+    (no answer yet, or the member replied after it), each with the proposal's open
+    round where the answer is written (answer_objection's rule): the nearest deadline
+    first."""
+    latest = aliased(Round)
+    last_kind = (select(ObjectionEntry.kind).where(ObjectionEntry.thread_id == ObjectionThread.id)
+                 .order_by(ObjectionEntry.id.desc()).limit(1)
+                 .correlate(ObjectionThread).scalar_subquery())
+    latest_round = (select(func.max(latest.id))
+                    .where(latest.proposal_id == ObjectionThread.proposal_id)
+                    .correlate(ObjectionThread).scalar_subquery())
+    in_round = exists().where(RoundMember.round_id == Round.id,
+                              RoundMember.member_id == ObjectionThread.member_id)
+    return list(db.session.execute(
+        select(ObjectionThread, Round)
+        .join(Round, Round.id == latest_round)
+        .where(ObjectionThread.closed_at.is_(None), Round.closed_at.is_(None),
+               Round.deadline > now, in_round,
+               or_(last_kind.is_(None), last_kind != ThreadEntryKind.ANSWER))
+        .options(joinedload(ObjectionThread.member), joinedload(Round.proposal))
+        .order_by(Round.deadline, ObjectionThread.id).limit(limit)).tuples())
+
+
+def unrecorded_rounds(now: datetime, *, limit: int = 20) -> list[Round]:
+    """Rounds past their deadline whose outcome is not recorded (settling on read
+    records them; one that stays here failed to settle): the oldest first."""
+    return list(db.session.scalars(
+        select(Round).where(Round.outcome.is_(None), Round.deadline <= now)
+        .options(joinedload(Round.proposal)).order_by(Round.deadline).limit(limit)))
+
+
+# --- Areas ---------------------------------------------------------------------------
+
+def areas() -> list[Area]:
+    """Every area: in use first, areas of operation before strategy areas, by name."""
+    return list(db.session.scalars(
+        select(Area).order_by(Area.active.desc(), Area.strategy, Area.name_nb)))
+
+
+def decisions_in_area(user: User, area_id: int) -> Select:
+    """Decisions `user` may view on proposals filed under the area, the latest first."""
+    return (select(Decision).join(Proposal, Proposal.id == Decision.proposal_id)
+            .where(Proposal.area_id == area_id, visible(user, "decision"),
+                   visible(user, "proposal"))
+            .order_by(Decision.adopted_at.desc(), Decision.id.desc()))

@@ -76,23 +76,81 @@ def _lock(model, id_: int):
     ).scalar_one()
 
 
-def create_area(actor: User | None, *, name_nb: str, name_en: str) -> Area:
-    """An area of operation of the alliance, named in both languages."""
+AREA_FIELDS = ("name_nb", "name_en", "strategy", "active")
+
+
+def _area_names(name_nb: str, name_en: str, *, other_than: int | None = None
+                ) -> tuple[str, str]:
     name_nb, name_en = name_nb.strip(), name_en.strip() or name_nb.strip()
     if not name_nb or len(name_nb) > 120 or len(name_en) > 120:
-        raise DomainError(_l("An area needs a name of at most 120 characters."), field="name")
-    if db.session.scalar(select(Area.id).where(Area.name_nb == name_nb)):
-        raise DomainError(_l("That area exists already."), field="name")
-    area = Area(name_nb=name_nb, name_en=name_en)
+        raise DomainError(_l("An area needs a name of at most 120 characters."),
+                          field="name_nb")
+    same = select(Area.id).where(func.lower(Area.name_nb) == name_nb.lower())
+    if other_than is not None:
+        same = same.where(Area.id != other_than)
+    if db.session.scalar(same):
+        raise DomainError(_l("That area exists already."), field="name_nb")
+    return name_nb, name_en
+
+
+def create_area(actor: User | None, *, name_nb: str, name_en: str,
+                strategy: bool = False) -> Area:
+    """An area of operation of the alliance, or a strategy area, named in both
+    languages. `actor` None: the command line."""
+    if actor is not None:
+        _require(actor, "create", kind="area")
+    name_nb, name_en = _area_names(name_nb, name_en)
+    area = Area(name_nb=name_nb, name_en=name_en, strategy=strategy, active=True)
     db.session.add(area)
     db.session.flush()
-    record(actor, "area.created", area, after=snapshot(area, "name_nb", "name_en"))
+    record(actor, "area.created", area, after=snapshot(area, *AREA_FIELDS))
     return area
+
+
+def edit_area(actor: User | None, area: Area, *, name_nb: str, name_en: str,
+              strategy: bool, lock_version: int | None = None) -> None:
+    """Rename an area, or make it a strategy area or an area of operation: its
+    proposals go with it. `lock_version`: the version the form was made from."""
+    if actor is not None:
+        _require(actor, "edit", area)
+    area = _lock(Area, area.id)
+    if lock_version is not None and lock_version != area.lock_version:
+        raise Conflict(_l("Someone else changed this area while you were editing it. "
+                          "Open it again to see the change."))
+    name_nb, name_en = _area_names(name_nb, name_en, other_than=area.id)
+    before = snapshot(area, *AREA_FIELDS)
+    area.name_nb, area.name_en, area.strategy = name_nb, name_en, strategy
+    if snapshot(area, *AREA_FIELDS) == before:
+        return
+    db.session.flush()
+    record(actor, "area.edited", area, before=before, after=snapshot(area, *AREA_FIELDS))
+
+
+def set_area_active(actor: User | None, area: Area, active: bool) -> None:
+    """Deactivate an area (no new proposal is filed under it; its proposals keep it),
+    or take it into use again."""
+    if actor is not None:
+        _require(actor, "edit", area)
+    area = _lock(Area, area.id)
+    if area.active == active:
+        raise DomainError(_l("The area is already in use.") if active
+                          else _l("The area is already deactivated."))
+    area.active = active
+    db.session.flush()
+    record(actor, "area.reactivated" if active else "area.deactivated", area,
+           before={"active": not active}, after={"active": active})
+
+
+def _check_area(area: Area, proposal: Proposal | None = None) -> None:
+    """A new proposal goes under an area in use; a draft keeps the area it has."""
+    if area is None or (not area.active and (proposal is None or proposal.area_id != area.id)):
+        raise DomainError(_l("Choose an area in use."), field="area")
 
 
 def create_proposal(actor: User, *, title: str, area: Area, background: str,
                     resolution: str) -> Proposal:
     _require(actor, "create", kind="proposal")
+    _check_area(area)
     moment = now()
     proposal = Proposal(title=title, area=area, background=background, resolution=resolution,
                         status=ProposalStatus.DRAFT, created_by=actor, created_at=moment,
@@ -111,6 +169,7 @@ def edit_draft(actor: User, proposal: Proposal, *, title: str, area: Area, backg
         raise DomainError(_l("Only a draft can be edited. Revise the proposal instead."))
     if lock_version != proposal.lock_version:
         raise Conflict(_l("Someone else saved this draft while you were editing it."))
+    _check_area(area, proposal)
     before = snapshot(proposal, *TEXT_FIELDS, "area_id")
     proposal.title, proposal.area = title, area
     proposal.background, proposal.resolution = background, resolution

@@ -67,6 +67,12 @@ def _areas() -> list[Area]:
     return list(db.session.scalars(select(Area).order_by(Area.id)))
 
 
+def _area_choices(form, proposal: Proposal | None = None) -> None:
+    """Areas in use, and the draft's own area even if it has been deactivated."""
+    form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()
+                         if a.active or (proposal is not None and a.id == proposal.area_id)]
+
+
 def _active_members() -> list[Member]:
     return list(db.session.scalars(select(Member).where(Member.active).order_by(Member.name)))
 
@@ -100,8 +106,7 @@ def index():
 def new():
     require("create", "proposal")
     form = ProposalForm()
-    areas = _areas()
-    form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in areas]
+    _area_choices(form)
     if form.validate_on_submit():
         try:
             submission = submissions.claim(current_user)
@@ -136,7 +141,7 @@ def edit(id: int):
     if request.method == "GET":
         form.area.data = proposal.area_id
         form.lock_version.data = proposal.lock_version
-    form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()]
+    _area_choices(form, proposal)
     if form.validate_on_submit():
         with lifecycle.refusal(form):
             services.edit_draft(

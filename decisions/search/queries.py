@@ -1,15 +1,20 @@
-"""Read-only search queries: agenda items and minutes a user may read, and decisions.
+"""Read-only search queries: agenda items and minutes a user may read, decisions,
+proposals and open rounds, and (for the secretariat) members and people.
 
 What a user may read is decisions.permissions' rule, applied in SQL by `visible`: the
 same rule as `can` for an object in hand.
 """
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.meetings.models import AgendaItem, Meeting
+from decisions.members.models import Member
 from decisions.permissions import visible
+from decisions.proposals.models import Proposal, ProposalVersion, Round
 from decisions.register.models import Decision
 from decisions.register.queries import matching
 
@@ -40,6 +45,43 @@ def items(user: User, text: str) -> Select:
 def decisions(user: User, text: str) -> Select:
     return (matching(select(Decision).where(visible(user, "decision")), text)
             .order_by(Decision.adopted_at.desc(), Decision.id.desc()))
+
+
+def proposals(user: User, text: str) -> Select:
+    """Proposals `user` may view whose current text (title, background, proposed
+    resolution: the draft's, or the latest version's once circulated, which a revision
+    writes back) contains `text`; the latest changed first."""
+    return (select(Proposal)
+            .where(visible(user, "proposal"),
+                   or_(_contains(Proposal.title, text), _contains(Proposal.background, text),
+                       _contains(Proposal.resolution, text)))
+            .options(selectinload(Proposal.area))
+            .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
+
+
+def open_rounds(user: User, text: str, now: datetime) -> Select:
+    """Open rounds `user` may view whose circulated version contains `text`; the
+    nearest deadline first."""
+    return (select(Round).join(Round.version)
+            .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now,
+                   or_(_contains(ProposalVersion.title, text),
+                       _contains(ProposalVersion.background, text),
+                       _contains(ProposalVersion.resolution, text)))
+            .options(contains_eager(Round.version), joinedload(Round.proposal))
+            .order_by(Round.deadline, Round.id))
+
+
+def members(text: str) -> Select:
+    """Members whose name contains `text` (for whom `can(user, "find", kind="member")`)."""
+    return (select(Member).where(_contains(Member.name, text))
+            .options(joinedload(Member.subregion)).order_by(Member.name))
+
+
+def people(text: str) -> Select:
+    """Users whose name or email address contains `text` (for whom
+    `can(user, "find", kind="person")`)."""
+    return (select(User).where(or_(_contains(User.name, text), _contains(User.email, text)))
+            .options(joinedload(User.member)).order_by(User.name, User.id))
 
 
 def excerpt(item: AgendaItem, text: str, *, minutes: bool, width: int = 160) -> str:

@@ -64,6 +64,7 @@ class DemoIds:
     board_meetings: dict[str, int]  # state -> meeting id of the board (Styret)
     board_item: int  # an agenda item of the board's next meeting (notice published)
     people: dict[str, int]  # role (of ROLES) -> id of the demo user who plays it
+    area: int  # the area of the open proposal
 
     @classmethod
     def read(cls) -> "DemoIds":
@@ -116,7 +117,7 @@ class DemoIds:
                     "superseded": revised_rounds[0], "silence": rounds_of(silence)[-1],
                     "no_consensus": rounds_of(failed)[-1], "decided": rounds_of(decided)[-1]},
             oslo=oslo, decision=(decision.year, decision.number), groups=groups,
-            board_meetings=board_meetings, board_item=item,
+            board_meetings=board_meetings, board_item=item, area=open_.area_id,
             people={role: db.session.scalar(select(User.id).where(User.email == email))
                     for role, email in ROLES.items() if email})
 
@@ -200,6 +201,9 @@ PAGES: list[PageSpec] = [
     PageSpec("decision register", "register.index", SIGNED_IN),
     PageSpec("decision", "register.show", SIGNED_IN, args=_decision),
     PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
+    PageSpec("search, proposals and people", "search.index", SIGNED_IN, query="q=oslo"),
+    PageSpec("areas", "areas.index", SIGNED_IN),
+    PageSpec("area", "areas.show", SIGNED_IN, args=lambda ids: {"id": ids.area}),
     PageSpec("groups", "meetings.groups", SIGNED_IN),
     *[PageSpec(f"group ({name})", "meetings.group", SIGNED_IN, args=_g(name))
       for name in ("Styret", "Representantskapet", "Administrativ koordineringsgruppe",
@@ -249,6 +253,11 @@ PAGES: list[PageSpec] = [
              action="submit"),
     PageSpec("change a person", "people.edit", PEOPLE,
              args=lambda ids: {"id": ids.people["representative"]}),
+    PageSpec("undeliverable email", "notifications.outbox", SECRETARIAT),
+    PageSpec("add an area", "areas.new", SECRETARIAT),
+    PageSpec("add an area, sent empty", "areas.new", SECRETARIAT, status=422,
+             action="submit"),
+    PageSpec("edit area", "areas.edit", SECRETARIAT, args=lambda ids: {"id": ids.area}),
     # An error page once per language: the representative may not draft proposals.
     PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
 ]
