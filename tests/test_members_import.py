@@ -215,8 +215,9 @@ def test_each_created_member_has_an_audit_entry(runner, tmp_path):
     for entry in entries:
         member = members[entry.object_id]
         assert entry.object_type == "members"
-        assert entry.after == {"name": member.name, "kind": member.kind.value,
-                               "subregion_id": member.subregion_id}
+        assert entry.after["name"] == member.name
+        assert entry.after["kind"] == member.kind.value
+        assert entry.after["subregion_id"] == member.subregion_id
 
 
 def test_names_differing_only_in_case_are_the_same_member(app, runner, tmp_path, make):
