@@ -1,6 +1,7 @@
 """One small alliance with an object of every kind, the URL of every route in it and
 a valid form for every POST: shared by the permission matrix and the CSRF tests."""
 
+import base64
 import dataclasses
 import io
 import shutil
@@ -27,7 +28,8 @@ from decisions.meetings.models import (
     Meeting,
     ProtocolEntry,
 )
-from decisions.members.models import Member
+from decisions.members.models import Member, MemberKind, Subregion
+from decisions.members.views import digest as import_digest
 from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
@@ -189,7 +191,59 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
+        "members.show": {"id": world.member.id},
+        "members.edit": {"id": world.member.id},
+        "members.set_active": {"id": _spare_member().id},
+        "members.new_place": {"kind": "subregions"},
+        "members.rename_place": {"kind": "subregions", "id": world.member.subregion_id},
+        "members.place_active": {"kind": "subregions", "id": _spare_subregion().id},
     }.get(endpoint, {})
+
+
+_SPARES = iter(range(1, 1_000_000))
+
+
+def _spare_subregion() -> Subregion:
+    """A subregion without members, made directly (no audit entry): one to close."""
+    subregion = Subregion(name=f"Tom delregion {next(_SPARES)}", active=True)
+    db.session.add(subregion)
+    db.session.commit()
+    return subregion
+
+
+def _spare_member() -> Member:
+    """A member in no round, made directly (no audit entry): one to close or merge."""
+    member = Member(name=f"Reservekommune {next(_SPARES)}", kind=MemberKind.MUNICIPALITY,
+                    subregion=_spare_subregion(), active=True)
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+IMPORT_CSV = "name,kind,subregion,county\nNy importkommune,kommune,Follo,Akershus\n"
+
+
+def _member_forms(world: World) -> dict:
+    content = IMPORT_CSV
+    return {
+        "members.new": {"name": "Ny kommune", "kind": "municipality",
+                        "subregion": world.member.subregion_id, "county": 0},
+        "members.edit": {"name": "Nytt kommunenavn", "kind": "municipality",
+                         "subregion": world.member.subregion_id, "county": 0,
+                         "renamed_on": "2026-03-01",
+                         "lock_version": world.member.lock_version},
+        "members.set_active": {"active": "0"},
+        "members.merge": {"olds": [_spare_member().id], "into": _spare_member().id,
+                          "on": "2026-03-01", "confirmed": "1"},
+        "members.new_place": {"name": "Ny delregion"},
+        "members.rename_place": {"name": "Omdøpt delregion"},
+        "members.place_active": {"active": "0"},
+        "members.import_file": {"what": "members",
+                                "file": (io.BytesIO(content.encode()), "medlemmer.csv")},
+        "members.import_save": {"what": "members",
+                                "content": base64.b64encode(content.encode()).decode(),
+                                "digest": import_digest("members", content)},
+    }
 
 
 def _reset_token(user) -> str:
@@ -295,6 +349,8 @@ def form_data(endpoint: str, world: World) -> dict:
 
 
 def _form_data(endpoint: str, world: World) -> dict:
+    if endpoint.startswith("members."):
+        return _member_forms(world).get(endpoint, {})
     return {
         "accounts.login": {"email": "", "password": ""},
         "accounts.language": {"lang": "en"},
