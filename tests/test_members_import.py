@@ -267,3 +267,22 @@ def test_control_characters_in_a_row_are_refused(app, runner, tmp_path):
 
     assert result.exit_code != 0
     assert "Line 2" in result.output or "Linje 2" in result.output
+
+
+def test_representatives_import_from_the_command_line_all_or_nothing(runner, tmp_path, make):
+    from decisions.accounts.models import User
+
+    make.member("Asker")
+    bad = run_reps(runner, write(tmp_path, "name,email,member\nAnne,anne@asker.no,Asker\n"
+                                 "Per,per@x.no,Atlantis\n"))
+    assert bad.exit_code != 0 and "Line 3:" in bad.output and "Atlantis" in bad.output
+    assert count(User) == 0
+
+    good = run_reps(runner, write(tmp_path, "name,email,member\nAnne,anne@asker.no,Asker\n"))
+    assert good.exit_code == 0, good.output
+    assert "Imported 1 representatives." in good.output
+    assert db.session.scalar(select(User.email)) == "anne@asker.no"
+
+
+def run_reps(runner, path: str):
+    return runner.invoke(args=["members", "import-representatives", path])
