@@ -4,17 +4,17 @@ files with a preview saved all or nothing, and the member picker of a round."""
 
 import base64
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.members.models import County, Member, MemberName, Subregion
 from decisions.members.views import digest
-from decisions.proposals.models import Position, PositionKind, Round, RoundMember
+from decisions.proposals.models import Outcome, Position, PositionKind, Round, RoundMember
 from tests.world import FORM_DEADLINE
 
 
@@ -412,3 +412,23 @@ def test_a_whole_subregion_or_county_chosen_sends_the_round_to_all_its_active_me
     round_ = db.session.scalar(select(Round))
     assert sorted(m.name for m in round_.members) == sorted([ski.name, aas.name, asker.name])
     assert oslo not in round_.members
+
+
+def test_a_member_whose_objection_stands_on_a_proposal_cannot_be_merged(
+        client, make, secretariat):
+    royken, asker = make.member("Røyken"), make.member("Asker")
+    rita = make.representative(royken)
+    round_ = make.round_(secretariat, [royken], make.proposal(secretariat, title="Omstridt"),
+                         deadline=timedelta(days=1))
+    make.position(rita, round_, royken, PositionKind.OBJECT)
+    db.session.execute(update(Round).where(Round.id == round_.id).values(
+        outcome=Outcome.NO_CONSENSUS, closed_at=round_.deadline))  # the round has ended
+    db.session.commit()
+
+    response = client.post("/members/merge", data=_merge_form([royken], asker,
+                                                              confirmed=True))
+
+    assert response.status_code == 422
+    assert "objection of one of these members still stands" in response.text
+    assert "Omstridt" in response.text
+    assert reload(royken).active

@@ -24,7 +24,8 @@ from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.members.models import County, Member, MemberKind, MemberName, Subregion
 from decisions.permissions import can
-from decisions.proposals.models import Proposal, Round, RoundMember
+from decisions.proposals.models import Proposal, ProposalStatus, Round, RoundMember
+from decisions.proposals.queries import standing_objections_of
 
 NAME_MAX = 120
 MEMBER_FIELDS = ("name", "kind", "subregion_id", "county_id", "active", "closed_on",
@@ -129,6 +130,25 @@ def open_rounds_of(members: Sequence[Member]) -> list[Round]:
         .distinct().order_by(Round.id)))
 
 
+def standing_objections(members: Sequence[Member]) -> list[Proposal]:
+    """The proposals still in circulation on which one of `members` has an objection
+    standing: the next round must include it, and only the member can withdraw it."""
+    ids = {m.id for m in members}
+    if not ids:
+        return []
+    proposals = {p.id: p for p in db.session.scalars(
+        select(Proposal).join(Round, Round.proposal_id == Proposal.id)
+        .join(RoundMember, RoundMember.round_id == Round.id)
+        .where(RoundMember.member_id.in_(ids),
+               Proposal.status == ProposalStatus.CIRCULATED).distinct())}
+    standing = standing_objections_of(proposals)
+    return [proposals[p] for p in sorted(standing) if ids & set(standing[p])]
+
+
+def _proposal_names(proposals: Sequence[Proposal]) -> str:
+    return ", ".join(f"{p.case_ref or ''} \u201c{p.title}\u201d".strip() for p in proposals)
+
+
 def _round_names(rounds: Sequence[Round]) -> str:
     return ", ".join(f"{r.proposal.case_ref or ''} \u201c{r.proposal.title}\u201d".strip()
                      for r in rounds)
@@ -148,6 +168,11 @@ def set_member_active(actor: User | None, member: Member, active: bool) -> None:
             raise DomainError(_l("%(name)s is in rounds still open: %(rounds)s. Deactivate "
                                  "it when they have closed.", name=member.name,
                                  rounds=_round_names(rounds)))
+        objected = standing_objections([member])
+        if objected:
+            raise DomainError(_l("An objection of %(name)s still stands on %(proposals)s: "
+                                 "it must be withdrawn, or the proposal withdrawn, first.",
+                                 name=member.name, proposals=_proposal_names(objected)))
     before = snapshot(member, "active")
     member.active = active
     db.session.flush()
@@ -193,6 +218,11 @@ def plan_merger(olds: Sequence[Member], into: Member | None, on: date,
     if rounds:
         problems.append(_("These members are in rounds still open: %(rounds)s. Merge them "
                           "when the rounds have closed.", rounds=_round_names(rounds)))
+    objected = standing_objections(olds)
+    if objected:
+        problems.append(_("An objection of one of these members still stands on "
+                          "%(proposals)s: it must be withdrawn, or the proposal withdrawn, "
+                          "before the merger.", proposals=_proposal_names(objected)))
     if olds:
         plan.representatives = list(db.session.scalars(
             select(User).where(User.member_id.in_([m.id for m in olds]))
