@@ -8,7 +8,7 @@ never moves them."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.enums import enum_column
@@ -26,7 +26,7 @@ class Subregion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     members: Mapped[list["Member"]] = relationship(back_populates="subregion")
 
@@ -42,7 +42,7 @@ class County(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     members: Mapped[list["Member"]] = relationship(back_populates="county")
 
@@ -64,7 +64,7 @@ class Member(db.Model):
     # A member closed by a merger: from which day, and into which member.
     closed_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     subregion: Mapped[Subregion] = relationship(back_populates="members")
     county: Mapped[County | None] = relationship(back_populates="members")
