@@ -432,3 +432,15 @@ def test_a_member_whose_objection_stands_on_a_proposal_cannot_be_merged(
     assert "objection of one of these members still stands" in response.text
     assert "Omstridt" in response.text
     assert reload(royken).active
+
+
+def test_an_upload_that_is_not_utf8_or_missing_is_told_next_to_the_field(
+        client, make, secretariat):
+    latin = client.post("/members/import", data={
+        "what": "members",
+        "file": (io.BytesIO("name,kind,subregion\nBærum,kommune,Vest\n".encode("latin-1")),
+                 "m.csv")})
+    missing = client.post("/members/import", data={"what": "members"})
+
+    assert latin.status_code == 422 and "The file is not UTF-8 text." in latin.text
+    assert missing.status_code == 422 and "Choose a CSV file." in missing.text

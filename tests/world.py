@@ -193,11 +193,19 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
         "members.show": {"id": world.member.id},
         "members.edit": {"id": world.member.id},
-        "members.set_active": {"id": _spare_member().id},
         "members.new_place": {"kind": "subregions"},
         "members.rename_place": {"kind": "subregions", "id": world.member.subregion_id},
-        "members.place_active": {"kind": "subregions", "id": _spare_subregion().id},
-    }.get(endpoint, {})
+    }.get(endpoint) or _spare_url_args(endpoint)
+
+
+def _spare_url_args(endpoint: str) -> dict:
+    """Routes that close a member or a subregion: one made for the purpose (only when
+    asked for, so that other routes' worlds stay as built)."""
+    if endpoint == "members.set_active":
+        return {"id": _spare_member().id}
+    if endpoint == "members.place_active":
+        return {"kind": "subregions", "id": _spare_subregion().id}
+    return {}
 
 
 _SPARES = iter(range(1, 1_000_000))
@@ -223,8 +231,12 @@ def _spare_member() -> Member:
 IMPORT_CSV = "name,kind,subregion,county\nNy importkommune,kommune,Follo,Akershus\n"
 
 
-def _member_forms(world: World) -> dict:
+def _member_form(endpoint: str, world: World) -> dict:
+    """The form of a members route (spare members made only for the merger's)."""
     content = IMPORT_CSV
+    if endpoint == "members.merge":
+        return {"olds": [_spare_member().id], "into": _spare_member().id,
+                "on": "2026-03-01", "confirmed": "1"}
     return {
         "members.new": {"name": "Ny kommune", "kind": "municipality",
                         "subregion": world.member.subregion_id, "county": 0},
@@ -233,8 +245,6 @@ def _member_forms(world: World) -> dict:
                          "renamed_on": "2026-03-01",
                          "lock_version": world.member.lock_version},
         "members.set_active": {"active": "0"},
-        "members.merge": {"olds": [_spare_member().id], "into": _spare_member().id,
-                          "on": "2026-03-01", "confirmed": "1"},
         "members.new_place": {"name": "Ny delregion"},
         "members.rename_place": {"name": "Omdøpt delregion"},
         "members.place_active": {"active": "0"},
@@ -243,7 +253,7 @@ def _member_forms(world: World) -> dict:
         "members.import_save": {"what": "members",
                                 "content": base64.b64encode(content.encode()).decode(),
                                 "digest": import_digest("members", content)},
-    }
+    }.get(endpoint, {})
 
 
 def _reset_token(user) -> str:
@@ -350,7 +360,7 @@ def form_data(endpoint: str, world: World) -> dict:
 
 def _form_data(endpoint: str, world: World) -> dict:
     if endpoint.startswith("members."):
-        return _member_forms(world).get(endpoint, {})
+        return _member_form(endpoint, world)
     return {
         "accounts.login": {"email": "", "password": ""},
         "accounts.language": {"lang": "en"},
