@@ -4,6 +4,7 @@ files with a preview saved all or nothing, and the member picker of a round."""
 
 import base64
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -273,8 +274,6 @@ def _upload(client, text: str, what: str = "members"):
 
 
 def _saved_form(html: str) -> dict:
-    import re
-
     fields = dict(re.findall(r'<input[^>]*name="(what|content|digest)"[^>]*value="([^"]*)"',
                              html))
     assert set(fields) == {"what", "content", "digest"}, html
@@ -303,7 +302,8 @@ def test_an_upload_with_bad_rows_lists_each_line_and_saves_nothing(client, make,
 
 
 def test_a_good_file_is_previewed_then_saved_all_together(client, make, secretariat):
-    text = "name;kind;subregion;county\nAsker;kommune;Vestregionen;Akershus\nBærum;kommune;Vestregionen;Akershus\n"
+    text = ("name;kind;subregion;county\nAsker;kommune;Vestregionen;Akershus\n"
+            "Bærum;kommune;Vestregionen;Akershus\n")
 
     preview = _upload(client, text)
 

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from decisions.accounts.models import User
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.members.models import Member, MemberKind, Subregion
@@ -270,8 +271,6 @@ def test_control_characters_in_a_row_are_refused(app, runner, tmp_path):
 
 
 def test_representatives_import_from_the_command_line_all_or_nothing(runner, tmp_path, make):
-    from decisions.accounts.models import User
-
     make.member("Asker")
     bad = run_reps(runner, write(tmp_path, "name,email,member\nAnne,anne@asker.no,Asker\n"
                                  "Per,per@x.no,Atlantis\n"))
