@@ -203,6 +203,10 @@ def round_rule(user: User, action: str, round_: Round | None) -> bool:
 def member_rule(user: User, action: str, member: Member | None) -> bool:
     if action == "list":
         return user.role in READERS
+    if action == "manage":
+        # Members, subregions, counties, mergers and the CSV files: the secretariat's
+        # daily work, and the admin's.
+        return user.role in (SECRETARIAT, Role.ADMIN)
     if action == "view":
         return _seen(user, "member", member)
     if action == "speak_for":

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from decisions.accounts.models import User
 from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.members.models import Member, MemberKind, Subregion
@@ -215,8 +216,9 @@ def test_each_created_member_has_an_audit_entry(runner, tmp_path):
     for entry in entries:
         member = members[entry.object_id]
         assert entry.object_type == "members"
-        assert entry.after == {"name": member.name, "kind": member.kind.value,
-                               "subregion_id": member.subregion_id}
+        assert entry.after["name"] == member.name
+        assert entry.after["kind"] == member.kind.value
+        assert entry.after["subregion_id"] == member.subregion_id
 
 
 def test_names_differing_only_in_case_are_the_same_member(app, runner, tmp_path, make):
@@ -266,3 +268,20 @@ def test_control_characters_in_a_row_are_refused(app, runner, tmp_path):
 
     assert result.exit_code != 0
     assert "Line 2" in result.output or "Linje 2" in result.output
+
+
+def test_representatives_import_from_the_command_line_all_or_nothing(runner, tmp_path, make):
+    make.member("Asker")
+    bad = run_reps(runner, write(tmp_path, "name,email,member\nAnne,anne@asker.no,Asker\n"
+                                 "Per,per@x.no,Atlantis\n"))
+    assert bad.exit_code != 0 and "Line 3:" in bad.output and "Atlantis" in bad.output
+    assert count(User) == 0
+
+    good = run_reps(runner, write(tmp_path, "name,email,member\nAnne,anne@asker.no,Asker\n"))
+    assert good.exit_code == 0, good.output
+    assert "Imported 1 representatives." in good.output
+    assert db.session.scalar(select(User.email)) == "anne@asker.no"
+
+
+def run_reps(runner, path: str):
+    return runner.invoke(args=["members", "import-representatives", path])

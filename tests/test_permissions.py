@@ -25,6 +25,8 @@ SIGNED_IN = dict(zip(worlds.ROLES, (LOGIN, OK, OK, OK, OK, OK)))
 SECRETARIAT = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, DENIED)))
 # The trail holds drafts' texts, so it is the secretariat's alone.
 AUDITORS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, DENIED)))
+# Members, subregions, counties, mergers and the CSV files: the secretariat and the admin.
+MEMBER_MANAGERS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, OK)))
 # The board user chairs the world's group: draft minutes are read by the secretariat
 # and the chair, and approved (without an item of a later meeting) by the chair alone.
 CHAIR = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, OK, DENIED)))
@@ -63,6 +65,23 @@ MATRIX = {
     ("accounts.logout", "POST", None): TO_LOGIN,
     ("accounts.language", "POST", None): EVERYONE,
     ("members.index", "GET", None): SIGNED_IN,
+    ("members.show", "GET", None): SIGNED_IN,
+    ("members.new", "GET", None): MEMBER_MANAGERS,
+    ("members.new", "POST", None): MEMBER_MANAGERS,
+    ("members.edit", "GET", None): MEMBER_MANAGERS,
+    ("members.edit", "POST", None): MEMBER_MANAGERS,
+    ("members.set_active", "POST", None): MEMBER_MANAGERS,
+    ("members.merge", "GET", None): MEMBER_MANAGERS,
+    ("members.merge", "POST", None): MEMBER_MANAGERS,
+    ("members.places", "GET", None): MEMBER_MANAGERS,
+    ("members.new_place", "POST", None): MEMBER_MANAGERS,
+    ("members.rename_place", "POST", None): MEMBER_MANAGERS,
+    ("members.place_active", "POST", None): MEMBER_MANAGERS,
+    ("members.export_members", "GET", None): MEMBER_MANAGERS,
+    ("members.export_representatives", "GET", None): MEMBER_MANAGERS,
+    ("members.import_file", "GET", None): MEMBER_MANAGERS,
+    ("members.import_file", "POST", None): MEMBER_MANAGERS,
+    ("members.import_save", "POST", None): MEMBER_MANAGERS,
     ("proposals.index", "GET", None): SIGNED_IN,
     ("proposals.new", "GET", None): SECRETARIAT,
     ("proposals.new", "POST", None): SECRETARIAT,

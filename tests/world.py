@@ -1,6 +1,7 @@
 """One small alliance with an object of every kind, the URL of every route in it and
 a valid form for every POST: shared by the permission matrix and the CSRF tests."""
 
+import base64
 import dataclasses
 import io
 import secrets
@@ -29,7 +30,8 @@ from decisions.meetings.models import (
     Meeting,
     ProtocolEntry,
 )
-from decisions.members.models import Member
+from decisions.members.models import Member, MemberKind, Subregion
+from decisions.members.views import digest as import_digest
 from decisions.notifications.models import (
     Notification,
     NotificationKind,
@@ -209,7 +211,12 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
             "areas.show", "areas.edit", "areas.deactivate", "areas.reactivate")},
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
         "people.accept": {"token": _invitation_token(world)},
-    }.get(endpoint, {}) or _person_url_args(endpoint, world, target)
+        "members.show": {"id": world.member.id},
+        "members.edit": {"id": world.member.id},
+        "members.new_place": {"kind": "subregions"},
+        "members.rename_place": {"kind": "subregions", "id": world.member.subregion_id},
+    }.get(endpoint) or (_person_url_args(endpoint, world, target)
+                        or _spare_url_args(endpoint))
 
 
 # The person each people route points at by default; a target names a user of the
@@ -259,6 +266,64 @@ def _invitation_token(world: World) -> str:
     """A fresh invitation of a new invitee (each URL asked for is a new one)."""
     user = _made_person(world, "invitee")
     return _invitation_for(user)
+
+
+def _spare_url_args(endpoint: str) -> dict:
+    """Routes that close a member or a subregion: one made for the purpose (only when
+    asked for, so that other routes' worlds stay as built)."""
+    if endpoint == "members.set_active":
+        return {"id": _spare_member().id}
+    if endpoint == "members.place_active":
+        return {"kind": "subregions", "id": _spare_subregion().id}
+    return {}
+
+
+_SPARES = iter(range(1, 1_000_000))
+
+
+def _spare_subregion() -> Subregion:
+    """A subregion without members, made directly (no audit entry): one to close."""
+    subregion = Subregion(name=f"Tom delregion {next(_SPARES)}", active=True)
+    db.session.add(subregion)
+    db.session.commit()
+    return subregion
+
+
+def _spare_member() -> Member:
+    """A member in no round, made directly (no audit entry): one to close or merge."""
+    member = Member(name=f"Reservekommune {next(_SPARES)}", kind=MemberKind.MUNICIPALITY,
+                    subregion=_spare_subregion(), active=True)
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+IMPORT_CSV = "name,kind,subregion,county\nNy importkommune,kommune,Follo,Akershus\n"
+
+
+def _member_form(endpoint: str, world: World) -> dict:
+    """The form of a members route (spare members made only for the merger's)."""
+    content = IMPORT_CSV
+    if endpoint == "members.merge":
+        return {"olds": [_spare_member().id], "into": _spare_member().id,
+                "on": "2026-03-01", "confirmed": "1"}
+    return {
+        "members.new": {"name": "Ny kommune", "kind": "municipality",
+                        "subregion": world.member.subregion_id, "county": 0},
+        "members.edit": {"name": "Nytt kommunenavn", "kind": "municipality",
+                         "subregion": world.member.subregion_id, "county": 0,
+                         "renamed_on": "2026-03-01",
+                         "lock_version": world.member.lock_version},
+        "members.set_active": {"active": "0"},
+        "members.new_place": {"name": "Ny delregion"},
+        "members.rename_place": {"name": "Omdøpt delregion"},
+        "members.place_active": {"active": "0"},
+        "members.import_file": {"what": "members",
+                                "file": (io.BytesIO(content.encode()), "medlemmer.csv")},
+        "members.import_save": {"what": "members",
+                                "content": base64.b64encode(content.encode()).decode(),
+                                "digest": import_digest("members", content)},
+    }.get(endpoint, {})
 
 
 def _reset_token(user) -> str:
@@ -365,6 +430,8 @@ def form_data(endpoint: str, world: World) -> dict:
 
 
 def _form_data(endpoint: str, world: World) -> dict:
+    if endpoint.startswith("members."):
+        return _member_form(endpoint, world)
     return {
         "accounts.login": {"email": "", "password": ""},
         "accounts.language": {"lang": "en"},

@@ -77,6 +77,9 @@ class RoundFields:
                        choices=[SelectChoice("all", _l("All members")),
                                 SelectChoice("chosen", _l("Chosen members"))])
     members = MultiCheckboxField(_l("Chosen members"), coerce=int, validate_choice=False)
+    # Whole subregions and counties: the server adds their active members to the chosen.
+    subregions = MultiCheckboxField(_l("Whole subregions"), coerce=int, validate_choice=False)
+    counties = MultiCheckboxField(_l("Whole counties"), coerce=int, validate_choice=False)
 
 
 class RoundForm(RoundFields, FlaskForm):

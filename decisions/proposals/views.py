@@ -27,6 +27,7 @@ from decisions.http import (
     see_other,
     wants_fragment,
 )
+from decisions.members import queries as member_queries
 from decisions.members.models import Member
 from decisions.permissions import can
 from decisions.proposals import queries, services
@@ -71,10 +72,6 @@ def _area_choices(form, proposal: Proposal | None = None) -> None:
     """Areas in use, and the draft's own area even if it has been deactivated."""
     form.area.choices = [SelectChoice(a.id, a.name(_locale())) for a in _areas()
                          if a.active or (proposal is not None and a.id == proposal.area_id)]
-
-
-def _active_members() -> list[Member]:
-    return list(db.session.scalars(select(Member).where(Member.active).order_by(Member.name)))
 
 
 STATUS_FILTERS = ("open", "awaiting", "decided", "withdrawn", "draft")
@@ -155,14 +152,29 @@ def edit(id: int):
 
 
 def _round_choices(form) -> list[Member]:
-    members = _active_members()
-    form.members.choices = [SelectChoice(m.id, m.name) for m in members]
-    return members
+    """The active members offered, grouped by subregion and county for the picker."""
+    picker = member_queries.picker()
+    form.members.choices = [SelectChoice(m.id, m.name) for m in picker.members]
+    form.subregions.choices = [SelectChoice(s.id, s.name) for s, _ in picker.groups]
+    form.counties.choices = [SelectChoice(c.id, c.name) for c, _ in picker.counties]
+    form.picker = picker
+    return picker.members
+
+
+def _chosen(form, members: list[Member]) -> list[Member]:
+    """The members a round goes to: all, or those checked one by one plus every active
+    member of a checked subregion or county. The server decides, whatever a script
+    showed."""
+    if form.scope.data == "all":
+        return members
+    ids, subregions, counties = (set(field.data or []) for field in (
+        form.members, form.subregions, form.counties))
+    return [m for m in members if m.id in ids or m.subregion_id in subregions
+            or m.county_id in counties]
 
 
 def _round_settings(form, members: list[Member]) -> dict:
-    chosen = members if form.scope.data == "all" else [
-        m for m in members if m.id in set(form.members.data or [])]
+    chosen = _chosen(form, members)
     try:
         deadline = from_oslo(form.deadline.data)
     except OverflowError:  # 1 January of year 1 has no UTC: it is in the past anyway

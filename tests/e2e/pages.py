@@ -36,6 +36,7 @@ SECRETARIAT = frozenset({"secretariat"})
 CHAIR = frozenset({"secretariat", "board"})  # the board's draft minutes
 OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position form
 PEOPLE = frozenset({"secretariat", "admin"})  # people and accounts
+MEMBER_MANAGERS = frozenset({"secretariat", "admin"})  # members, subregions, CSV files
 
 # GET routes that are not HTML pages, or are checked otherwise. A new GET route must
 # be added to PAGES or here, or test_every_get_route_is_visited_or_skipped fails.
@@ -43,6 +44,8 @@ SKIPPED = {
     "static": "CSS, JavaScript and fonts, not pages",
     "main.health": "JSON for monitoring",
     "main.favicon": "the site's icon, not a page",
+    "members.export_members": "CSV file, not HTML",
+    "members.export_representatives": "CSV file, not HTML",
     "meetings.document": "PDF (notice, meeting pack, minutes), not HTML",
     "files.download": "PDF attachment, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
@@ -193,6 +196,7 @@ PAGES: list[PageSpec] = [
     PageSpec("change password", "accounts.password", SIGNED_IN),
     PageSpec("log in with a code", "accounts.code", SIGNED_IN),
     PageSpec("members", "members.index", SIGNED_IN),
+    PageSpec("member (Oslo)", "members.show", SIGNED_IN, args=lambda ids: {"id": ids.oslo}),
     PageSpec("proposals", "proposals.index", SIGNED_IN),
     *[PageSpec(f"proposal ({state})", "proposals.show", SIGNED_IN, args=_p(state))
       for state in ("open", "revised", "silence", "no_consensus", "decided")],
@@ -258,6 +262,17 @@ PAGES: list[PageSpec] = [
     PageSpec("add an area, sent empty", "areas.new", SECRETARIAT, status=422,
              action="submit"),
     PageSpec("edit area", "areas.edit", SECRETARIAT, args=lambda ids: {"id": ids.area}),
+    # The secretariat's and the admin's member administration.
+    PageSpec("add member", "members.new", MEMBER_MANAGERS),
+    PageSpec("add member, sent empty", "members.new", MEMBER_MANAGERS, status=422,
+             action="submit"),
+    PageSpec("edit member (Oslo)", "members.edit", MEMBER_MANAGERS,
+             args=lambda ids: {"id": ids.oslo}),
+    PageSpec("merge members", "members.merge", MEMBER_MANAGERS),
+    PageSpec("merge members, sent empty", "members.merge", MEMBER_MANAGERS, status=422,
+             action="submit"),
+    PageSpec("subregions and counties", "members.places", MEMBER_MANAGERS),
+    PageSpec("import members (CSV)", "members.import_file", MEMBER_MANAGERS),
     # An error page once per language: the representative may not draft proposals.
     PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
 ]
