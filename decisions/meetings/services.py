@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from decisions.accounts.models import User
+from decisions.accounts.services import EMAIL_SHAPE
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.database import begin_writes
@@ -107,9 +108,7 @@ def add_membership(actor: User | None, group: Group, *, person_name: str, role: 
         _require(actor, "manage_seats", group)
     if term_end is not None and term_end < term_start:
         raise DomainError(_l("The term cannot end before it starts."), field="term_end")
-    if user is not None and email:
-        raise DomainError(_l("Give either a login or an email address, not both."),
-                          field="email")
+    check_seat_holder(user, email)
     seat = GroupMembership(group=group, person_name=person_name, role=role,
                            term_start=term_start, term_end=term_end,
                            user_id=user.id if user else None,
@@ -118,6 +117,15 @@ def add_membership(actor: User | None, group: Group, *, person_name: str, role: 
     db.session.flush()
     record(actor, "group.membership_added", seat, after=snapshot(seat, *SEAT_FIELDS))
     return seat
+
+
+def check_seat_holder(user: User | None, email: str | None) -> None:
+    """A seat's holder has a login, or an email address, or neither; never both."""
+    if user is not None and email:
+        raise DomainError(_l("Give either a login or an email address, not both."),
+                          field="email")
+    if email and (len(email) > 254 or not EMAIL_SHAPE.fullmatch(email)):
+        raise DomainError(_l("Give an email address like name@example.no."), field="email")
 
 
 def end_membership(actor: User | None, seat: GroupMembership, term_end: date) -> None:
