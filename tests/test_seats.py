@@ -429,3 +429,26 @@ def test_only_drafted_minutes_can_be_marked_ready_and_only_by_the_secretariat(
     assert meeting.state == MeetingState.MINUTES_APPROVED
     with pytest.raises(DomainError):
         mark_minutes_ready(board["sec"], meeting)
+
+
+def test_a_seat_saved_by_someone_else_meanwhile_is_not_overwritten(app, client, make, board):
+    seat = board["outside"]
+    in_english(client, make, board["sec"])
+    page = client.get(f"/seats/{seat.id}/edit")
+    assert 'name="lock_version"' in page.text
+    seen = seat.lock_version
+    seats.edit_seat(board["sec"], seat, person_name="Erle E. Ekstern", role=seat.role,
+                    member=None, term_start=seat.term_start, term_end=None, user=None,
+                    email=seat.email)
+    db.session.commit()
+
+    response = client.post(f"/seats/{seat.id}/edit", data={
+        "person_name": "Erle Annen", "role": "member", "member": 0,
+        "term_start": "2024-01-01", "user": 0, "email": "erle@kommune.test",
+        "lock_version": seen})
+
+    assert response.status_code == 422
+    assert "Someone else changed this seat while you were editing it" in response.text
+    assert 'value="Erle Annen"' in response.text
+    db.session.refresh(seat)
+    assert seat.person_name == "Erle E. Ekstern"

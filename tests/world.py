@@ -19,7 +19,6 @@ from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
 from decisions.meetings import services as meetings
 from decisions.meetings.calendar import create_feed
-from decisions.meetings.seats import papers_token
 from decisions.meetings.models import (
     AgendaItem,
     EntryKind,
@@ -29,6 +28,7 @@ from decisions.meetings.models import (
     Meeting,
     ProtocolEntry,
 )
+from decisions.meetings.seats import papers_token
 from decisions.members.models import Member
 from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals import services

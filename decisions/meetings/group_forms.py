@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from decisions.meetings.labels import GROUP_KIND_LABELS, GROUP_ROLE_LABELS
 from decisions.meetings.models import GroupKind, GroupRole
@@ -24,6 +25,7 @@ class GroupForm(FlaskForm):
 class EditGroupForm(GroupForm):
     active = BooleanField(_l("Active"), default=True, description=_l(
         "A deactivated group is not listed among the groups; its meetings and seats stay."))
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class SeatForm(FlaskForm):
@@ -42,6 +44,7 @@ class SeatForm(FlaskForm):
         Optional(), Length(max=254)], description=_l(
         "Only for a person without a login: notices, cancellations and approved minutes "
         "are sent here, with a link to the documents."))
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class EndSeatForm(FlaskForm):

@@ -105,7 +105,8 @@ def edit_group(id: int):
     if form.validate_on_submit():
         with lifecycle.refusal(form):
             seats.edit_group(current_user, group, name=form.name.data.strip(),
-                             kind=GroupKind(form.kind.data), active=form.active.data)
+                             kind=GroupKind(form.kind.data), active=form.active.data,
+                             lock_version=form.lock_version.data)
             flash(_("The group is saved."), "success")
             return see_other("meetings.group", id=group.id)
     return _form_page("meetings/group_form.html", form, group=group)
@@ -152,7 +153,8 @@ def edit_seat(id: int):
     form = _seat_form(seat)
     if form.validate_on_submit():
         with lifecycle.refusal(form):
-            seats.edit_seat(current_user, seat, **_seat_values(form))
+            seats.edit_seat(current_user, seat, lock_version=form.lock_version.data,
+                            **_seat_values(form))
             flash(_("The seat is saved."), "success")
             return see_other("meetings.group", id=seat.group_id, _anchor="seats-h")
     return _form_page("meetings/seat_form.html", form, group=seat.group, seat=seat,

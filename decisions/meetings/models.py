@@ -32,9 +32,12 @@ class Group(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
     active: Mapped[bool] = mapped_column(default=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list["GroupMembership"]] = relationship(
         back_populates="group", order_by="GroupMembership.id")
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
 
 class GroupRole(StrEnum):
@@ -65,10 +68,13 @@ class GroupMembership(db.Model):
     term_end: Mapped[date | None]
     # For a person outside Samråd (no login): notices and approved minutes go here.
     email: Mapped[str | None] = mapped_column(String(254))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User | None] = relationship()
     member: Mapped[Member | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     def serves_on(self, day: date) -> bool:
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)

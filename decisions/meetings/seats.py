@@ -12,11 +12,12 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm.exc import StaleDataError
 
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
-from decisions.errors import DomainError, NotAllowed
+from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupKind, GroupMembership, GroupRole, Meeting
 from decisions.meetings.services import (
@@ -39,17 +40,36 @@ def _require(actor: User, group: Group) -> None:
         raise NotAllowed(_l("You may not do this."))
 
 
+GROUP_CONFLICT = _l("Someone else changed this group while you were editing it, so "
+                    "nothing was saved. Open the page again to see what is saved now.")
+SEAT_CONFLICT = _l("Someone else changed this seat while you were editing it, so "
+                   "nothing was saved. Open the page again to see what is saved now.")
+
+
+def _check_version(obj, lock_version: int | None, message) -> None:
+    if lock_version is not None and lock_version != obj.lock_version:
+        raise Conflict(message)
+
+
+def _flush(message) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:  # saved by someone else between our read and our write
+        raise Conflict(message) from None
+
+
 def edit_group(actor: User, group: Group, *, name: str, kind: GroupKind,
-               active: bool) -> None:
+               active: bool, lock_version: int | None = None) -> None:
     """Rename a group, change its kind, deactivate or reactivate it (its meetings and
     seats stay as they are)."""
     _require(actor, group)
+    _check_version(group, lock_version, GROUP_CONFLICT)
     if name != group.name and db.session.query(Group.id).filter(
             Group.name == name, Group.id != group.id).first() is not None:
         raise DomainError(_l("A group with this name exists already."), field="name")
     before = snapshot(group, *GROUP_FIELDS)
     group.name, group.kind, group.active = name, kind, active
-    db.session.flush()
+    _flush(GROUP_CONFLICT)
     after = snapshot(group, *GROUP_FIELDS)
     if after != before:
         record(actor, "group.edited", group, before=before, after=after)
@@ -57,8 +77,10 @@ def edit_group(actor: User, group: Group, *, name: str, kind: GroupKind,
 
 def edit_seat(actor: User, seat: GroupMembership, *, person_name: str, role: GroupRole,
               member: Member | None, term_start: date, term_end: date | None,
-              user: User | None, email: str | None) -> None:
+              user: User | None, email: str | None,
+              lock_version: int | None = None) -> None:
     _require(actor, seat.group)
+    _check_version(seat, lock_version, SEAT_CONFLICT)
     if term_end is not None and term_end < term_start:
         raise DomainError(_l("The term cannot end before it starts."), field="term_end")
     check_seat_holder(user, email)
@@ -67,7 +89,7 @@ def edit_seat(actor: User, seat: GroupMembership, *, person_name: str, role: Gro
     seat.member_id = member.id if member else None
     seat.term_start, seat.term_end = term_start, term_end
     seat.user_id, seat.email = (user.id if user else None), (email or None)
-    db.session.flush()
+    _flush(SEAT_CONFLICT)
     after = snapshot(seat, *EDITABLE_SEAT_FIELDS)
     if after != before:
         record(actor, "group.membership_edited", seat, before=before, after=after)

@@ -1,5 +1,5 @@
-"""seats for people outside Samråd (email), minutes marked ready for the chair, and
-outbound emails to an address without a user
+"""seats for people outside Samråd (email), lock versions of groups and seats, minutes
+marked ready for the chair, and outbound emails to an address without a user
 
 Revision ID: seats0001
 Revises: publish0001
@@ -44,6 +44,11 @@ def _kinds(old, new):
 def upgrade():
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column('lock_version', sa.Integer(), server_default='1',
+                                      nullable=False))
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lock_version', sa.Integer(), server_default='1',
+                                      nullable=False))
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('minutes_ready_at', decisions.database.UTCDateTime(), nullable=True))
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
@@ -57,5 +62,8 @@ def downgrade():
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_column('minutes_ready_at')
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.drop_column('lock_version')
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
+        batch_op.drop_column('lock_version')
         batch_op.drop_column('email')
