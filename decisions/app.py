@@ -33,6 +33,7 @@ from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
 from decisions.meetings.cli import groups
+from decisions.meetings.group_views import papers as papers_bp  # and the groups' admin
 from decisions.meetings.subscribers import subscribe as subscribe_meetings
 from decisions.meetings.views import bp as meetings_bp
 from decisions.members.cli import members
@@ -125,7 +126,8 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, members_bp, proposals_bp, register_bp, audit_bp,
                meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
                people_bp,
-               areas_bp):
+               areas_bp,
+               papers_bp):
         app.register_blueprint(bp)
 
 

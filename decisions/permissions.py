@@ -243,6 +243,8 @@ def group_rule(user: User, action: str, group: Group | None) -> bool:
         return user.role in READERS
     if action == "view":
         return _seen(user, "group", group)
+    if action == "manage_seats":  # groups themselves, their seats, chairs and terms
+        return user.role in (SECRETARIAT, Role.ADMIN)
     return action == "manage" and user.role == SECRETARIAT
 
 

@@ -30,3 +30,4 @@ reminder_due = _events.signal("reminder-due")
 notice_published = _events.signal("notice-published")  # meeting: notice or its revision
 meeting_cancelled = _events.signal("meeting-cancelled")  # meeting
 minutes_approved = _events.signal("minutes-approved")  # meeting
+minutes_ready = _events.signal("minutes-ready")  # meeting: drafted minutes for the chair

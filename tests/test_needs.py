@@ -9,8 +9,8 @@ import pytest
 from decisions.accounts.models import Role
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings import queries as meeting_queries
 from decisions.meetings import agenda, minutes
+from decisions.meetings import queries as meeting_queries
 from decisions.meetings.models import GroupRole
 from decisions.permissions import can
 from decisions.proposals import queries as proposal_queries

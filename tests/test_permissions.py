@@ -32,6 +32,8 @@ MEMBER_MANAGERS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, OK)
 CHAIR = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, OK, DENIED)))
 CHAIR_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, DENIED, OK, DENIED)))
 OWN_MEMBER = dict(zip(worlds.ROLES, (LOGIN, OK, OK, DENIED, DENIED, DENIED)))
+# Groups and their seats: the secretariat day to day, and the admin.
+SEAT_MANAGERS = dict(zip(worlds.ROLES, (LOGIN, OK, DENIED, DENIED, DENIED, OK)))
 # A reply in an objection's conversation is the objecting member's own voice (the
 # world's "other" member objects; its representative is the fourth role).
 OBJECTOR_ONLY = dict(zip(worlds.ROLES, (LOGIN, DENIED, DENIED, OK, DENIED, DENIED)))
@@ -140,6 +142,23 @@ MATRIX = {
     ("meetings.change_attendance", "POST", "attendance"): SECRETARIAT,
     ("meetings.remove_attendance", "POST", "attendance"): SECRETARIAT,
     ("meetings.approve", "POST", "held"): CHAIR_ONLY,
+    ("meetings.minutes_ready", "POST", "held"): SECRETARIAT,
+    ("meetings.manage_groups", "GET", None): SEAT_MANAGERS,
+    ("meetings.new_group", "GET", None): SEAT_MANAGERS,
+    ("meetings.new_group", "POST", None): SEAT_MANAGERS,
+    ("meetings.edit_group", "GET", "group"): SEAT_MANAGERS,
+    ("meetings.edit_group", "POST", "group"): SEAT_MANAGERS,
+    ("meetings.new_seat", "GET", "group"): SEAT_MANAGERS,
+    ("meetings.new_seat", "POST", "group"): SEAT_MANAGERS,
+    ("meetings.edit_seat", "GET", "seat"): SEAT_MANAGERS,
+    ("meetings.edit_seat", "POST", "seat"): SEAT_MANAGERS,
+    ("meetings.end_seat", "POST", "seat"): SEAT_MANAGERS,
+    ("meetings.change_chair", "GET", "group"): SEAT_MANAGERS,
+    ("meetings.change_chair", "POST", "group"): SEAT_MANAGERS,
+    ("meetings.change_term", "GET", "group"): SEAT_MANAGERS,
+    ("meetings.change_term", "POST", "group"): SEAT_MANAGERS,
+    # A seat holder outside Samråd: the signed address is the credential (no login).
+    ("papers.document", "GET", "papers"): EVERYONE,
     ("files.upload_to_item", "GET", "item"): SECRETARIAT,
     ("files.upload_to_item", "POST", "item"): SECRETARIAT,
     ("files.upload_to_proposal", "GET", "circulated"): SECRETARIAT,

@@ -8,7 +8,7 @@ import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -26,10 +26,12 @@ from decisions.meetings.models import (
     AgendaItem,
     EntryKind,
     Group,
+    GroupMembership,
     GroupRole,
     Meeting,
     ProtocolEntry,
 )
+from decisions.meetings.seats import papers_token
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.members.views import digest as import_digest
 from decisions.notifications.models import (
@@ -86,7 +88,7 @@ class Meetings:
 
 
 # Routes whose objects are meetings, items and attachments: their world has meetings.
-MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.")
+MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.", "papers.")
 
 
 def needs_meetings(endpoint: str) -> bool:
@@ -354,19 +356,24 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
         return {"id": getattr(m, target or "attachment").id}
     if endpoint == "calendar.feed":
         return {"token": m.feed_token}
+    if endpoint in ("meetings.edit_seat", "meetings.end_seat"):
+        return {"id": _member_seat(m).id}
+    if endpoint == "papers.document":
+        return {"token": papers_token(_outside_seat(m), m.meeting), "kind": "notice"}
     if endpoint == "meetings.document":
         if target == "approved":
             return {"id": m.approved.id, "kind": "minutes"}
         return {"id": m.meeting.id, "kind": "notice"}
     by_object = {
-        "group": ("meetings.group", "meetings.new_meeting"),
+        "group": ("meetings.group", "meetings.new_meeting", "meetings.edit_group",
+                  "meetings.new_seat", "meetings.change_chair", "meetings.change_term"),
         "planned": ("meetings.edit_meeting", "meetings.cancel", "meetings.publish"),
         "meeting": ("meetings.meeting", "meetings.held", "meetings.add_item",
                     "meetings.reorder"),
         "item": ("meetings.edit_item", "meetings.remove_item", "meetings.move_item",
                  "files.upload_to_item"),
         "held": ("meetings.minutes", "meetings.attendance", "meetings.approve",
-                 "meetings.officers"),
+                 "meetings.officers", "meetings.minutes_ready"),
         "held_item": ("meetings.save_minutes", "meetings.add_entry", "meetings.add_absence",
                       "meetings.add_action"),
     }
@@ -380,6 +387,27 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
     if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):
         return {"line": m.held.attendance[0].id}
     return None
+
+
+def _member_seat(m: Meetings) -> GroupMembership:
+    """The world's group's seat of a member (the other seat is the chair's)."""
+    return db.session.scalar(select(GroupMembership).where(
+        GroupMembership.group_id == m.group.id, GroupMembership.role == GroupRole.MEMBER)
+        .order_by(GroupMembership.id).limit(1))
+
+
+def _outside_seat(m: Meetings) -> GroupMembership:
+    """An observer's seat held by a person outside Samråd (an email, no login); made
+    directly and once, so that asking for the URL changes nothing the matrix watches."""
+    found = db.session.scalar(select(GroupMembership).where(
+        GroupMembership.group_id == m.group.id, GroupMembership.email.is_not(None)))
+    if found is None:
+        found = GroupMembership(group_id=m.group.id, person_name="Erle Ekstern",
+                                role=GroupRole.OBSERVER, term_start=date(2020, 1, 1),
+                                email="erle@kommune.test")
+        db.session.add(found)
+        db.session.commit()
+    return found
 
 
 MEETING_FORM = "2026-04-01T10:00"
@@ -407,6 +435,20 @@ def _meeting_forms(m: Meetings) -> dict:
                                        "status": "apologies"},
         "files.upload_to_item": _pdf_upload(),
         "files.upload_to_proposal": _pdf_upload(),
+        "meetings.new_group": {"name": "Ny arbeidsgruppe", "kind": "expert"},
+        "meetings.edit_group": {"name": f"{m.group.name} (nytt navn)", "kind": "board",
+                                "active": "y"},
+        "meetings.new_seat": {"person_name": "Erle Ekstern", "role": "member", "member": 0,
+                              "term_start": "2026-01-01", "user": 0,
+                              "email": "erle@kommune.test"},
+        "meetings.edit_seat": {"person_name": "Nytt Navn", "role": "member", "member": 0,
+                               "term_start": "2020-01-01", "user": 0, "email": ""},
+        "meetings.end_seat": {"term_end": "2026-12-31"},
+        "meetings.change_chair": {"from_day": "2026-04-01", "seat": _member_seat(m).id,
+                                  "old_stays_member": "y"},
+        "meetings.change_term": {
+            "old_term_end": "2026-10-31", "new_term_start": "2026-11-01", "step": "confirm",
+            **{f"continues-{seat.id}": "1" for seat in m.group.memberships}},
     }
 
 

@@ -24,10 +24,10 @@ groups = AppGroup("groups", help="Groups that meet (board, council, expert group
 def add_group(name: str, kind: str):
     """Add a group that meets."""
     expect_writes()
-    if db.session.scalar(select(Group.id).where(Group.name == name)):
-        raise click.ClickException(_("A group called %(name)s exists already.",
-                                     name=name))
-    create_group(None, name=name, kind=GroupKind(kind))
+    try:
+        create_group(None, name=name, kind=GroupKind(kind))
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(_("Added the group %(name)s.", name=name))
 
@@ -51,8 +51,10 @@ def _find(model, column, value, message):
               help="Last day of the term, if known.")
 @click.option("--user", "email", help="The person's login, if they have one.")
 @click.option("--member", "member_name", help="The member organisation they come from.")
+@click.option("--email", "address", help="For a person without a login: the email "
+              "address that gets notices and approved minutes.")
 def add_seat(group_name: str, person: str, role: str, term_start, term_end,
-             email: str | None, member_name: str | None):
+             email: str | None, member_name: str | None, address: str | None):
     """Give PERSON a seat in GROUP_NAME for a term."""
     expect_writes()
     group = _find(Group, Group.name, group_name,
@@ -66,7 +68,7 @@ def add_seat(group_name: str, person: str, role: str, term_start, term_end,
         add_membership(None, group, person_name=person, role=GroupRole(role),
                        term_start=term_start.date(),
                        term_end=term_end.date() if term_end else None, user=user,
-                       member=member)
+                       member=member, email=address)
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()

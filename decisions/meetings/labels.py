@@ -6,11 +6,20 @@ from decisions.meetings.models import (
     AbsenceKind,
     AttendanceStatus,
     EntryKind,
+    GroupKind,
     GroupRole,
     ItemKind,
 )
 from decisions.proposals.labels import POSITION_LABELS
 from decisions.proposals.models import PositionKind
+
+GROUP_KIND_LABELS = {
+    GroupKind.BOARD: _l("Board"),
+    GroupKind.COUNCIL: _l("Council"),
+    GroupKind.COORDINATION: _l("Coordination group"),
+    GroupKind.COMMITTEE: _l("Committee"),
+    GroupKind.EXPERT: _l("Expert group"),
+}
 
 GROUP_ROLE_LABELS = {
     GroupRole.CHAIR: _l("Chair"),

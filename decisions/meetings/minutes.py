@@ -43,7 +43,7 @@ from decisions.meetings.queries import active_items, with_agenda
 from decisions.meetings.services import _officers_of_the_day, seats_on
 from decisions.members.models import Member
 from decisions.proposals.models import Position, PositionKind, Round
-from decisions.signals import minutes_approved
+from decisions.signals import minutes_approved, minutes_ready
 
 # Seats that are expected at a meeting; deputies and observers come when called in.
 EXPECTED_ROLES = (GroupRole.CHAIR, GroupRole.DEPUTY_CHAIR, GroupRole.MEMBER,
@@ -278,3 +278,19 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})
     minutes_approved.send(meeting=meeting)
     return document
+
+
+def mark_minutes_ready(actor: User, meeting: Meeting) -> None:
+    """The minutes are written: the chair of the meeting's day is told that they
+    await approval (the minutes_ready event)."""
+    require(actor, "write_minutes", meeting)
+    if meeting.state != MeetingState.MINUTES_DRAFTED:
+        raise DomainError(_l("Only drafted minutes can be marked ready for approval."))
+    if meeting.minutes_ready_at is not None:
+        raise DomainError(_l("The minutes are marked ready for approval already."))
+    before = snapshot(meeting, "minutes_ready_at")
+    meeting.minutes_ready_at = now()
+    db.session.flush()
+    record(actor, "minutes.ready", meeting, before=before,
+           after=snapshot(meeting, "minutes_ready_at"))
+    minutes_ready.send(meeting=meeting)

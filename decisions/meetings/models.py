@@ -32,9 +32,12 @@ class Group(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
     active: Mapped[bool] = mapped_column(default=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list["GroupMembership"]] = relationship(
         back_populates="group", order_by="GroupMembership.id")
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
 
 class GroupRole(StrEnum):
@@ -47,7 +50,8 @@ class GroupRole(StrEnum):
 
 
 class GroupMembership(db.Model):
-    """A person's seat in a group for a term. A person may have no login (user_id)."""
+    """A person's seat in a group for a term. A seat has a login (user_id), or an email
+    address for a person outside Samråd, or neither."""
 
     __tablename__ = "group_memberships"
     __table_args__ = (
@@ -62,10 +66,15 @@ class GroupMembership(db.Model):
     role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole, "group_role"))
     term_start: Mapped[date]
     term_end: Mapped[date | None]
+    # For a person outside Samråd (no login): notices and approved minutes go here.
+    email: Mapped[str | None] = mapped_column(String(254))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User | None] = relationship()
     member: Mapped[Member | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     def serves_on(self, day: date) -> bool:
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)
@@ -95,6 +104,8 @@ class Meeting(db.Model):
     notice_revision: Mapped[int] = mapped_column(Integer, default=0)
     notice_published_at: Mapped[datetime | None]
     # Minutes: time actually held and the secretary's free-text note on attendance.
+    # The secretary marked the draft minutes ready for the chair's approval.
+    minutes_ready_at: Mapped[datetime | None]
     minutes_approved_at: Mapped[datetime | None]
     minutes_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Approved by the chair, or else by the approval item of a later meeting (the

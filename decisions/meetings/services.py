@@ -6,8 +6,10 @@ approval); what they share is in acts.py and documents.py."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from decisions.accounts.models import User
+from decisions.accounts.services import EMAIL_SHAPE
 from decisions.audit.services import record, snapshot
 from decisions.errors import DomainError
 from decisions.extensions import db
@@ -24,7 +26,9 @@ from decisions.members.models import Member
 
 def create_group(actor: User | None, *, name: str, kind: GroupKind) -> Group:
     if actor is not None:
-        _require(actor, "manage", Group(name=name, kind=kind))
+        _require(actor, "manage_seats", Group(name=name, kind=kind))
+    if db.session.scalar(select(Group.id).where(Group.name == name)) is not None:
+        raise DomainError(_l("A group with this name exists already."), field="name")
     group = Group(name=name, kind=kind, active=True)
     db.session.add(group)
     db.session.flush()
@@ -32,26 +36,42 @@ def create_group(actor: User | None, *, name: str, kind: GroupKind) -> Group:
     return group
 
 
+SEAT_FIELDS = ("group_id", "person_name", "role", "term_start", "term_end", "user_id",
+               "member_id", "email")
+
+
 def add_membership(actor: User | None, group: Group, *, person_name: str, role: GroupRole,
                    term_start: date, term_end: date | None = None, user: User | None = None,
-                   member: Member | None = None) -> GroupMembership:
+                   member: Member | None = None, email: str | None = None) -> GroupMembership:
+    """A seat for a person with a login (`user`), or an email address for a person
+    outside Samråd (`email`), or neither; never both."""
     if actor is not None:
-        _require(actor, "manage", group)
+        _require(actor, "manage_seats", group)
     if term_end is not None and term_end < term_start:
         raise DomainError(_l("The term cannot end before it starts."), field="term_end")
+    check_seat_holder(user, email)
     seat = GroupMembership(group=group, person_name=person_name, role=role,
                            term_start=term_start, term_end=term_end,
                            user_id=user.id if user else None,
-                           member_id=member.id if member else None)
+                           member_id=member.id if member else None, email=email or None)
     db.session.add(seat)
     db.session.flush()
-    record(actor, "group.membership_added", seat, after=snapshot(
-        seat, "group_id", "person_name", "role", "term_start", "term_end", "user_id"))
+    record(actor, "group.membership_added", seat, after=snapshot(seat, *SEAT_FIELDS))
     return seat
 
 
-def end_membership(actor: User, seat: GroupMembership, term_end: date) -> None:
-    _require(actor, "manage", seat.group)
+def check_seat_holder(user: User | None, email: str | None) -> None:
+    """A seat's holder has a login, or an email address, or neither; never both."""
+    if user is not None and email:
+        raise DomainError(_l("Give either a login or an email address, not both."),
+                          field="email")
+    if email and (len(email) > 254 or not EMAIL_SHAPE.fullmatch(email)):
+        raise DomainError(_l("Give an email address like name@example.no."), field="email")
+
+
+def end_membership(actor: User | None, seat: GroupMembership, term_end: date) -> None:
+    if actor is not None:
+        _require(actor, "manage_seats", seat.group)
     if term_end < seat.term_start:
         raise DomainError(_l("The term cannot end before it starts."), field="term_end")
     before = snapshot(seat, "term_end")

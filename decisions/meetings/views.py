@@ -8,6 +8,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 import decisions.meetings.agenda_views  # noqa: F401 - registers its routes on bp
+import decisions.meetings.group_views  # noqa: F401 - registers its routes on bp
 import decisions.meetings.minutes_views  # noqa: F401 - registers its routes on bp
 from decisions.clock import now, oslo
 from decisions.extensions import db

@@ -14,6 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -57,10 +58,21 @@ def _locale(user: User) -> str:
         "BABEL_DEFAULT_LOCALE"]
 
 
-def _render(user: User, subject: str, *, message: messages.Message | None = None,
+@dataclass(frozen=True)
+class Recipient:
+    """A person outside Samråd (a seat with an email address and no login)."""
+
+    name: str
+    email: str
+
+
+def _render(user: User | Recipient, subject: str, *,
+            message: messages.Message | None = None,
             items: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    settings_url = url_for("notifications.settings", _external=True) \
+        if isinstance(user, User) else None  # a person outside Samråd has no settings
     context = {"user": user, "message": message, "items": items or [],
-               "settings_url": url_for("notifications.settings", _external=True),
+               "settings_url": settings_url,
                "alliance": current_app.config["ALLIANCE_NAME"], "subject": subject}
     subject = " ".join(subject.split())  # a header is one line, whatever a title holds
     return {"subject": subject[:300],
@@ -68,11 +80,13 @@ def _render(user: User, subject: str, *, message: messages.Message | None = None
             "html_body": render_template("email/message.html", **context)}
 
 
-def _add_outbound(key: str, user: User, content: dict, attachments=()) -> int | None:
+def _add_outbound(key: str, user: User | Recipient, content: dict,
+                  attachments=()) -> int | None:
     """The outbound email under `key`, unless one exists (then None)."""
     moment = now()
     stmt = dialect_insert(db.session, OutboundEmail).values(
-        key=key, user_id=user.id, to_address=user.email, attachments=list(attachments),
+        key=key, user_id=user.id if isinstance(user, User) else None,
+        to_address=user.email, attachments=list(attachments),
         state=OutboxState.PENDING, attempts=0, next_attempt_at=moment, last_error="",
         created_at=moment, **content)
     return db.session.execute(
@@ -132,6 +146,13 @@ def queue_message(user: User, key: str, build) -> None:
         message = build()
         content = _render(user, message.subject, message=message)
     _add_outbound(key, user, content, message.attachments)
+
+
+def queue_external(key: str, recipient: Recipient, message: messages.Message) -> None:
+    """An email to a person outside Samråd, rendered now (links to BASE_URL, in the
+    alliance's language) and sent by the sweep like any other; `key` makes it once."""
+    _add_outbound(key, recipient, _render(recipient, message.subject, message=message),
+                  message.attachments)
 
 
 def _queue_one(n: Notification, delivery: Delivery) -> int:
@@ -347,12 +368,13 @@ def send_batch(token: str, ids: list[int], connection: Connection,
     for position, email_id in enumerate(ids):
         email = db.session.get(OutboundEmail, email_id)
         attempts = email.attempts + 1
-        if not email.user.active:
+        if email.user is not None and not email.user.active:
             _finish(email_id, token, state=OutboxState.DROPPED,
                     last_error="the account was deactivated before the email went")
             continue
         try:
-            message = _message(email, to=email.user.email)
+            # To the user's address as it is now; to a person outside Samråd, as given.
+            message = _message(email, to=email.user.email if email.user else email.to_address)
         except (ValueError, TypeError) as error:  # an email that cannot be built
             _finish(email_id, token, state=OutboxState.FAILED, attempts=attempts,
                     last_error=repr(error)[:2000])

@@ -50,6 +50,8 @@ def target(n: Notification) -> tuple[str, dict]:
             # Straight to the form where the representative answers.
             return "proposals.position", {"id": n.round_id, "member_id": member_id}
         return "proposals.round", {"id": n.round_id}
+    if n.kind == NotificationKind.MINUTES_READY:
+        return "meetings.minutes", {"id": n.meeting_id}
     return "meetings.meeting", {"id": n.meeting_id}
 
 
@@ -69,6 +71,8 @@ def still_relevant(n: Notification) -> bool:
             return db.session.scalar(select(Position.id).where(
                 Position.round_id == n.round_id,
                 Position.member_id == n.user.member_id)) is None
+    if n.kind == NotificationKind.MINUTES_READY:  # not once they are approved
+        return n.meeting.state == MeetingState.MINUTES_DRAFTED
     if n.kind == NotificationKind.NOTICE and not n.params.get("cancelled"):
         meeting = n.meeting
         return (meeting.state != MeetingState.CANCELLED
@@ -107,6 +111,8 @@ def subject(n: Notification) -> str:
     names = {"group": meeting.group.name, "day": _day(meeting.starts_at)}
     if kind == NotificationKind.MINUTES_APPROVED:
         return _("Minutes approved: meeting of %(group)s %(day)s", **names)
+    if kind == NotificationKind.MINUTES_READY:
+        return _("Minutes await your approval: meeting of %(group)s %(day)s", **names)
     if n.params.get("cancelled"):
         return _("Cancelled: meeting of %(group)s %(day)s", **names)
     if n.params.get("revision", 1) > 1:
@@ -129,6 +135,7 @@ def compose(n: Notification, *, with_files: bool = True) -> Message:
         NotificationKind.ROUND_CLOSED: _round_closed,
         NotificationKind.NOTICE: _notice,
         NotificationKind.MINUTES_APPROVED: _minutes_approved,
+        NotificationKind.MINUTES_READY: _minutes_ready,
     }
     message = Message(subject(n))
     builders[n.kind](n, message)
@@ -220,7 +227,10 @@ def _meeting_details(meeting) -> list[tuple[str, str]]:
 
 def _notice(n: Notification, message: Message) -> None:
     meeting = n.meeting
+    outside = "papers" in n.params  # a person outside Samråd: no meeting page for them
     message.details = _meeting_details(meeting)
+    if outside:
+        message.action = (_("Read the notice"), _document_url(n, "notice"))
     if n.params.get("cancelled"):
         message.paragraphs = [_("The meeting has been cancelled. The calendar file "
                                 "attached removes it from your calendar.")]
@@ -228,19 +238,42 @@ def _notice(n: Notification, message: Message) -> None:
     if n.params.get("revision", 1) > 1:
         message.paragraphs = [_("The notice and agenda have been changed. The calendar "
                                 "file attached updates your calendar.")]
+    elif outside:
+        message.paragraphs = [_("You are called to a meeting. The notice, the agenda and "
+                                "the case papers are at the links below; the calendar "
+                                "file attached puts the meeting in your calendar.")]
     else:
         message.paragraphs = [_("You are called to a meeting. The notice, the agenda and "
                                 "the case papers are on the meeting page; the calendar "
                                 "file attached puts the meeting in your calendar.")]
-    message.details.append((_("Notice (PDF)"), url_for(
-        "meetings.document", id=meeting.id, kind="notice", _external=True)))
+    message.details.append((_("Notice (PDF)"), _document_url(n, "notice")))
+    if outside:
+        message.details.append((_("Meeting pack (PDF)"), _document_url(n, "pack")))
+
+
+def _document_url(n: Notification, kind: str) -> str:
+    """A meeting's document: for a person outside Samråd (params["papers"], the
+    seat's signed token) at the address that needs no login; else the meeting's."""
+    if "papers" in n.params:
+        return url_for("papers.document", token=n.params["papers"], kind=kind,
+                       _external=True)
+    return url_for("meetings.document", id=n.meeting_id, kind=kind, _external=True)
 
 
 def _minutes_approved(n: Notification, message: Message) -> None:
     meeting = n.meeting
     message.paragraphs = [_("The minutes have been approved and are final.")]
-    message.details = [*_meeting_details(meeting)[:2], (_("Minutes (PDF)"), url_for(
-        "meetings.document", id=meeting.id, kind="minutes", _external=True))]
+    message.details = [*_meeting_details(meeting)[:2],
+                       (_("Minutes (PDF)"), _document_url(n, "minutes"))]
+    if "papers" in n.params:
+        message.action = (_("Read the minutes"), _document_url(n, "minutes"))
+
+
+def _minutes_ready(n: Notification, message: Message) -> None:
+    message.paragraphs = [_("The secretary has marked the minutes of this meeting ready. "
+                            "As its chair, read them and approve them.")]
+    message.details = _meeting_details(n.meeting)[:2]
+    message.action = (_("Read and approve the minutes"), link(n, external=True))
 
 
 def _calendar_attachment(meeting) -> dict[str, str]:

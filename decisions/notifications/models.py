@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     ROUND_CLOSED = "round_closed"
     NOTICE = "notice"  # published, revised or cancelled
     MINUTES_APPROVED = "minutes_approved"
+    MINUTES_READY = "minutes_ready"  # draft minutes await the chair's approval
 
 
 class Delivery(StrEnum):
@@ -101,7 +102,8 @@ class OutboundEmail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None for a person outside Samråd (a seat with an email address and no login).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
@@ -117,4 +119,4 @@ class OutboundEmail(db.Model):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -10,6 +10,8 @@ what makes the sweep, the settle-on-read hook and a retried request safe togethe
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -20,6 +22,9 @@ from decisions.database import dialect_insert
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.meetings.models import GroupMembership
+from decisions.meetings.seats import papers_token
+from decisions.meetings.services import chair_of
+from decisions.notifications import mail, messages
 from decisions.notifications.models import (
     Delivery,
     EmailState,
@@ -121,24 +126,69 @@ def objection_answered(answer) -> None:
            params={"answer_id": answer.id})
 
 
+def outside_seats(meeting) -> list[GroupMembership]:
+    """The seats on the meeting's day held by people outside Samråd: an email
+    address and no login."""
+    day = oslo(meeting.starts_at).date()
+    seats = db.session.scalars(
+        select(GroupMembership).where(GroupMembership.group_id == meeting.group_id,
+                                      GroupMembership.user_id.is_(None),
+                                      GroupMembership.email.is_not(None))
+        .order_by(GroupMembership.id))
+    return [seat for seat in seats if seat.email and seat.serves_on(day)]
+
+
+def tell_outside(kind: NotificationKind, meeting, *, event: str,
+                 params: Mapping[str, Any] | None = None) -> None:
+    """The email a user gets for the event, to every seat holder outside Samråd, with
+    links to the documents at the seat's signed address instead of the meeting page.
+    Rendered now, in the alliance's language; once per seat and event."""
+    seats = outside_seats(meeting)
+    if not seats:
+        return
+    with mail.link_context(), force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for seat in seats:
+            told = Notification(kind=kind, meeting_id=meeting.id, meeting=meeting,
+                                params={**(params or {}),
+                                        "papers": papers_token(seat, meeting)})
+            mail.queue_external(f"{event}:seat:{seat.id}",
+                                mail.Recipient(seat.person_name, seat.email),
+                                messages.compose(told))
+
+
 def notice_published(meeting) -> None:
     """To the group: the notice, or its revision (each revision is its own event)."""
-    notify(NotificationKind.NOTICE, group_recipients(meeting),
-           event=f"notice:{meeting.id}:{meeting.notice_revision}", meeting_id=meeting.id,
-           params={"revision": meeting.notice_revision})
+    event, params = (f"notice:{meeting.id}:{meeting.notice_revision}",
+                     {"revision": meeting.notice_revision})
+    notify(NotificationKind.NOTICE, group_recipients(meeting), event=event,
+           meeting_id=meeting.id, params=params)
+    tell_outside(NotificationKind.NOTICE, meeting, event=event, params=params)
 
 
 def meeting_cancelled(meeting) -> None:
     """To the group, when it had been given notice of the meeting."""
     if meeting.notice_revision:
-        notify(NotificationKind.NOTICE, group_recipients(meeting),
-               event=f"cancelled:{meeting.id}", meeting_id=meeting.id,
-               params={"cancelled": True})
+        event, params = f"cancelled:{meeting.id}", {"cancelled": True}
+        notify(NotificationKind.NOTICE, group_recipients(meeting), event=event,
+               meeting_id=meeting.id, params=params)
+        tell_outside(NotificationKind.NOTICE, meeting, event=event, params=params)
 
 
 def minutes_approved(meeting) -> None:
-    notify(NotificationKind.MINUTES_APPROVED, group_recipients(meeting),
-           event=f"minutes:{meeting.id}", meeting_id=meeting.id)
+    event = f"minutes:{meeting.id}"
+    notify(NotificationKind.MINUTES_APPROVED, group_recipients(meeting), event=event,
+           meeting_id=meeting.id)
+    tell_outside(NotificationKind.MINUTES_APPROVED, meeting, event=event)
+
+
+def minutes_ready(meeting) -> None:
+    """To the chair of the meeting's day (who approves the minutes), if the chair's
+    seat has a login."""
+    chair = chair_of(meeting.group, oslo(meeting.starts_at).date())
+    if chair is not None and chair.user is not None and chair.user.active:
+        notify(NotificationKind.MINUTES_READY, [chair.user],
+               event=f"minutes_ready:{meeting.id}",
+               meeting_id=meeting.id)
 
 
 # --- Reminders ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from decisions.signals import (
     login_locked,
     meeting_cancelled,
     minutes_approved,
+    minutes_ready,
     notice_published,
     objection_answered,
     objection_registered,
@@ -71,6 +72,10 @@ def _minutes_approved(_sender, *, meeting) -> None:
     services.minutes_approved(meeting)
 
 
+def _minutes_ready(_sender, *, meeting) -> None:
+    services.minutes_ready(meeting)
+
+
 HANDLERS = (
     (password_reset_requested, _password_reset_requested),
     (login_locked, _login_locked),
@@ -85,6 +90,7 @@ HANDLERS = (
     (notice_published, _notice_published),
     (meeting_cancelled, _meeting_cancelled),
     (minutes_approved, _minutes_approved),
+    (minutes_ready, _minutes_ready),
 )
 
 

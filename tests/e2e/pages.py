@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.extensions import db
-from decisions.meetings.models import AgendaItem, Group, Meeting, MeetingState
+from decisions.meetings.models import AgendaItem, Group, GroupMembership, Meeting, MeetingState
 from decisions.members.models import Member
 from decisions.proposals.models import Proposal, Round
 from decisions.register.models import Decision
@@ -37,6 +37,7 @@ CHAIR = frozenset({"secretariat", "board"})  # the board's draft minutes
 OWN_MEMBER = frozenset({"secretariat", "representative"})  # Oslo's position form
 PEOPLE = frozenset({"secretariat", "admin"})  # people and accounts
 MEMBER_MANAGERS = frozenset({"secretariat", "admin"})  # members, subregions, CSV files
+SEAT_MANAGERS = frozenset({"secretariat", "admin"})  # groups and their seats
 
 # GET routes that are not HTML pages, or are checked otherwise. A new GET route must
 # be added to PAGES or here, or test_every_get_route_is_visited_or_skipped fails.
@@ -50,6 +51,7 @@ SKIPPED = {
     "files.download": "PDF attachment, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
+    "papers.document": "PDF for a seat holder outside Samråd, not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
 }
@@ -168,6 +170,13 @@ def _g(name: str) -> Callable[[DemoIds], dict]:
     return lambda ids: {"id": ids.groups[name]}
 
 
+def _seat(name: str) -> Callable[[DemoIds], dict]:
+    """The first seat of the group (asked when the pages are resolved)."""
+    return lambda ids: {"id": db.session.scalar(
+        select(GroupMembership.id).where(GroupMembership.group_id == ids.groups[name])
+        .order_by(GroupMembership.id).limit(1))}
+
+
 def _decision(ids: DemoIds) -> dict:
     return {"year": ids.decision[0], "number": ids.decision[1]}
 
@@ -273,6 +282,13 @@ PAGES: list[PageSpec] = [
              action="submit"),
     PageSpec("subregions and counties", "members.places", MEMBER_MANAGERS),
     PageSpec("import members (CSV)", "members.import_file", MEMBER_MANAGERS),
+    PageSpec("groups and seats", "meetings.manage_groups", SEAT_MANAGERS),
+    PageSpec("new group", "meetings.new_group", SEAT_MANAGERS),
+    PageSpec("edit group", "meetings.edit_group", SEAT_MANAGERS, args=_g("Styret")),
+    PageSpec("new seat", "meetings.new_seat", SEAT_MANAGERS, args=_g("Styret")),
+    PageSpec("edit seat", "meetings.edit_seat", SEAT_MANAGERS, args=_seat("Styret")),
+    PageSpec("change the chair", "meetings.change_chair", SEAT_MANAGERS, args=_g("Styret")),
+    PageSpec("new term", "meetings.change_term", SEAT_MANAGERS, args=_g("Styret")),
     # An error page once per language: the representative may not draft proposals.
     PageSpec("error 403", "proposals.new", frozenset({"representative"}), status=403),
 ]
