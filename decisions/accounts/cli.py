@@ -10,7 +10,6 @@ from sqlalchemy import select
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user as run_create_user
 from decisions.accounts.services import reset_totp, rotate_totp_secrets
-from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.members.models import Member
@@ -25,7 +24,6 @@ users = AppGroup("users", help="User accounts.")
 @click.option("--name", default="", help="Full name (defaults to the email).")
 def create_user(email: str, role: str, member_name: str | None, name: str):
     """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
-    expect_writes()
     member = None
     if member_name:
         member = db.session.scalar(select(Member).where(Member.name == member_name))
@@ -48,7 +46,6 @@ def create_user(email: str, role: str, member_name: str | None, name: str):
 def reset_code(email: str):
     """Remove a user's authenticator code (a lost phone); a new one is set up at the
     next login."""
-    expect_writes()
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(_("No user has the email %(email)s.", email=email))
@@ -61,7 +58,6 @@ def reset_code(email: str):
 def rotate_totp_key():
     """Re-encrypt every second-factor secret with the first key of
     TOTP_ENCRYPTION_KEYS; afterwards the older keys can be removed."""
-    expect_writes()
     count = rotate_totp_secrets()
     db.session.commit()
     click.echo(_("%(count)d second-factor secrets are encrypted with the newest key.",
