@@ -1,20 +1,27 @@
 """Test fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
 The schema is made by the migrations, once per database and session; after each
-test every table is emptied. Time is a FakeClock the test moves.
+test every table is emptied. Time is a FakeClock the test moves. PDFs are written by
+the stub renderer unless the test is marked `real_pdf`.
 """
 
 import os
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from pypdf import PdfReader
 from sqlalchemy import create_engine, make_url, text
 
 import config
 from decisions import create_app
 from decisions.extensions import db
+from decisions.meetings.pdf import STUB_MARK
+
+TESTS = Path(__file__).resolve().parent
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -105,9 +112,11 @@ class FreshContextRunner(FlaskCliRunner):
 
 
 @pytest.fixture
-def app(database_url, clock, tmp_path):
+def app(request, database_url, clock, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                      FILE_STORAGE=str(tmp_path / "files"))
+    if request.node.get_closest_marker("real_pdf"):
+        app.config["PDF_RENDERER"] = "weasyprint"
     app.extensions["clock"] = clock
     app.test_client_class = FreshContextClient
     app.test_cli_runner_class = FreshContextRunner
@@ -116,6 +125,25 @@ def app(database_url, clock, tmp_path):
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_read_no_stub_pdf():
+    """A test that reads a PDF the stub renderer wrote (a blank page) fails, saying to
+    mark it `real_pdf`: no assertion on a PDF's content can pass against the stub. The
+    app's own reading (the pack, an attachment's pages) is not the test's."""
+    original = PdfReader.__init__
+
+    def guarded(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        caller = Path(sys._getframe(1).f_code.co_filename)
+        if caller.is_relative_to(TESTS) and STUB_MARK in (self.metadata or {}):
+            pytest.fail(f"{caller.name} reads a PDF of the stub renderer: mark the test "
+                        "@pytest.mark.real_pdf to have WeasyPrint render it", pytrace=False)
+
+    PdfReader.__init__ = guarded
+    yield
+    PdfReader.__init__ = original
 
 
 def _empty_tables() -> None:
