@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from pypdf import PdfReader
 from sqlalchemy import create_engine, make_url, text
 
@@ -111,10 +112,30 @@ class FreshContextRunner(FlaskCliRunner):
             return super().invoke(*args, **kwargs)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Each test's app has a Jinja environment of its own, which would compile every
+    template it renders again: the compiled code is kept for the test process instead
+    (Jinja checks each template's source against it before use)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def app(request, database_url, clock, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                      FILE_STORAGE=str(tmp_path / "files"))
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     if request.node.get_closest_marker("real_pdf"):
         app.config["PDF_RENDERER"] = "weasyprint"
     app.extensions["clock"] = clock
