@@ -5,8 +5,11 @@ test every table is emptied. Time is a FakeClock the test moves. PDFs are writte
 the stub renderer unless the test is marked `real_pdf`.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,10 +58,25 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# SQLite syncs every commit to disk (synchronous=FULL, as in production) and the suite
+# commits tens of thousands of times: its database files live in memory (tmpfs) where
+# the machine has one, so that a sync costs nothing and the disk is not shared out.
+MEMORY_DISK = Path("/dev/shm")
+
+
+def sqlite_folder(tmp_path_factory, name: str) -> Path:
+    """A folder for a test database: on tmpfs when there is one, else under pytest's."""
+    if MEMORY_DISK.is_dir() and os.access(MEMORY_DISK, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix=f"samraad-{name}-", dir=MEMORY_DISK))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return folder
+    return tmp_path_factory.mktemp(name)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated, empty database for the whole session, per backend."""
-    url = _url(request.param, tmp_path_factory.mktemp(request.param))
+    url = _url(request.param, sqlite_folder(tmp_path_factory, request.param))
     if request.param == "postgresql":
         _reset_postgres(url)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
