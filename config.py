@@ -70,6 +70,9 @@ class Config:
                                            "postmottak@osloregionen.no")
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
+    # What writes the notice, pack and minutes PDFs: "weasyprint" (the archival PDF/A);
+    # "stub" writes a blank page with the title, for tests that are not about the PDFs.
+    PDF_RENDERER = "weasyprint"
     ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "25"))
     ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "500"))
     # A request may carry one attachment and its form fields, no more.
@@ -122,6 +125,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-only"  # noqa: S105 - tests only, not a secret
     TOTP_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LXRvdHAta2V5LW5vdC1hLXNlY3JldCE="]  # tests only
     SESSION_COOKIE_SECURE = False
+    # WeasyPrint takes a second or more a document: tests about the PDFs ask for it
+    # with @pytest.mark.real_pdf (tests/conftest.py), the rest get the stub.
+    PDF_RENDERER = "stub"
     # The tests pass the database URL; hashing is made cheap, not different.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

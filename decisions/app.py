@@ -24,6 +24,7 @@ from decisions.audit.cli import audit
 from decisions.audit.views import bp as audit_bp
 from decisions.clock import now, oslo
 from decisions.confirm import confirm_attrs
+from decisions.database import with_write_intent
 from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -169,4 +170,4 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     for command in (members, users, demo, rounds, areas, groups, audit, cli.sweep,
                     cli.backup, cli.restore):
-        app.cli.add_command(command)
+        app.cli.add_command(with_write_intent(command))

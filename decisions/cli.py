@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from decisions.backup import BackupError
 from decisions.backup import backup as run_backup
 from decisions.backup import restore as run_restore
-from decisions.database import expect_writes
+from decisions.database import reads_only
 from decisions.notifications.mail import describe
 from decisions.sweep import sweep as run_sweep
 
@@ -33,6 +33,7 @@ def sweep():
 @click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
+@reads_only
 def backup(target: Path):
     """Back up the database and the file store into TARGET (a .tar.gz)."""
     try:
@@ -51,7 +52,6 @@ def backup(target: Path):
 def restore(source: Path, overwrite: bool):
     """Restore a backup made by `flask backup` into the configured database and file
     store. Stop the app first."""
-    expect_writes()
     try:
         manifest = run_restore(source, overwrite=overwrite)
     except BackupError as error:

@@ -1,8 +1,11 @@
 """The declarative base, its naming convention and the column types every domain shares;
 the engine events (SQLite's pragmas and write lock) and the write intent they follow."""
 
+import copy
+import functools
 from datetime import UTC, datetime
 
+import click
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -86,6 +89,40 @@ def expect_writes(expected: bool | None = True) -> None:
     """Said by commands that write, and by a reading request before it writes; None
     goes back to what the method and the view say."""
     g.expect_writes = expected
+
+
+def reads_only(command):
+    """Marks a `flask` command that never writes (put it under the command decorator,
+    or above it): its transactions begin without SQLite's write lock."""
+    callback = command.callback if isinstance(command, click.Command) else command
+    callback.reads_only = True
+    return command
+
+
+def with_write_intent(command: click.Command) -> click.Command:
+    """The command (a group: each of its commands) declaring write intent before its
+    body runs, unless marked `reads_only`: a command is one unit of work that writes,
+    as a POST is. The factory registers every command through this, so no command body
+    says `expect_writes()`. Returns a copy; the module's command is left as it is."""
+    command = copy.copy(command)
+    if isinstance(command, click.Group):
+        command.commands = {name: with_write_intent(sub)
+                            for name, sub in command.commands.items()}
+    elif command.callback is not None and not getattr(command.callback, "reads_only", False):
+        command.callback = _declaring_writes(command.callback)
+    return command
+
+
+def _declaring_writes(callback):
+    # `flask` pushes the app context before it looks a command up, and the tests' runner
+    # invokes in one: `g` is there.
+    @functools.wraps(callback)
+    def declaring(*args, **kwargs):
+        expect_writes()
+        return callback(*args, **kwargs)
+
+    declaring.declares_writes = True
+    return declaring
 
 
 def reads_first(view):

@@ -1,20 +1,31 @@
 """Test fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
 The schema is made by the migrations, once per database and session; after each
-test every table is emptied. Time is a FakeClock the test moves.
+test every table is emptied. Time is a FakeClock the test moves. PDFs are written by
+the stub renderer unless the test is marked `real_pdf`.
 """
 
+import atexit
 import os
+import shutil
+import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from pypdf import PdfReader
 from sqlalchemy import create_engine, make_url, text
 
 import config
 from decisions import create_app
 from decisions.extensions import db
+from decisions.meetings.pdf import STUB_MARK
+
+TESTS = Path(__file__).resolve().parent
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -47,10 +58,25 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+# SQLite syncs every commit to disk (synchronous=FULL, as in production) and the suite
+# commits tens of thousands of times: its database files live in memory (tmpfs) where
+# the machine has one, so that a sync costs nothing and the disk is not shared out.
+MEMORY_DISK = Path("/dev/shm")
+
+
+def sqlite_folder(tmp_path_factory, name: str) -> Path:
+    """A folder for a test database: on tmpfs when there is one, else under pytest's."""
+    if MEMORY_DISK.is_dir() and os.access(MEMORY_DISK, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix=f"samraad-{name}-", dir=MEMORY_DISK))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return folder
+    return tmp_path_factory.mktemp(name)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated, empty database for the whole session, per backend."""
-    url = _url(request.param, tmp_path_factory.mktemp(request.param))
+    url = _url(request.param, sqlite_folder(tmp_path_factory, request.param))
     if request.param == "postgresql":
         _reset_postgres(url)
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
@@ -104,10 +130,32 @@ class FreshContextRunner(FlaskCliRunner):
             return super().invoke(*args, **kwargs)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Each test's app has a Jinja environment of its own, which would compile every
+    template it renders again: the compiled code is kept for the test process instead
+    (Jinja checks each template's source against it before use)."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
-def app(database_url, clock, tmp_path):
+def app(request, database_url, clock, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                      FILE_STORAGE=str(tmp_path / "files"))
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    if request.node.get_closest_marker("real_pdf"):
+        app.config["PDF_RENDERER"] = "weasyprint"
     app.extensions["clock"] = clock
     app.test_client_class = FreshContextClient
     app.test_cli_runner_class = FreshContextRunner
@@ -116,6 +164,25 @@ def app(database_url, clock, tmp_path):
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_read_no_stub_pdf():
+    """A test that reads a PDF the stub renderer wrote (a blank page) fails, saying to
+    mark it `real_pdf`: no assertion on a PDF's content can pass against the stub. The
+    app's own reading (the pack, an attachment's pages) is not the test's."""
+    original = PdfReader.__init__
+
+    def guarded(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        caller = Path(sys._getframe(1).f_code.co_filename)
+        if caller.is_relative_to(TESTS) and STUB_MARK in (self.metadata or {}):
+            pytest.fail(f"{caller.name} reads a PDF of the stub renderer: mark the test "
+                        "@pytest.mark.real_pdf to have WeasyPrint render it", pytrace=False)
+
+    PdfReader.__init__ = guarded
+    yield
+    PdfReader.__init__ = original
 
 
 def _empty_tables() -> None:

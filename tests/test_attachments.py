@@ -460,6 +460,7 @@ def _active_content(data: bytes) -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.real_pdf
 def test_the_meeting_pack_carries_no_script_launch_link_form_or_file_of_an_attachment(
         app, client, make, sec, item):
     hostile = _hostile_pdf()

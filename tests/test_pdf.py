@@ -38,6 +38,8 @@ from decisions.meetings.models import (
 )
 from decisions.register.models import Decision
 
+pytestmark = pytest.mark.real_pdf
+
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 
 

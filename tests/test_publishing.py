@@ -463,6 +463,7 @@ def test_a_stored_file_and_its_name_are_fsynced(app, make, monkeypatch):
 
 # --- The pack's own pages are tagged ---------------------------------------------------
 
+@pytest.mark.real_pdf
 def test_the_packs_own_pages_keep_the_notices_structure_and_the_pack_claims_no_pdfa(
         app, make, sec, meeting):
     """Rendered for real: the accessibility statement says the pack's own pages are

@@ -516,7 +516,8 @@ def _form_data(endpoint: str, world: World) -> dict:
 # --- One build per test run ------------------------------------------------------------
 # Building a world goes through the services (argon2, PDFs for the meetings): the
 # matrices would build it a few hundred times. It is built once per database, clock
-# moment and kind, its rows and files kept, and put back into an empty database.
+# moment, kind and PDF renderer, its rows and files kept, and put back into an empty
+# database.
 
 _SNAPSHOTS: dict[tuple, "_Snapshot"] = {}
 
@@ -531,7 +532,7 @@ class _Snapshot:
 def build(make, with_meetings: bool = False) -> World:
     """A world in the test's database: restored from the run's first build when the
     database is empty, else built anew beside what is there."""
-    key = (str(db.engine.url), with_meetings, now())
+    key = (str(db.engine.url), with_meetings, now(), current_app.config["PDF_RENDERER"])
     if not _database_is_empty():
         return _build_new(make, with_meetings)
     snapshot = _SNAPSHOTS.get(key)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user as run_create_user
 from decisions.accounts.services import reset_totp, rotate_totp_secrets
-from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.members.models import Member
@@ -35,7 +34,6 @@ def _member(name: str | None) -> Member | None:
 @click.option("--name", default="", help="Full name (defaults to the email).")
 def create_user(email: str, role: str, member_name: str | None, name: str):
     """Create a user. The password is read from SAMRAAD_PASSWORD or prompted."""
-    expect_writes()
     member = _member(member_name)
     password = os.environ.get("SAMRAAD_PASSWORD") or click.prompt(
         _("Password"), hide_input=True, confirmation_prompt=True)
@@ -56,7 +54,6 @@ def create_user(email: str, role: str, member_name: str | None, name: str):
 @click.option("--name", default="", help="Full name (defaults to the email).")
 def invite(email: str, role: str, member_name: str | None, main: bool, name: str):
     """Invite a user: an email with a link to choose a password (sent by the sweep)."""
-    expect_writes()
     member = _member(member_name)
     try:
         invitation = people.invite(None, email=email, name=name, role=Role(role),
@@ -72,7 +69,6 @@ def invite(email: str, role: str, member_name: str | None, main: bool, name: str
 def reset_code(email: str):
     """Remove a user's authenticator code (a lost phone); a new one is set up at the
     next login."""
-    expect_writes()
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(_("No user has the email %(email)s.", email=email))
@@ -85,7 +81,6 @@ def reset_code(email: str):
 def rotate_totp_key():
     """Re-encrypt every second-factor secret with the first key of
     TOTP_ENCRYPTION_KEYS; afterwards the older keys can be removed."""
-    expect_writes()
     count = rotate_totp_secrets()
     db.session.commit()
     click.echo(_("%(count)d second-factor secrets are encrypted with the newest key.",

@@ -7,12 +7,14 @@ from sqlalchemy import func, select
 
 from decisions.audit.chain import verify
 from decisions.audit.models import AuditEntry
+from decisions.database import reads_only
 from decisions.extensions import db
 
 audit = AppGroup("audit", help="The audit trail.")
 
 
 @audit.command("verify")
+@reads_only
 def verify_audit():
     """Recompute the audit trail's hash chain; exit 1 if an entry was changed or
     deleted."""

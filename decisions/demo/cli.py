@@ -5,7 +5,6 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from decisions.database import expect_writes
 from decisions.demo import scale
 from decisions.demo.data import DEMO_PASSWORD, DEMO_USERS, load
 from decisions.extensions import db
@@ -28,7 +27,6 @@ def load_demo(force: bool):
         raise click.ClickException(_(
             "The demo data has accounts with a published password; it is loaded only "
             "in development (SAMRAAD_CONFIG=development) or with --force."))
-    expect_writes()
     if not load():
         click.echo(_("Demo data is already loaded."))
     else:
@@ -68,7 +66,6 @@ def scale_demo(preset: str | None, members: int | None, years: int | None, seed:
         raise click.ClickException(
             "The scale data has accounts with a published password; it is generated "
             "only in development (SAMRAAD_CONFIG=development) or with --force.")
-    expect_writes()
     default_members, default_years = scale.PRESETS[preset or "alliance"]
     members = members or default_members
     years = years or default_years

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from decisions.accounts.models import User
-from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupKind, GroupRole
@@ -23,7 +22,6 @@ groups = AppGroup("groups", help="Groups that meet (board, council, expert group
                                  "expert"]))
 def add_group(name: str, kind: str):
     """Add a group that meets."""
-    expect_writes()
     try:
         create_group(None, name=name, kind=GroupKind(kind))
     except DomainError as error:
@@ -56,7 +54,6 @@ def _find(model, column, value, message):
 def add_seat(group_name: str, person: str, role: str, term_start, term_end,
              email: str | None, member_name: str | None, address: str | None):
     """Give PERSON a seat in GROUP_NAME for a term."""
-    expect_writes()
     group = _find(Group, Group.name, group_name,
                   _("No group is called %(name)s.", name=group_name))
     user = _find(User, User.email, email, _("No user has the email %(email)s.",

@@ -31,8 +31,10 @@ import hashlib
 import io
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass
 from datetime import date
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -224,7 +226,10 @@ def _render(template: str, meeting: Meeting, *, kind: str, **context) -> bytes:
 
 
 def write_pdf(html: str) -> bytes:
-    """Lays `html` out once, fetching only static files, and writes it as PDF/A."""
+    """Lays `html` out once, fetching only static files, and writes it as PDF/A; with
+    PDF_RENDERER = "stub" (the tests' default) writes `stub_pdf(html)` instead."""
+    if current_app.config["PDF_RENDERER"] == "stub":
+        return stub_pdf(html)
     document = HTML(string=html, base_url=f"{ORIGIN}/", url_fetcher=static_fetcher()) \
         .render(pdf_variant=PREFERRED_VARIANT)
     try:
@@ -232,6 +237,30 @@ def write_pdf(html: str) -> bytes:
     except Exception:
         log.warning("PDF/A-2a failed; writing PDF/A-2b instead", exc_info=True)
         return document.write_pdf(pdf_variant=FALLBACK_VARIANT)
+
+
+# The stub's mark in its document information: the tests refuse to read such a PDF
+# (tests/conftest.py), so no test can assert on what WeasyPrint did not render.
+STUB_MARK = "/SamraadStubRenderer"
+
+
+def stub_pdf(html: str) -> bytes:
+    """The renderer of tests that are not about the PDFs (PDF_RENDERER = "stub"): one
+    blank A4 page with the document's title, author and language, in milliseconds."""
+    def found(pattern: str) -> str:
+        match = re.search(pattern, html)
+        return unescape(match.group(1)) if match else ""
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": found(r"<title>(.*?)</title>"),
+                         "/Author": found(r'<meta name="author" content="([^"]*)"'),
+                         STUB_MARK: "true"})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(
+        found(r'<html lang="([^"]*)"') or DOCUMENT_LANGUAGE)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def notice_data(meeting: Meeting) -> dict:

@@ -7,7 +7,6 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from decisions.database import expect_writes
 from decisions.extensions import db
 from decisions.members.services import import_members as run_import
 from decisions.members.services import import_representatives as run_representatives
@@ -16,7 +15,6 @@ members = AppGroup("members", help="Member organisations.")
 
 
 def _run(path: Path, service, done: str) -> None:
-    expect_writes()
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

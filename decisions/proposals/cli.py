@@ -5,7 +5,6 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from decisions.database import expect_writes
 from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.proposals.models import Area
@@ -22,7 +21,6 @@ rounds = AppGroup("rounds", help="Consensus rounds.")
 @click.option("--strategy", is_flag=True, help="A strategy area (innsatsområde).")
 def add_area(name_nb: str, name_en: str, strategy: bool):
     """Add an area of operation (its name in bokmål, and --en in English)."""
-    expect_writes()
     try:
         create_area(None, name_nb=name_nb, name_en=name_en, strategy=strategy)
     except DomainError as error:
@@ -44,7 +42,6 @@ def _area(name_nb: str) -> Area:
 @click.option("--en", "name_en", default="", help="The new name in English.")
 def rename_area(name_nb: str, new_name_nb: str, name_en: str):
     """Rename an area (found by its name in bokmål)."""
-    expect_writes()
     area = _area(name_nb)
     try:
         edit_area(None, area, name_nb=new_name_nb, name_en=name_en or area.name_en,
@@ -59,7 +56,6 @@ def rename_area(name_nb: str, new_name_nb: str, name_en: str):
 @click.argument("name_nb")
 def deactivate_area(name_nb: str):
     """Deactivate an area: no new proposal is filed under it."""
-    expect_writes()
     try:
         set_area_active(None, _area(name_nb), False)
     except DomainError as error:

@@ -78,10 +78,13 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
         .where(Round.proposal_id.in_({r.proposal_id for r in consent}))
         .order_by(Round.id)
     ).all()
+    of_proposal: dict[int, list] = defaultdict(list)  # each round reads its proposal's rows
+    for row in rows:
+        of_proposal[row.proposal_id].append(row)
     for round_ in consent:
         latest: dict[int, tuple[int, PositionKind]] = {}
-        for proposal_id, round_id, version, member_id, kind in rows:
-            if proposal_id == round_.proposal_id and round_id < round_.id:
+        for _proposal_id, round_id, version, member_id, kind in of_proposal[round_.proposal_id]:
+            if round_id < round_.id:
                 latest[member_id] = (version, kind)
         result[round_.id] = {m: v for m, (v, kind) in latest.items() if kind.blocks}
     return result

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from decisions import create_app
 from decisions.extensions import db
+from tests.conftest import sqlite_folder
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -21,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A migrated, empty SQLite file for the browser tests (not parametrized)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'browser.sqlite'}"
+    url = f"sqlite:///{sqlite_folder(tmp_path_factory, 'e2e') / 'browser.sqlite'}"
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()

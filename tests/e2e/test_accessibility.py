@@ -23,7 +23,7 @@ from decisions import create_app
 from decisions.database import expect_writes
 from decisions.demo import data as demo
 from decisions.extensions import db
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, sqlite_folder
 from tests.e2e import pages as site
 from tests.e2e.conftest import CHROMIUM, watch_console
 
@@ -82,7 +82,8 @@ def demo_site(tmp_path_factory):
     """The demo data in a SQLite file of its own, served on loopback with CSRF on (as in
     production) and the clock stopped (the tests' FakeClock). Yields (base URL, pages)."""
     folder = tmp_path_factory.mktemp("axe")
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.sqlite'}",
+    database = sqlite_folder(tmp_path_factory, "axe") / "demo.sqlite"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
                      FILE_STORAGE=str(folder / "files"))
     app.extensions["clock"] = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     with app.app_context():

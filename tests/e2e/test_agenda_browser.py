@@ -22,6 +22,7 @@ def _titles(page) -> list[str]:
     return [t.strip() for t in page.locator("#agenda li.agenda-item h3").all_inner_texts()]
 
 
+@pytest.mark.real_pdf
 def test_secretariat_builds_reorders_by_keyboard_publishes_and_downloads_the_notice(
         app, make, live_server, browser_page):
     secretariat = make.user(Role.SECRETARIAT)

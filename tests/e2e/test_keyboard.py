@@ -236,6 +236,7 @@ def test_the_secretariat_builds_reorders_and_publishes_an_agenda_by_keyboard(
 
 # --- 3. The chair approves the minutes and downloads them ------------------------------
 
+@pytest.mark.real_pdf
 def test_the_chair_approves_the_minutes_and_downloads_their_pdf_by_keyboard(
         app, make, live_server, clock, new_page):
     secretariat = make.user(Role.SECRETARIAT)

@@ -89,6 +89,7 @@ def was_not_reloaded(page) -> bool:
     return page.evaluate("window.__samraadNoReload") == "still here"
 
 
+@pytest.mark.real_pdf
 def test_from_a_circulated_proposal_to_approved_minutes(app, make, clock, live_server,
                                                         new_page):
     # --- Setup: people, members, the board and its next meeting -------------------------
