@@ -1,11 +1,14 @@
 """The demo data as the secretariat would have set it up: every seat reaches its holder,
 every chair can approve minutes, every member has its county."""
 
+import re
+from pathlib import Path
+
 from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.clock import now, oslo
-from decisions.demo.data import load
+from decisions.demo.data import DEMO_USERS, load
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupMembership, Meeting, MeetingState
 from decisions.meetings.services import chair_of
@@ -77,3 +80,12 @@ def test_the_demos_past_leaves_no_email_to_send(app):
     load()
 
     assert db.session.scalar(select(OutboundEmail.id)) is None
+
+
+def test_the_readme_lists_exactly_the_demo_logins():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+
+    listed = set(re.findall(r"^\| ([\w.]+@samraad\.test) \|", section, re.MULTILINE))
+
+    assert listed == {email for email, _role, _member, _name in DEMO_USERS}
