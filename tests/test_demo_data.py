@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.clock import now, oslo
-from decisions.demo.data import DEMO_USERS, load
+from decisions.demo.data import DEMO_LOGINS, load
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupMembership, Meeting, MeetingState
 from decisions.meetings.services import chair_of
@@ -88,4 +88,4 @@ def test_the_readme_lists_exactly_the_demo_logins():
 
     listed = set(re.findall(r"^\| ([\w.]+@samraad\.test) \|", section, re.MULTILINE))
 
-    assert listed == {email for email, _role, _member, _name in DEMO_USERS}
+    assert listed == {email for email, _role, _member, _name in DEMO_LOGINS}

@@ -72,11 +72,15 @@ DEMO_USERS = [
     ("asker@samraad.test", Role.REPRESENTATIVE, "Asker", "Lars Asker"),
     ("lillestrom@samraad.test", Role.REPRESENTATIVE, "Lillestrøm", "Nina Lillestrøm"),
     ("moss@samraad.test", Role.REPRESENTATIVE, "Moss", "Eva Moss"),
-    # The chairs of the coordination and expert groups, municipal officers who are
-    # their municipality's deputy representatives.
+]
+# The chairs of the coordination and expert groups (GROUPS below), municipal officers
+# who are their municipality's deputy representatives. Only the demo's groups have
+# them (the scale generator makes its own groups from DEMO_USERS).
+GROUP_CHAIRS = [
     ("lillestrom.vara@samraad.test", Role.REPRESENTATIVE, "Lillestrøm", "Sven Rådmann"),
     ("baerum.naering@samraad.test", Role.REPRESENTATIVE, "Bærum", "Mona Næring"),
 ]
+DEMO_LOGINS = DEMO_USERS + GROUP_CHAIRS
 # The member's main representative; the member's other representatives are deputies.
 MAIN_REPRESENTATIVES = ["Kari Oslo", "Per Bærum", "Lars Asker", "Nina Lillestrøm",
                         "Eva Moss"]
@@ -109,7 +113,7 @@ def load() -> bool:
         services.create_area(None, name_nb=nb, name_en=en)
     by_name = {m.name: m for m in db.session.scalars(select(Member))}
     users = {}
-    for email, role, member, name in DEMO_USERS:
+    for email, role, member, name in DEMO_LOGINS:
         users[email] = create_user(None, email=email, name=name, role=role,
                                    password=DEMO_PASSWORD,
                                    member=by_name[member] if member else None)
@@ -249,7 +253,7 @@ def _proposals(users: dict[str, User], members: dict[str, Member]) -> None:
 
 
 # name, kind, months between meetings, seats (person, role, member); a seat of a person
-# with a login (DEMO_USERS) is linked to it, the others have an email in OUTSIDE.
+# with a login (DEMO_LOGINS) is linked to it, the others have an email in OUTSIDE.
 GROUPS = [
     ("Styret", GroupKind.BOARD, 2, [
         ("Bjørn Styremedlem", GroupRole.CHAIR, "Oslo"),
