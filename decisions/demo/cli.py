@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from decisions.demo import scale
-from decisions.demo.data import DEMO_PASSWORD, DEMO_USERS, load
+from decisions.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load
 from decisions.extensions import db
 
 demo = AppGroup("demo", help="Demo data.")
@@ -33,7 +33,7 @@ def load_demo(force: bool):
         db.session.commit()
         click.echo(_("Demo data loaded."))
     click.echo(_("Demo logins (password for all: %(password)s):", password=DEMO_PASSWORD))
-    for email, role, member, _name in DEMO_USERS:
+    for email, role, member, _name in DEMO_LOGINS:
         click.echo(f"  {email:<34} {role.value:<15} {member or ''}")
 
 

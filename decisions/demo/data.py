@@ -6,7 +6,7 @@ and numbers as real use.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
@@ -17,7 +17,8 @@ from decisions.meetings import services as meetings
 from decisions.meetings.models import GroupKind, GroupRole, ItemKind, Meeting
 from decisions.members.models import Member
 from decisions.members.services import import_members
-from decisions.notifications.models import EmailState, Notification
+from decisions.notifications.models import EmailState, Notification, OutboundEmail
+from decisions.people import services as people
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Procedure, Proposal, Round
 
@@ -42,6 +43,17 @@ SUBREGIONS = {
 }
 COUNTIES = ["Akershus fylkeskommune", "Buskerud fylkeskommune", "Østfold fylkeskommune",
             "Vestfold fylkeskommune", "Innlandet fylkeskommune"]
+# The county (fylke) of each subregion's municipalities, and the exceptions: Vestregionen
+# and Hadeland straddle county borders.
+COUNTY_OF_SUBREGION = {
+    "Oslo": "Oslo", "Vestregionen": "Akershus", "Follo": "Akershus",
+    "Nedre Romerike": "Akershus", "Øvre Romerike": "Akershus", "Hadeland": "Akershus",
+    "Ringeriksregionen": "Buskerud", "Østfold": "Østfold", "Kongsbergregionen": "Buskerud",
+    "Midt-Buskerud": "Buskerud", "Hallingdal": "Buskerud", "Vestfold": "Vestfold",
+    "Gjøvikregionen": "Innlandet",
+}
+COUNTY_OF_MUNICIPALITY = {"Drammen": "Buskerud", "Lier": "Buskerud",
+                          "Øvre Eiker": "Buskerud", "Gran": "Innlandet"}
 AREAS = [
     ("Areal og transport", "Spatial planning and transport"),
     ("Klima og miljø", "Climate and environment"),
@@ -61,13 +73,26 @@ DEMO_USERS = [
     ("lillestrom@samraad.test", Role.REPRESENTATIVE, "Lillestrøm", "Nina Lillestrøm"),
     ("moss@samraad.test", Role.REPRESENTATIVE, "Moss", "Eva Moss"),
 ]
+# The chairs of the coordination and expert groups (GROUPS below), municipal officers
+# who are their municipality's deputy representatives. Only the demo's groups have
+# them (the scale generator makes its own groups from DEMO_USERS).
+GROUP_CHAIRS = [
+    ("lillestrom.vara@samraad.test", Role.REPRESENTATIVE, "Lillestrøm", "Sven Rådmann"),
+    ("baerum.naering@samraad.test", Role.REPRESENTATIVE, "Bærum", "Mona Næring"),
+]
+DEMO_LOGINS = DEMO_USERS + GROUP_CHAIRS
+# The member's main representative; the member's other representatives are deputies.
+MAIN_REPRESENTATIVES = ["Kari Oslo", "Per Bærum", "Lars Asker", "Nina Lillestrøm",
+                        "Eva Moss"]
 
 
 def members_csv() -> str:
-    lines = ["name,kind,subregion"]
+    lines = ["name,kind,subregion,county"]
     for subregion, names in SUBREGIONS.items():
-        lines += [f"{name},municipality,{subregion}" for name in names]
-    lines += [f"{name},county,Fylkeskommuner" for name in COUNTIES]
+        lines += [f"{name},municipality,{subregion},"
+                  f"{COUNTY_OF_MUNICIPALITY.get(name, COUNTY_OF_SUBREGION[subregion])}"
+                  for name in names]
+    lines += [f"{name},county,Fylkeskommuner,{name.split()[0]}" for name in COUNTIES]
     return "\n".join(lines) + "\n"
 
 
@@ -88,10 +113,14 @@ def load() -> bool:
         services.create_area(None, name_nb=nb, name_en=en)
     by_name = {m.name: m for m in db.session.scalars(select(Member))}
     users = {}
-    for email, role, member, name in DEMO_USERS:
+    for email, role, member, name in DEMO_LOGINS:
         users[email] = create_user(None, email=email, name=name, role=role,
                                    password=DEMO_PASSWORD,
                                    member=by_name[member] if member else None)
+        if name in MAIN_REPRESENTATIVES:
+            user = users[email]
+            people.update_person(None, user, email=user.email, name=user.name,
+                                 role=user.role, member=user.member, main=True)
     _proposals(users, by_name)
     _meetings(users, by_name)
     _history_notified()
@@ -99,10 +128,13 @@ def load() -> bool:
 
 
 def _history_notified() -> None:
-    """The demo's past was never emailed: its notifications stay in the app only, and
-    those older than three days are read."""
+    """The demo's past was never emailed: its notifications stay in the app only (and
+    the emails to seat holders outside Samråd are never sent), and those older than
+    three days are read."""
     moment = now()
-    db.session.execute(update(Notification).values(email_state=EmailState.NOT_SENT))
+    db.session.execute(update(Notification).values(email_state=EmailState.NOT_SENT,
+                                                   email_id=None))
+    db.session.execute(delete(OutboundEmail))
     db.session.execute(update(Notification).where(
         Notification.created_at < moment - timedelta(days=3)).values(read_at=moment))
 
@@ -220,7 +252,8 @@ def _proposals(users: dict[str, User], members: dict[str, Member]) -> None:
         services.withdraw_proposal(sec, p)
 
 
-# name, kind, months between meetings, seats (person, role, member)
+# name, kind, months between meetings, seats (person, role, member); a seat of a person
+# with a login (DEMO_LOGINS) is linked to it, the others have an email in OUTSIDE.
 GROUPS = [
     ("Styret", GroupKind.BOARD, 2, [
         ("Bjørn Styremedlem", GroupRole.CHAIR, "Oslo"),
@@ -250,6 +283,16 @@ GROUPS = [
         ("Lise Observatør", GroupRole.OBSERVER, None),
     ]),
 ]
+OUTSIDE = {
+    "Hanne Nestleder": "hanne.nestleder@baerum.kommune.test",
+    "Geir Lunde": "geir.lunde@lillestrom.kommune.test",
+    "Marit Sand": "marit.sand@asker.kommune.test",
+    "Tor Fjeld": "tor.fjeld@moss.kommune.test",
+    "Randi Holm": "randi.holm@drammen.kommune.test",
+    "Tone Kommunedirektør": "tone.kommunedirektor@asker.kommune.test",
+    "Jon Utvikler": "jon.utvikler@drammen.kommune.test",
+    "Lise Observatør": "lise.observator@kommune.test",
+}
 SUBSTANTIVE = [
     (ItemKind.ORIENTATION, "Orientering fra sekretariatet"),
     (ItemKind.DISCUSSION, "Regional transportplan: videre arbeid"),
@@ -263,7 +306,7 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
     minutes in draft, the next with its notice out and one planned after it."""
     today = oslo(now()).date()
     sec = users["sekretariat@samraad.test"]
-    chair_user = users["styre@samraad.test"]
+    logins = {user.name: user for user in users.values()}
     decided = db.session.scalar(select(Proposal).where(
         Proposal.title == "Felles satsing på talentattraksjon 2027"))
     open_case = db.session.scalar(select(Proposal).where(
@@ -271,9 +314,10 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
     for name, kind, months, seats in GROUPS:
         group = meetings.create_group(None, name=name, kind=kind)
         for person, role, member in seats:
+            user = logins.get(person)
             meetings.add_membership(
                 None, group, person_name=person, role=role, term_start=date(today.year - 1, 1, 1),
-                user=chair_user if person == chair_user.name else None,
+                user=user, email=None if user else OUTSIDE[person],
                 member=members.get(member) if member else None)
         step = months * 30
         days = sorted({-step * n for n in range(1, 360 // step + 1)} | {14, 14 + step})
@@ -313,6 +357,9 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
             item = next(i for i in later.items if i.kind == ItemKind.APPROVE_MINUTES)
             with frozen_at(later.starts_at + timedelta(hours=3)):
                 minutes.approve_minutes(sec, earlier, by_item=item)
+        if kind == GroupKind.BOARD:  # the last minutes wait for the chair's approval
+            with frozen_at(held[-1].starts_at + timedelta(days=2)):
+                minutes.mark_minutes_ready(sec, held[-1])
         db.session.flush()
 
 
