@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
+from decisions.demo.data import load
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.followup import queries, rules, services
@@ -395,3 +396,15 @@ def test_the_decision_page_shows_rollup_review_date_and_overdue(app, client, dec
     page = client.get(f"/decisions/{d.decision.year}/{d.decision.number}").text
     assert "1 item overdue" in page and "0 % done" in page
     assert "Review date: June 1, 2026" in page
+
+
+def test_the_demo_has_a_decision_with_follow_up_items_in_every_state(app):
+    load()
+    db.session.commit()
+    items = db.session.scalars(select(FollowupItem)).all()
+    today = services.today()
+
+    assert {i.status for i in items} == set(FollowupStatus)
+    assert any(rules.is_overdue(i, today) for i in items)
+    assert len({i.decision_id for i in items}) == 1
+    assert items[0].decision.review_date is not None
