@@ -1,10 +1,10 @@
 """The sweep (`flask sweep`, from cron every minute): records the rounds whose deadline
-has passed, sends the reminders that are due (rounds and follow-up items), and turns notifications into emails and
-sends them.
+has passed, sends the reminders that are due (rounds and follow-up items), and turns
+notifications into emails and sends them.
 
 Each step is its own short transactions, so that a failure in one round or one email
-leaves the rest done. Every step can run twice, or on several machines at once, and
-do each thing once: outcomes are recorded under the round's lock, notifications and
+leaves the rest done. Every step can run twice, or on several machines at once, and do
+each thing once: outcomes are recorded under the round's lock, notifications and
 emails have unique keys, and emails are claimed before they are sent.
 """
 

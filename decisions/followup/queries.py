@@ -24,6 +24,7 @@ from decisions.meetings.models import ActionItem, AgendaItem, GroupMembership
 from decisions.permissions import visible
 from decisions.register.models import Decision
 
+
 def _loaded(stmt: Select) -> Select:
     return stmt.options(selectinload(FollowupItem.owner_member),
                         selectinload(FollowupItem.owner_group),

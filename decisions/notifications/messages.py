@@ -6,13 +6,12 @@ language active when it is called: the mailer calls it under the recipient's.
 
 import base64
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
-
-from datetime import date
 
 from decisions.clock import oslo
 from decisions.extensions import db

@@ -3,13 +3,13 @@ and never import notifications. `subscribe()` is called once by the app factory.
 
 from decisions.notifications import account_emails, services
 from decisions.signals import (
+    followup_due,
     invitation_sent,
     login_locked,
     meeting_cancelled,
     minutes_approved,
     minutes_ready,
     notice_published,
-    followup_due,
     objection_answered,
     objection_registered,
     objection_replied,

@@ -1,6 +1,6 @@
-"""Areas of operation and strategy areas (innsatsområder): the list, a page per area
-with its proposals, decisions (and their follow-up) and agenda items, and the secretariat's add, rename,
-deactivate and reactivate."""
+"""Areas of operation and strategy areas (innsatsområder): the list, a page per area with
+its proposals, decisions (and their follow-up) and agenda items, and the secretariat's
+add, rename, deactivate and reactivate."""
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _

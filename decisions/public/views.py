@@ -1,9 +1,10 @@
 """The public register: adopted decisions and approved minutes, without login.
 
 Nothing here names a person: no attendance, case officer, representative or approver,
-only member organisations (a decision's follow-up names its owners: members, groups
-or the secretariat, never a person, and leaves its updates out). Items exempt from public access show their number and
-legal basis, and decisions made under them are not listed at all.
+only member organisations (a decision's follow-up names its owners: members, groups or
+the secretariat, never a person, and leaves its updates out). Items exempt from public
+access show their number and legal basis, and decisions made under them are not listed
+at all.
 """
 
 from flask import Blueprint, abort, render_template, request
