@@ -408,3 +408,21 @@ def test_the_demo_has_a_decision_with_follow_up_items_in_every_state(app):
     assert any(rules.is_overdue(i, today) for i in items)
     assert len({i.decision_id for i in items}) == 1
     assert items[0].decision.review_date is not None
+
+
+def test_the_owner_follows_the_reminder_from_her_notifications_to_the_item(
+        app, client, decided):
+    d = decided
+    item = services.create_item(d.sec, what="Sende svar", owner_kind=OwnerKind.MEMBER,
+                                member=d.member, due=date(2026, 3, 5), decision=d.decision)
+    db.session.commit()
+    _sweep(app)
+    reminder = db.session.scalar(select(Notification).where(
+        Notification.kind == NotificationKind.FOLLOWUP_DUE))
+    login(client, d.rep)
+
+    assert "Sende svar" in client.get("/notifications/").text
+    followed = client.post(f"/notifications/{reminder.id}/open")
+    assert followed.status_code == 303
+    assert followed.headers["Location"].endswith(f"/follow-up/{item.id}")
+    assert "Registrer en oppdatering" in client.get(f"/follow-up/{item.id}").text
