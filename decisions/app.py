@@ -6,7 +6,7 @@ import os
 import secrets
 
 from flask import Flask
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -146,7 +146,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nb_html"] = nb_html
     app.jinja_env.filters["when"] = format_moment
     app.jinja_env.filters["oslo"] = oslo
-    app.jinja_env.filters["day"] = lambda day: format_date(day, "long")  # a date, not a moment
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
