@@ -16,6 +16,7 @@ from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.followup import queries, rules, services
 from decisions.followup.models import FollowupItem, FollowupStatus, OwnerKind
+from decisions.meetings import agenda, minutes
 from decisions.meetings.models import GroupRole
 from decisions.notifications import messages
 from decisions.notifications.models import Notification, NotificationKind
@@ -426,3 +427,28 @@ def test_the_owner_follows_the_reminder_from_her_notifications_to_the_item(
     assert followed.status_code == 303
     assert followed.headers["Location"].endswith(f"/follow-up/{item.id}")
     assert "Registrer en oppdatering" in client.get(f"/follow-up/{item.id}").text
+
+
+def test_an_action_in_minutes_gets_follow_up_and_keeps_its_line(app, client, make, decided):
+    d = decided
+    group = make.group()
+    meeting = make.meeting(group)
+    item = make.item(d.sec, meeting, "Årsmelding")
+    agenda.publish_notice(d.sec, meeting)
+    make.held(d.sec, meeting)
+    action = minutes.add_action(d.sec, item, description="Sende årsmeldingen ut.",
+                                owner="Sekretariatet", due=None)
+    db.session.commit()
+    login(client, d.sec)
+
+    made = client.post(f"/follow-up/action/{action.id}/new",
+                       data={"what": "Årsmeldingen sendt", "owner": "secretariat",
+                             "due": "2026-04-01", "weight": "1"})
+    assert made.status_code == 303
+    followed = db.session.scalar(select(FollowupItem).where(
+        FollowupItem.action_id == action.id))
+    assert followed is not None and followed.decision_id is None
+    assert "Årsmeldingen sendt" in client.get("/follow-up/").text
+    assert not can(d.rep, "view", followed)  # draft minutes are not hers to read
+    with pytest.raises(DomainError):
+        minutes.remove_minutes_line(d.sec, action)
