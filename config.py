@@ -43,6 +43,8 @@ class Config:
     # locks for the clients that failed, per client address before that address is
     # refused for every account, the window they are counted in and the lock.
     LOGIN_MAX_FAILURES = 5
+    # Owners of follow-up items are reminded this many days before the due date, and on it.
+    FOLLOWUP_REMIND_DAYS = int(os.environ.get("FOLLOWUP_REMIND_DAYS", "7"))
     LOGIN_CLIENT_MAX_FAILURES = int(os.environ.get("LOGIN_CLIENT_MAX_FAILURES", "20"))
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCK_MINUTES = 15

@@ -29,6 +29,7 @@ from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from decisions.files.views import bp as files_bp
+from decisions.followup.views import bp as followup_bp
 from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
 from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
@@ -128,7 +129,8 @@ def register_blueprints(app: Flask) -> None:
                meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
                people_bp,
                areas_bp,
-               papers_bp):
+               papers_bp,
+               followup_bp):
         app.register_blueprint(bp)
 
 

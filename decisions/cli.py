@@ -18,12 +18,14 @@ from decisions.sweep import sweep as run_sweep
 @click.command("sweep")
 @with_appcontext
 def sweep():
-    """Record ended rounds, send due reminders and emails. Run it every minute."""
+    """Record ended rounds, send due reminders (rounds, follow-up items) and emails. Run
+    it every minute."""
     result = run_sweep()
     click.echo(_("Rounds recorded: %(settled)s. Reminded: %(reminded)s. Emails queued: "
                  "%(queued)s, digests: %(digests)s.", settled=result.settled,
                  reminded=result.reminded, queued=result.queued,
                  digests=result.digests))
+    click.echo(_("Follow-up owners reminded: %(count)s.", count=result.followup_reminded))
     click.echo(describe(result.delivery))
     if result.failed_steps:  # logged with their tracebacks; cron sees the exit code
         raise click.ClickException(_("These steps failed: %(steps)s.",

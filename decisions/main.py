@@ -3,7 +3,8 @@ statement.
 
 "What needs you" lists what waits for the user's act, asked of the same rules that
 authorize the act: a representative's open rounds her member has not answered, the
-draft minutes a chair may approve, and for the secretariat the objections to answer,
+draft minutes a chair may approve, the follow-up items she owns (overdue first, then
+by due date, and those done), and for the secretariat the objections to answer,
 rounds past their deadline not recorded, meetings without approved minutes and
 undeliverable emails (counted in the template: main does not import notifications).
 Each list is one bounded query, whatever the history."""
@@ -17,6 +18,9 @@ from sqlalchemy import select
 
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.followup import queries as followup_queries
+from decisions.followup.rules import is_open
+from decisions.followup.services import today as oslo_today
 from decisions.meetings import queries as meeting_queries
 from decisions.permissions import can
 from decisions.proposals import queries as proposal_queries
@@ -52,12 +56,21 @@ def index():
     if can(current_user, "write_minutes", kind="meeting"):
         without_minutes = meeting_queries.without_approved_minutes(current_user, moment)
     to_approve = meeting_queries.minutes_to_approve(current_user, moment)
+    today = oslo_today()
+    owned = db.session.scalars(followup_queries.owned_by(current_user, today)
+                               .limit(OWNED_SHOWN)).all()
+    owes = [item for item in owned if is_open(item)]
+    has_done = [item for item in owned if not is_open(item)]
     recent = db.session.scalars(register_queries.decisions().limit(5)).all()
     meetings = meeting_queries.upcoming(current_user, moment, limit=5)
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
                            meetings=meetings, objections=objections, unrecorded=unrecorded,
-                           without_minutes=without_minutes, to_approve=to_approve)
+                           without_minutes=without_minutes, to_approve=to_approve,
+                           owes=owes, has_done=has_done, today=today)
+
+
+OWNED_SHOWN = 50  # follow-up items on the start page; the item list has the rest
 
 
 # The day the statement was last checked against the service; change it with the text.

@@ -11,6 +11,7 @@ from decisions.accounts.models import (  # noqa: F401
 )
 from decisions.audit.models import AuditEntry  # noqa: F401
 from decisions.files.models import Attachment  # noqa: F401, E402
+from decisions.followup.models import FollowupItem, FollowupUpdate  # noqa: F401
 from decisions.meetings.models import (  # noqa: F401, E402
     ActionItem,
     AgendaItem,

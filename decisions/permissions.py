@@ -20,10 +20,12 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
-from decisions.clock import from_oslo, oslo
+from decisions.clock import from_oslo, now, oslo
 from decisions.extensions import db
 from decisions.files.models import Attachment
+from decisions.followup.models import ANSWERING_SEATS, FollowupItem, OwnerKind
 from decisions.meetings.models import (
+    ActionItem,
     AgendaItem,
     Group,
     GroupMembership,
@@ -137,6 +139,18 @@ def attachments_seen(user: User) -> Seen:
             | (~ON_ITEM & proposals_seen(user).via(Attachment.proposal)))
 
 
+ON_DECISION = Seen(lambda f: f.decision_id is not None,
+                   lambda: FollowupItem.decision_id.is_not(None))
+
+
+def followups_seen(user: User) -> Seen:
+    # A decision's follow-up is read by whoever reads the register; an action's follows
+    # the minutes it was recorded in.
+    of_action = (minutes_seen(user).via(AgendaItem.meeting).via(ActionItem.item)
+                 .via(FollowupItem.action))
+    return _by_role(user, ALL, ON_DECISION | (~ON_DECISION & of_action))
+
+
 def notifications_seen(user: User) -> Seen:
     return Seen(lambda n: n.user_id == user.id, lambda: Notification.user_id == user.id)
 
@@ -152,6 +166,7 @@ SEEN: dict[str, tuple[type, Callable[[User], Seen]]] = {
     "item": (AgendaItem, items_seen),
     "attachment": (Attachment, attachments_seen),
     "notification": (Notification, notifications_seen),
+    "followup": (FollowupItem, followups_seen),
     "area": (Area, lambda user: _by_role(user, ALL, ALL)),
     # Emails in the outbox name their recipients and carry their texts: the
     # secretariat looks after the ones that did not get through.
@@ -326,6 +341,36 @@ def area_rule(user: User, action: str, area: Area | None) -> bool:
     return action == "view" and area is not None and _seen(user, "area", area)
 
 
+def owns_followup(user: User, item: FollowupItem) -> bool:
+    """Whether `user` answers for the item: a representative of the owning member, the
+    holder (with a login) of a chair or secretary seat of the owning group serving
+    today, or the secretariat for the secretariat's items."""
+    if item.owner_kind == OwnerKind.MEMBER:
+        return user.role == Role.REPRESENTATIVE and user.member_id == item.owner_member_id
+    if item.owner_kind == OwnerKind.GROUP:
+        today = oslo(now()).date()
+        return item.owner_group is not None and any(
+            seat.user_id == user.id and seat.role in ANSWERING_SEATS and seat.serves_on(today)
+            for seat in item.owner_group.memberships)
+    return user.role == SECRETARIAT
+
+
+def followup_rule(user: User, action: str, item: FollowupItem | None) -> bool:
+    # create: items and a decision's review date; list: the secretariat's list of all.
+    if action in ("create", "list"):
+        return user.role == SECRETARIAT
+    if item is None:
+        return False
+    if action == "edit":
+        return user.role == SECRETARIAT
+    if action == "view":
+        return _seen(user, "followup", item)
+    if action == "update":  # a dated update of status and progress
+        return _seen(user, "followup", item) and (user.role == SECRETARIAT
+                                                   or owns_followup(user, item))
+    return False
+
+
 def email_rule(user: User, action: str, email: OutboundEmail | None) -> bool:
     if action in ("list", "retry") and email is None:
         return user.role == SECRETARIAT
@@ -348,6 +393,7 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "notification": notification_rule,
     "area": area_rule,
     "email": email_rule,
+    "followup": followup_rule,
     "person": person_rule,
 }
 KINDS: dict[type, str] = {
@@ -356,6 +402,7 @@ KINDS: dict[type, str] = {
     Notification: "notification", AuditEntry: "audit", User: "person",
     Area: "area",
     OutboundEmail: "email",
+    FollowupItem: "followup",
 }
 
 

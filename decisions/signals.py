@@ -31,3 +31,7 @@ notice_published = _events.signal("notice-published")  # meeting: notice or its 
 meeting_cancelled = _events.signal("meeting-cancelled")  # meeting
 minutes_approved = _events.signal("minutes-approved")  # meeting
 minutes_ready = _events.signal("minutes-ready")  # meeting: drafted minutes for the chair
+
+# Follow-up (decisions.followup.services)
+# item, stage ("before" or "on"), users (its owners now); a receiver returns how many it told
+followup_due = _events.signal("followup-due")

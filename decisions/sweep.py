@@ -1,10 +1,10 @@
 """The sweep (`flask sweep`, from cron every minute): records the rounds whose deadline
-has passed, sends the reminders that are due, and turns notifications into emails and
-sends them.
+has passed, sends the reminders that are due (rounds and follow-up items), and turns
+notifications into emails and sends them.
 
 Each step is its own short transactions, so that a failure in one round or one email
-leaves the rest done. Every step can run twice, or on several machines at once, and
-do each thing once: outcomes are recorded under the round's lock, notifications and
+leaves the rest done. Every step can run twice, or on several machines at once, and do
+each thing once: outcomes are recorded under the round's lock, notifications and
 emails have unique keys, and emails are claimed before they are sent.
 """
 
@@ -16,6 +16,8 @@ from decisions.clock import now
 from decisions.database import expect_writes
 from decisions.extensions import db
 from decisions.files.services import remove_orphan_files
+from decisions.followup import queries as followup_queries
+from decisions.followup import services as followup_services
 from decisions.notifications import mail
 from decisions.proposals import queries
 from decisions.proposals.models import Round
@@ -27,6 +29,7 @@ from decisions.submissions import forget_old
 class SweepResult:
     settled: int = 0
     reminded: int = 0
+    followup_reminded: int = 0
     queued: int = 0
     digests: int = 0
     delivery: dict[str, int] = field(default_factory=lambda: {
@@ -72,12 +75,20 @@ def record_ended_rounds(limit: int | None = None) -> int:
                  "recording round")
 
 
+def remind_followup_owners() -> int:
+    """Remind the owners of follow-up items due soon or today, once each."""
+    due = followup_queries.due_reminders(followup_services.today(),
+                                         followup_services.remind_days())
+    return _each(due, followup_services.send_reminder, "reminding follow-up item")
+
+
 def sweep() -> SweepResult:
     expect_writes()
     result = SweepResult()
     steps = [
         ("settled", record_ended_rounds),
         ("reminded", lambda: _each(queries.due_reminders(now()), send_reminder, "reminding round")),
+        ("followup_reminded", remind_followup_owners),
         ("queued", mail.queue_emails),
         ("digests", mail.queue_digests),
         ("delivery", mail.deliver),

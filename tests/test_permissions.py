@@ -59,6 +59,19 @@ FOLLOWS_THE_LINK = EVERYONE
 # those of tests/world.py; a POST sends a form that succeeds when the role may post it.
 MATRIX = {
     ("main.index", "GET", None): SIGNED_IN,
+    # Follow-up: the secretariat makes items; the owner (the world's member, whose
+    # representative is the third role) and the secretariat record updates.
+    ("followup.index", "GET", None): SECRETARIAT,
+    ("followup.show", "GET", None): SIGNED_IN,
+    ("followup.update", "POST", None): OWN_MEMBER,
+    ("followup.new_for_decision", "GET", None): SECRETARIAT,
+    ("followup.new_for_decision", "POST", None): SECRETARIAT,
+    ("followup.new_for_action", "GET", None): SECRETARIAT,
+    ("followup.new_for_action", "POST", None): SECRETARIAT,
+    ("followup.edit", "GET", None): SECRETARIAT,
+    ("followup.edit", "POST", None): SECRETARIAT,
+    ("followup.review", "GET", None): SECRETARIAT,
+    ("followup.review", "POST", None): SECRETARIAT,
     ("main.health", "GET", None): EVERYONE,
     ("main.favicon", "GET", None): EVERYONE,
     ("main.accessibility", "GET", None): EVERYONE,

@@ -20,9 +20,12 @@ from decisions.clock import now
 from decisions.extensions import db
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
+from decisions.followup import services as followup
+from decisions.followup.models import FollowupItem, OwnerKind
 from decisions.meetings import agenda, minutes, queries
 from decisions.meetings.calendar import create_feed
 from decisions.meetings.models import (
+    ActionItem,
     AgendaItem,
     EntryKind,
     Group,
@@ -67,6 +70,7 @@ class World:
     round: Round
     decision: Decision
     email: OutboundEmail  # refused for good by the mail server: the outbox page's
+    followup: FollowupItem  # on `decision`, owned by `member`
     meetings: "Meetings | None" = None
 
 
@@ -85,6 +89,7 @@ class Meetings:
     entry: ProtocolEntry  # on `held_item`
     approved: Meeting  # minutes approved by the chair
     feed_token: str  # the chair's calendar feed
+    action: ActionItem  # in the held meeting's draft minutes, with a follow-up item
 
 
 # Routes whose objects are meetings, items and attachments: their world has meetings.
@@ -92,7 +97,7 @@ MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.", 
 
 
 def needs_meetings(endpoint: str) -> bool:
-    return endpoint.startswith(MEETING_BLUEPRINTS)
+    return endpoint.startswith(MEETING_BLUEPRINTS) or endpoint == "followup.new_for_action"
 
 
 def _build_new(make, with_meetings: bool = False) -> World:
@@ -139,10 +144,13 @@ def _build_new(make, with_meetings: bool = False) -> World:
         next_attempt_at=now(), last_error="550 5.1.1 mailbox unavailable",
         created_at=now())
     db.session.add(email)
+    item = followup.create_item(secretariat, what="Rapportere bruken av budsjettet",
+                                owner_kind=OwnerKind.MEMBER, member=member,
+                                due=date(2026, 4, 1), decision=decision)
     db.session.commit()
     world = World(users=users, member=member, other=other, objector=objector,
                   area=make.area(), draft=draft, circulated=circulated, round=round_,
-                  decision=decision, email=email)
+                  decision=decision, email=email, followup=item)
     if with_meetings:
         world.meetings = _build_meetings(make, world)
     return world
@@ -175,13 +183,18 @@ def _build_meetings(make, world: World) -> Meetings:
     entry = minutes.add_entry(sec, held_item, kind=EntryKind.DISSENT,
                               text="Dissens fra et medlem.", member=world.member)
     minutes.approve_minutes(chair, approved)
+    action = minutes.add_action(sec, held_item, description="Sende årsmeldingen ut.",
+                                owner="Styret", due=None)
+    followup.create_item(sec, what="Årsmeldingen sendt til medlemmene",
+                         owner_kind=OwnerKind.GROUP, group=group, due=date(2026, 4, 15),
+                         action=action)
     agenda.publish_notice(sec, meeting)
     feed_token = create_feed(chair)
     db.session.commit()
     return Meetings(group=group, planned=planned, meeting=meeting, item=item,
                     attachment=attachment, proposal_attachment=proposal_attachment,
                     held=held, held_item=held_item, entry=entry, approved=approved,
-                    feed_token=feed_token)
+                    feed_token=feed_token, action=action)
 
 
 def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
@@ -205,6 +218,10 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "proposals.answer": {"id": round_id, "member_id": world.objector.id},
         "proposals.reply": {"id": round_id, "member_id": world.other.id},
         "register.show": {"year": world.decision.year, "number": world.decision.number},
+        **{endpoint: {"id": world.followup.id} for endpoint in (
+            "followup.show", "followup.update", "followup.edit")},
+        **{endpoint: {"id": world.decision.id} for endpoint in (
+            "followup.new_for_decision", "followup.review")},
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
@@ -384,6 +401,8 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
         return {"kind": "entry", "id": m.entry.id}
     if endpoint == "public.minutes":
         return {"id": m.approved.id}
+    if endpoint == "followup.new_for_action":
+        return {"id": m.action.id}
     if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):
         return {"line": m.held.attendance[0].id}
     return None
@@ -495,6 +514,17 @@ def _form_data(endpoint: str, world: World) -> dict:
         "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
         "proposals.reply": {"text": "Kommunen står fast ved innsigelsen."},
         "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
+        "followup.update": {"status": "in_progress", "progress": "40",
+                            "comment": "Godt i gang.",
+                            "lock_version": world.followup.lock_version},
+        "followup.new_for_decision": {"what": "Ny oppfølging", "owner": "secretariat",
+                                      "due": "2026-04-01", "weight": "2"},
+        "followup.new_for_action": {"what": "Følge opp handlingen", "owner": "secretariat",
+                                    "due": "2026-04-01", "weight": "1"},
+        "followup.edit": {"what": "Rapportere bruken", "owner": f"member:{world.member.id}",
+                          "due": "2026-05-01", "weight": "3",
+                          "lock_version": world.followup.lock_version},
+        "followup.review": {"review_date": "2026-06-01"},
         "accounts.password": {"current": PASSWORD, "password": "en helt ny passordfrase",
                               "confirm": "en helt ny passordfrase"},
         "accounts.code": {"code": "000000"},

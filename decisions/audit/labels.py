@@ -18,6 +18,11 @@ ACTS = {
     "objection.answered": _l("Objection answered"),
     "objection.replied": _l("Reply on an objection"),
     "decision.recorded": _l("Decision recorded"),
+    "decision.review_date_set": _l("Review date of a decision set"),
+    "followup.created": _l("Follow-up item created"),
+    "followup.edited": _l("Follow-up item changed"),
+    "followup.updated": _l("Follow-up item updated by its owner"),
+    "followup.reminded": _l("Owner of a follow-up item reminded"),
     "member.created": _l("Member created"),
     "member.renamed": _l("Member renamed"),
     "member.changed": _l("Member changed"),
@@ -111,6 +116,7 @@ OBJECT_TYPES = {
     "action_items": _l("Action"),
     "attachments": _l("Attachment"),
     "calendar_feeds": _l("Calendar address"),
+    "followup_items": _l("Follow-up item"),
 }
 
 

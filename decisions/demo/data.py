@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import from_oslo, frozen_at, now, oslo
+from decisions.demo.followup import load_followup
 from decisions.extensions import db
 from decisions.meetings import agenda, minutes, queries
 from decisions.meetings import services as meetings
@@ -123,6 +124,7 @@ def load() -> bool:
                                  role=user.role, member=user.member, main=True)
     _proposals(users, by_name)
     _meetings(users, by_name)
+    load_followup()
     _history_notified()
     return True
 

@@ -14,6 +14,7 @@ from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError
 from decisions.extensions import db
+from decisions.followup.models import FollowupItem
 from decisions.meetings import pdf, rules
 from decisions.meetings.acts import (
     flush_or_conflict,
@@ -218,6 +219,9 @@ def remove_minutes_line(actor: User, line: ProtocolEntry | ItemAbsence | ActionI
     require(actor, "write_minutes", line.item.meeting)
     meeting = lock_meeting(line.item.meeting)
     _check_minutes_open(meeting)
+    if isinstance(line, ActionItem) and db.session.scalar(
+            select(FollowupItem.id).where(FollowupItem.action_id == line.id).limit(1)):
+        raise DomainError(_l("The action has follow-up items: it stays in the minutes."))
     record(actor, f"minutes.{line.__tablename__}_removed", line,
            before={"item_id": line.item_id})
     db.session.delete(line)

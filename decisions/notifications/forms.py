@@ -16,6 +16,7 @@ KIND_LABELS = {
     NotificationKind.ROUND_CLOSED: _l("A round closes, with its outcome"),
     NotificationKind.NOTICE: _l("Notice of a meeting, revised or cancelled"),
     NotificationKind.MINUTES_APPROVED: _l("Minutes approved"),
+    NotificationKind.FOLLOWUP_DUE: _l("A follow-up item you own is due soon, or today"),
 }
 DELIVERY_LABELS = {
     Delivery.IMMEDIATE: _l("Email at once"),

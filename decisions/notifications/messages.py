@@ -6,6 +6,7 @@ language active when it is called: the mailer calls it under the recipient's.
 
 import base64
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import url_for
 from flask_babel import format_date
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from decisions.clock import oslo
 from decisions.extensions import db
+from decisions.followup.models import OPEN_STATUSES, FollowupItem
 from decisions.locale import format_moment
 from decisions.meetings.calendar import calendar_file
 from decisions.meetings.models import MeetingState
@@ -52,6 +54,8 @@ def target(n: Notification) -> tuple[str, dict]:
         return "proposals.round", {"id": n.round_id}
     if n.kind == NotificationKind.MINUTES_READY:
         return "meetings.minutes", {"id": n.meeting_id}
+    if n.kind == NotificationKind.FOLLOWUP_DUE:
+        return "followup.show", {"id": n.params["item_id"]}
     return "meetings.meeting", {"id": n.meeting_id}
 
 
@@ -71,6 +75,10 @@ def still_relevant(n: Notification) -> bool:
             return db.session.scalar(select(Position.id).where(
                 Position.round_id == n.round_id,
                 Position.member_id == n.user.member_id)) is None
+    if n.kind == NotificationKind.FOLLOWUP_DUE:  # not once done or dropped, or moved
+        item = db.session.get(FollowupItem, n.params["item_id"])
+        return (item is not None and item.status in OPEN_STATUSES
+                and item.due.isoformat() == n.params["due"])
     if n.kind == NotificationKind.MINUTES_READY:  # not once they are approved
         return n.meeting.state == MeetingState.MINUTES_DRAFTED
     if n.kind == NotificationKind.NOTICE and not n.params.get("cancelled"):
@@ -107,6 +115,12 @@ def subject(n: Notification) -> str:
             return _("The secretariat has answered your objection to case %(ref)s", **case)
         return _("Case %(ref)s: %(outcome)s", ref=case["ref"],
                  outcome=OUTCOME_LABELS[Outcome(n.params["outcome"])])
+    if kind == NotificationKind.FOLLOWUP_DUE:
+        due = format_date(date.fromisoformat(n.params["due"]), "long")
+        if n.params.get("stage") == "on":
+            return _("Follow-up due today (%(due)s): %(what)s", due=due,
+                     what=n.params["what"])
+        return _("Follow-up due %(due)s: %(what)s", due=due, what=n.params["what"])
     meeting = n.meeting
     names = {"group": meeting.group.name, "day": _day(meeting.starts_at)}
     if kind == NotificationKind.MINUTES_APPROVED:
@@ -136,6 +150,7 @@ def compose(n: Notification, *, with_files: bool = True) -> Message:
         NotificationKind.NOTICE: _notice,
         NotificationKind.MINUTES_APPROVED: _minutes_approved,
         NotificationKind.MINUTES_READY: _minutes_ready,
+        NotificationKind.FOLLOWUP_DUE: _followup_due,
     }
     message = Message(subject(n))
     builders[n.kind](n, message)
@@ -274,6 +289,14 @@ def _minutes_ready(n: Notification, message: Message) -> None:
                             "As its chair, read them and approve them.")]
     message.details = _meeting_details(n.meeting)[:2]
     message.action = (_("Read and approve the minutes"), link(n, external=True))
+
+
+def _followup_due(n: Notification, message: Message) -> None:
+    message.paragraphs = [_("You own this follow-up item. Record how far it has come, "
+                            "or that it is done.")]
+    message.details = [(_("Due"), format_date(date.fromisoformat(n.params["due"]), "long"))]
+    message.quote = n.params["what"]
+    message.action = (_("Update the follow-up item"), link(n, external=True))
 
 
 def _calendar_attachment(meeting) -> dict[str, str]:

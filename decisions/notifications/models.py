@@ -27,6 +27,7 @@ class NotificationKind(StrEnum):
     NOTICE = "notice"  # published, revised or cancelled
     MINUTES_APPROVED = "minutes_approved"
     MINUTES_READY = "minutes_ready"  # draft minutes await the chair's approval
+    FOLLOWUP_DUE = "followup_due"  # a follow-up item's owner: due soon, or due today
 
 
 class Delivery(StrEnum):

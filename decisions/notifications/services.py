@@ -200,6 +200,15 @@ def reminder(round_, member_ids: Iterable[int]) -> int:
                   event=f"reminder:{round_.id}", round_id=round_.id)
 
 
+def followup_due(item, stage: str, users: Iterable[User]) -> int:
+    """To the owners of a follow-up item, before its due date or on it; the item decides
+    when (followup.services.send_reminder). Once per item, stage and due date."""
+    return notify(NotificationKind.FOLLOWUP_DUE, users,
+                  event=f"followup:{item.id}:{stage}:{item.due.isoformat()}",
+                  params={"item_id": item.id, "stage": stage, "due": item.due.isoformat(),
+                          "what": item.what[:200]})
+
+
 # --- The user's side ------------------------------------------------------------------
 
 def mark_read(user: User, notification: Notification) -> None:

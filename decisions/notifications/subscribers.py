@@ -3,6 +3,7 @@ and never import notifications. `subscribe()` is called once by the app factory.
 
 from decisions.notifications import account_emails, services
 from decisions.signals import (
+    followup_due,
     invitation_sent,
     login_locked,
     meeting_cancelled,
@@ -60,6 +61,10 @@ def _reminder_due(_sender, *, round_, member_ids) -> int:
     return services.reminder(round_, member_ids)
 
 
+def _followup_due(_sender, *, item, stage, users) -> int:
+    return services.followup_due(item, stage, users)
+
+
 def _notice_published(_sender, *, meeting) -> None:
     services.notice_published(meeting)
 
@@ -91,6 +96,7 @@ HANDLERS = (
     (meeting_cancelled, _meeting_cancelled),
     (minutes_approved, _minutes_approved),
     (minutes_ready, _minutes_ready),
+    (followup_due, _followup_due),
 )
 
 

@@ -26,8 +26,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 # Who can receive which kind (the others are left out of the settings).
 KINDS_FOR = {
     Role.REPRESENTATIVE: (NotificationKind.ROUND_OPENED, NotificationKind.REMINDER,
-                          NotificationKind.OBJECTION_ANSWERED, NotificationKind.ROUND_CLOSED),
-    Role.SECRETARIAT: (NotificationKind.OBJECTION,),
+                          NotificationKind.OBJECTION_ANSWERED, NotificationKind.ROUND_CLOSED,
+                          NotificationKind.FOLLOWUP_DUE),
+    Role.SECRETARIAT: (NotificationKind.OBJECTION, NotificationKind.FOLLOWUP_DUE),
 }
 MEETING_KINDS = (NotificationKind.NOTICE, NotificationKind.MINUTES_APPROVED)
 

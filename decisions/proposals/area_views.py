@@ -1,6 +1,6 @@
-"""Areas of operation and strategy areas (innsatsområder): the list, a page per area
-with its proposals, decisions and agenda items, and the secretariat's add, rename,
-deactivate and reactivate."""
+"""Areas of operation and strategy areas (innsatsområder): the list, a page per area with
+its proposals, decisions (and their follow-up) and agenda items, and the secretariat's
+add, rename, deactivate and reactivate."""
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 import decisions.lifecycle as lifecycle
 from decisions.clock import now
 from decisions.extensions import db
+from decisions.followup import queries as followup_queries
+from decisions.followup.services import today as oslo_today
 from decisions.http import load, require, see_other
 from decisions.meetings import queries as meeting_queries
 from decisions.meetings.blueprint import item_url
@@ -68,6 +70,8 @@ def show(id: int):
                            rounds=rounds, states=queries.states_of(list(rounds.values()),
                                                                    moment),
                            decisions=decisions, items=items, shown=SHOWN,
+                           summaries=followup_queries.summaries(
+                               (d.id for d in decisions[:SHOWN]), oslo_today()),
                            item_url=item_url, action_form=ActionForm())
 
 

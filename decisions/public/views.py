@@ -1,13 +1,17 @@
 """The public register: adopted decisions and approved minutes, without login.
 
 Nothing here names a person: no attendance, case officer, representative or approver,
-only member organisations. Items exempt from public access show their number and
-legal basis, and decisions made under them are not listed at all.
+only member organisations (a decision's follow-up names its owners: members, groups or
+the secretariat, never a person, and leaves its updates out). Items exempt from public
+access show their number and legal basis, and decisions made under them are not listed
+at all.
 """
 
 from flask import Blueprint, abort, render_template, request
 
 from decisions.extensions import db
+from decisions.followup import queries as followup_queries
+from decisions.followup.services import today as oslo_today
 from decisions.http import int_arg, page_number
 from decisions.public import queries
 
@@ -21,7 +25,9 @@ def index():
     search = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     page = db.paginate(queries.decisions(search=search or None), page=page_number(),
                        per_page=25, error_out=False)
-    return render_template("public/index.html", page=page, search=search)
+    return render_template("public/index.html", page=page, search=search,
+                           summaries=followup_queries.summaries((d.id for d in page.items),
+                                                                oslo_today()))
 
 
 @bp.route("/decisions/<int:year>/<int:number>")
@@ -29,7 +35,11 @@ def decision(year: int, number: int):
     found = queries.decision(year, number)
     if found is None:
         abort(404)
-    return render_template("public/decision.html", decision=found)
+    today = oslo_today()
+    return render_template("public/decision.html", decision=found, today=today,
+                           followup_items=followup_queries.of_decision(found.id),
+                           followup_summary=followup_queries.summaries([found.id], today)
+                           .get(found.id))
 
 
 @bp.route("/minutes/")

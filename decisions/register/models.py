@@ -1,6 +1,6 @@
 """Decisions and the reservations and stand-asides recorded with them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +27,8 @@ class Decision(db.Model):
     resolution_html: Mapped[str] = mapped_column(Text, default="")
     procedure: Mapped[Procedure] = mapped_column(enum_column(Procedure, "decision_procedure"))
     adopted_at: Mapped[datetime] = mapped_column(index=True)
+    # When the secretariat looks at the decision's follow-up again (decisions/followup).
+    review_date: Mapped[date | None]
 
     round: Mapped[Round] = relationship()
     proposal: Mapped[Proposal] = relationship()

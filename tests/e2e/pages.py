@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.extensions import db
+from decisions.followup.models import FollowupItem, FollowupStatus
 from decisions.meetings.models import AgendaItem, Group, GroupMembership, Meeting, MeetingState
 from decisions.members.models import Member
 from decisions.proposals.models import Proposal, Round
@@ -54,6 +55,7 @@ SKIPPED = {
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
+    "followup.new_for_action": "the form of followup.new_for_decision, for an action",
 }
 
 
@@ -181,6 +183,22 @@ def _decision(ids: DemoIds) -> dict:
     return {"year": ids.decision[0], "number": ids.decision[1]}
 
 
+def _followup(status: FollowupStatus) -> Callable[[DemoIds], dict]:
+    """A demo follow-up item in `status` (asked when the pages are resolved)."""
+    return lambda ids: {"id": db.session.scalar(
+        select(FollowupItem.id).where(FollowupItem.status == status)
+        .order_by(FollowupItem.id).limit(1))}
+
+
+def _followed_decision(ids: DemoIds, *, by_id: bool = False) -> dict:
+    """The demo decision with follow-up items."""
+    decision = db.session.scalar(select(Decision).join(
+        FollowupItem, FollowupItem.decision_id == Decision.id).limit(1))
+    if by_id:
+        return {"id": decision.id}
+    return {"year": decision.year, "number": decision.number}
+
+
 PAGES: list[PageSpec] = [
     # Not logged in.
     PageSpec("login", "accounts.login", ANONYMOUS),
@@ -189,6 +207,8 @@ PAGES: list[PageSpec] = [
     PageSpec("public register", "public.index", EVERYONE),
     PageSpec("public register, search", "public.index", EVERYONE, query="q=talent"),
     PageSpec("public decision", "public.decision", EVERYONE, args=_decision),
+    PageSpec("public decision with follow-up", "public.decision", EVERYONE,
+             args=_followed_decision),
     PageSpec("accessibility statement", "main.accessibility", EVERYONE),
     PageSpec("forgotten password", "accounts.forgot", ANONYMOUS),
     PageSpec("reset link expired", "accounts.reset", ANONYMOUS, args={"token": "expired"},
@@ -213,6 +233,13 @@ PAGES: list[PageSpec] = [
       for state in ("open", "revised", "superseded", "silence", "no_consensus", "decided")],
     PageSpec("decision register", "register.index", SIGNED_IN),
     PageSpec("decision", "register.show", SIGNED_IN, args=_decision),
+    PageSpec("decision with follow-up", "register.show", SIGNED_IN, args=_followed_decision),
+    PageSpec("decision register, overdue follow-up", "register.index", SIGNED_IN,
+             query="followup=overdue"),
+    PageSpec("follow-up item (in progress)", "followup.show", SIGNED_IN,
+             args=_followup(FollowupStatus.IN_PROGRESS)),
+    PageSpec("follow-up item (done)", "followup.show", SIGNED_IN,
+             args=_followup(FollowupStatus.DONE)),
     PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
     PageSpec("search, proposals and people", "search.index", SIGNED_IN, query="q=oslo"),
     PageSpec("areas", "areas.index", SIGNED_IN),
@@ -255,6 +282,17 @@ PAGES: list[PageSpec] = [
     PageSpec("agenda item attachments", "files.upload_to_item", SECRETARIAT,
              args=lambda ids: {"id": ids.board_item}),
     PageSpec("audit log", "audit.index", SECRETARIAT),
+    PageSpec("follow-up items", "followup.index", SECRETARIAT),
+    PageSpec("follow-up items, overdue", "followup.index", SECRETARIAT, query="overdue=1"),
+    PageSpec("new follow-up item", "followup.new_for_decision", SECRETARIAT,
+             args=lambda ids: _followed_decision(ids, by_id=True)),
+    PageSpec("new follow-up item, sent empty", "followup.new_for_decision", SECRETARIAT,
+             args=lambda ids: _followed_decision(ids, by_id=True), status=422,
+             action="submit"),
+    PageSpec("edit follow-up item", "followup.edit", SECRETARIAT,
+             args=_followup(FollowupStatus.PLANNED)),
+    PageSpec("review date", "followup.review", SECRETARIAT,
+             args=lambda ids: _followed_decision(ids, by_id=True)),
     # The admin's and the secretariat's: people and accounts.
     PageSpec("people", "people.index", PEOPLE),
     PageSpec("people, filtered", "people.index", PEOPLE,
