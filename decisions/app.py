@@ -41,11 +41,13 @@ from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
 from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
+from decisions.ratification.subscribers import subscribe as subscribe_ratification
 from decisions.notifications.views import bp as notifications_bp
 from decisions.people.views import bp as people_bp
 from decisions.permissions import can
 from decisions.proposals import settle
 from decisions.proposals.area_views import bp as areas_bp
+from decisions.ratification.views import bp as ratification_bp
 from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
@@ -78,6 +80,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     subscribe_notifications()
     subscribe_meetings()
+    subscribe_ratification()
     settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -128,7 +131,7 @@ def register_blueprints(app: Flask) -> None:
                meetings_bp, files_bp, calendar_bp, public_bp, search_bp, notifications_bp,
                people_bp,
                areas_bp,
-               papers_bp):
+               papers_bp, ratification_bp):
         app.register_blueprint(bp)
 
 

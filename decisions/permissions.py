@@ -34,6 +34,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member
 from decisions.notifications.models import Notification, OutboundEmail
 from decisions.proposals.models import Area, Proposal, Round
+from decisions.ratification.models import Ratification
 from decisions.register.models import Decision
 
 SECRETARIAT = Role.SECRETARIAT
@@ -153,6 +154,9 @@ SEEN: dict[str, tuple[type, Callable[[User], Seen]]] = {
     "attachment": (Attachment, attachments_seen),
     "notification": (Notification, notifications_seen),
     "area": (Area, lambda user: _by_role(user, ALL, ALL)),
+    # A member's handling of a decision is read by everyone signed in (the public
+    # register shows it too, without names).
+    "ratification": (Ratification, lambda user: _by_role(user, ALL, ALL)),
     # Emails in the outbox name their recipients and carry their texts: the
     # secretariat looks after the ones that did not get through.
     "email": (OutboundEmail, lambda user: _by_role(user, ALL, NONE)),
@@ -232,6 +236,23 @@ def decision_rule(user: User, action: str, decision: Decision | None) -> bool:
     if action == "list":
         return user.role in READERS
     return action == "view" and _seen(user, "decision", decision)
+
+
+def ratification_rule(user: User, action: str, row: Ratification | None) -> bool:
+    """A member's own adoption of a decision. `record` takes the member's row (a new,
+    unsaved one when there is none yet)."""
+    if action == "require":  # whether and how a decision needs it; the reminders
+        return user.role == SECRETARIAT
+    if action == "list":
+        return user.role in READERS
+    if action == "view":
+        return row is not None and _seen(user, "ratification", row)
+    if action == "record":
+        # Its representative, or the secretariat on its written behalf (shown as such).
+        return row is not None and (
+            user.role == SECRETARIAT
+            or (user.role == Role.REPRESENTATIVE and user.member_id == row.member_id))
+    return False
 
 
 def audit_rule(user: User, action: str, entry: AuditEntry | None) -> bool:
@@ -349,6 +370,7 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "area": area_rule,
     "email": email_rule,
     "person": person_rule,
+    "ratification": ratification_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
@@ -356,6 +378,7 @@ KINDS: dict[type, str] = {
     Notification: "notification", AuditEntry: "audit", User: "person",
     Area: "area",
     OutboundEmail: "email",
+    Ratification: "ratification",
 }
 
 

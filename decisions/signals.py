@@ -31,3 +31,11 @@ notice_published = _events.signal("notice-published")  # meeting: notice or its 
 meeting_cancelled = _events.signal("meeting-cancelled")  # meeting
 minutes_approved = _events.signal("minutes-approved")  # meeting
 minutes_ready = _events.signal("minutes-ready")  # meeting: drafted minutes for the chair
+# meeting, loaded with its agenda: a notice is being frozen; receivers may fill in items'
+# texts in memory (set_committed_value), never write
+notice_preparing = _events.signal("notice-preparing")
+
+# Ratification (decisions.ratification.services)
+# decision, member_ids (those without a row), which ("before" or "after" the deadline);
+# a receiver returns how many people it told
+ratification_reminder_due = _events.signal("ratification-reminder-due")

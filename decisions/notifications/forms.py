@@ -16,6 +16,8 @@ KIND_LABELS = {
     NotificationKind.ROUND_CLOSED: _l("A round closes, with its outcome"),
     NotificationKind.NOTICE: _l("Notice of a meeting, revised or cancelled"),
     NotificationKind.MINUTES_APPROVED: _l("Minutes approved"),
+    NotificationKind.RATIFICATION: _l("Reminder that a decision awaits your member's own "
+                                      "adoption"),
 }
 DELIVERY_LABELS = {
     Delivery.IMMEDIATE: _l("Email at once"),

@@ -27,6 +27,7 @@ class NotificationKind(StrEnum):
     NOTICE = "notice"  # published, revised or cancelled
     MINUTES_APPROVED = "minutes_approved"
     MINUTES_READY = "minutes_ready"  # draft minutes await the chair's approval
+    RATIFICATION = "ratification"  # a decision awaits the member's own adoption
 
 
 class Delivery(StrEnum):

@@ -200,6 +200,14 @@ def reminder(round_, member_ids: Iterable[int]) -> int:
                   event=f"reminder:{round_.id}", round_id=round_.id)
 
 
+def ratification_reminder(decision, member_ids: Iterable[int], which: str) -> int:
+    """To the representatives of the members that have not recorded their own
+    adoption of a decision: before its deadline and after it, once each."""
+    return notify(NotificationKind.RATIFICATION, representatives(member_ids),
+                  event=f"ratification:{decision.id}:{which}", round_id=decision.round_id,
+                  params={"decision_id": decision.id, "which": which})
+
+
 # --- The user's side ------------------------------------------------------------------
 
 def mark_read(user: User, notification: Notification) -> None:

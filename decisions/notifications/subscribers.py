@@ -13,6 +13,7 @@ from decisions.signals import (
     objection_registered,
     objection_replied,
     password_reset_requested,
+    ratification_reminder_due,
     reminder_due,
     round_closed,
     round_opened,
@@ -76,6 +77,10 @@ def _minutes_ready(_sender, *, meeting) -> None:
     services.minutes_ready(meeting)
 
 
+def _ratification_reminder_due(_sender, *, decision, member_ids, which) -> int:
+    return services.ratification_reminder(decision, member_ids, which)
+
+
 HANDLERS = (
     (password_reset_requested, _password_reset_requested),
     (login_locked, _login_locked),
@@ -91,6 +96,7 @@ HANDLERS = (
     (meeting_cancelled, _meeting_cancelled),
     (minutes_approved, _minutes_approved),
     (minutes_ready, _minutes_ready),
+    (ratification_reminder_due, _ratification_reminder_due),
 )
 
 

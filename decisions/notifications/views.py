@@ -26,7 +26,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 # Who can receive which kind (the others are left out of the settings).
 KINDS_FOR = {
     Role.REPRESENTATIVE: (NotificationKind.ROUND_OPENED, NotificationKind.REMINDER,
-                          NotificationKind.OBJECTION_ANSWERED, NotificationKind.ROUND_CLOSED),
+                          NotificationKind.OBJECTION_ANSWERED, NotificationKind.ROUND_CLOSED,
+                          NotificationKind.RATIFICATION),
     Role.SECRETARIAT: (NotificationKind.OBJECTION,),
 }
 MEETING_KINDS = (NotificationKind.NOTICE, NotificationKind.MINUTES_APPROVED)
