@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from decisions.ratification.models import Body, InForce, LocalOutcome
@@ -40,14 +41,14 @@ STATE_LABELS = {
 
 
 class RequirementForm(FlaskForm):
-    body = SelectField(_l("Adopted by"), choices=[(b.value, label) for b, label
+    body = SelectField(_l("Adopted by"), choices=[SelectChoice(b.value, label) for b, label
                                                   in BODY_LABELS.items()],
                        validators=[InputRequired()])
     body_other = StringField(_l("Name of the other body"),
                              validators=[Optional(), Length(max=200)])
     deadline = DateField(_l("Deadline"), validators=[InputRequired(
         _l("Give the deadline as a date."))])
-    in_force = RadioField(_l("In force"), choices=[(k.value, label) for k, label
+    in_force = RadioField(_l("In force"), choices=[SelectChoice(k.value, label) for k, label
                                                    in IN_FORCE_LABELS.items()],
                           default=InForce.ALL.value, validators=[InputRequired()])
     required_count = IntegerField(_l("Number of members"),
@@ -59,7 +60,7 @@ class RequirementForm(FlaskForm):
 
 
 class HandlingForm(FlaskForm):
-    body = SelectField(_l("Body"), choices=[(b.value, label) for b, label
+    body = SelectField(_l("Body"), choices=[SelectChoice(b.value, label) for b, label
                                             in BODY_LABELS.items()],
                        validators=[InputRequired()])
     meeting_date = DateField(_l("Meeting date"), validators=[InputRequired(
@@ -69,7 +70,7 @@ class HandlingForm(FlaskForm):
                                           Length(max=60)])
     record_url = StringField(_l("Link to the public record (optional)"),
                              validators=[Optional(), Length(max=500)])
-    outcome = RadioField(_l("Outcome"), choices=[(o.value, label) for o, label
+    outcome = RadioField(_l("Outcome"), choices=[SelectChoice(o.value, label) for o, label
                                                  in OUTCOME_LABELS.items()],
                          validators=[InputRequired(_l("Choose the outcome."))])
     change_text = TextAreaField(_l("What was changed"),
