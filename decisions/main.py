@@ -6,7 +6,8 @@ authorize the act: a representative's open rounds her member has not answered, t
 draft minutes a chair may approve, and for the secretariat the objections to answer,
 rounds past their deadline not recorded, meetings without approved minutes and
 undeliverable emails (counted in the template: main does not import notifications).
-Each list is one bounded query, whatever the history."""
+A representative also sees the decisions awaiting her member's own adoption
+(ratification). Each list is one bounded query, whatever the history."""
 
 from datetime import date
 
@@ -20,6 +21,8 @@ from decisions.extensions import db
 from decisions.meetings import queries as meeting_queries
 from decisions.permissions import can
 from decisions.proposals import queries as proposal_queries
+from decisions.ratification import queries as ratification_queries
+from decisions.ratification.rules import today
 from decisions.register import queries as register_queries
 
 bp = Blueprint("main", __name__)
@@ -29,8 +32,9 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     moment = now()
-    waiting = answered_open = []
+    waiting = answered_open = owed = []
     if can(current_user, "speak_for", current_user.member, kind="member"):
+        owed = ratification_queries.owed_by(current_user.member_id, today(moment))
         waiting = db.session.scalars(
             proposal_queries.open_rounds_waiting_for(current_user.member_id, moment)).all()
         answered_open = [r for r in db.session.scalars(
@@ -57,7 +61,8 @@ def index():
     return render_template("index.html", waiting=waiting, answered_open=answered_open,
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
                            meetings=meetings, objections=objections, unrecorded=unrecorded,
-                           without_minutes=without_minutes, to_approve=to_approve)
+                           without_minutes=without_minutes, to_approve=to_approve,
+                           owed=owed)
 
 
 # The day the statement was last checked against the service; change it with the text.

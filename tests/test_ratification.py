@@ -248,3 +248,23 @@ def test_the_requirement_is_the_secretariats_and_fixed_once_members_have_answere
                                  deadline=DEADLINE, in_force=InForce.ALL)
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.act == "ratification.requirement_changed")) == 0
+
+
+def test_the_views_show_what_is_owed_and_the_state_everywhere(app, client, make, decided):
+    decision, (a, b, _c, _d), reps = decided["decision"], decided["members"], decided["reps"]
+    handle(reps[0], decision, a, record_url="https://innsyn.a.no/1")
+    make.login(client, reps[1])
+    start = client.get("/").text
+    assert f"/ratification/decisions/{decision.id}/members/{b.id}" in start
+    make.login(client, reps[0])
+    assert f"/ratification/decisions/{decision.id}/members/" not in client.get("/").text
+    member_page = client.get(f"/ratification/members/{a.id}").text
+    assert decision.ref in member_page
+    owing = client.get("/decisions/?ratification=awaiting").text
+    assert decision.ref in owing
+    assert decision.ref not in client.get("/decisions/?ratification=in_force").text
+    area = client.get(f"/areas/{decision.proposal.area_id}").text
+    assert 'data-state="awaiting"' in area
+    public = app.test_client().get(f"/public/decisions/{decision.year}/{decision.number}")
+    assert public.status_code == 200 and "Kommune A" in public.text
+    assert "innsyn.a.no" in public.text and reps[0].name not in public.text

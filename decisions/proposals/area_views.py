@@ -15,6 +15,8 @@ from decisions.meetings.blueprint import item_url
 from decisions.proposals import queries, services
 from decisions.proposals.forms import ActionForm, AreaForm
 from decisions.proposals.models import Area
+from decisions.ratification import queries as ratification_queries
+from decisions.ratification.rules import today
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
@@ -68,6 +70,8 @@ def show(id: int):
                            rounds=rounds, states=queries.states_of(list(rounds.values()),
                                                                    moment),
                            decisions=decisions, items=items, shown=SHOWN,
+                           ratification_states=ratification_queries.states_of(
+                               decisions, today(moment)),
                            item_url=item_url, action_form=ActionForm())
 
 

@@ -7,9 +7,12 @@ legal basis, and decisions made under them are not listed at all.
 
 from flask import Blueprint, abort, render_template, request
 
+from decisions.clock import now
 from decisions.extensions import db
 from decisions.http import int_arg, page_number
 from decisions.public import queries
+from decisions.ratification import queries as ratification
+from decisions.ratification.rules import today
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -29,7 +32,10 @@ def decision(year: int, number: int):
     found = queries.decision(year, number)
     if found is None:
         abort(404)
-    return render_template("public/decision.html", decision=found)
+    requirement = ratification.requirement_for(found.proposal_id)
+    board = (ratification.board(found, requirement, today(now()))
+             if requirement is not None else None)
+    return render_template("public/decision.html", decision=found, board=board)
 
 
 @bp.route("/minutes/")

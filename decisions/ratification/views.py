@@ -22,6 +22,7 @@ from decisions.ratification import queries, services
 from decisions.ratification.forms import (
     BODY_LABELS,
     OUTCOME_LABELS,
+    STATE_LABELS,
     ActionForm,
     HandlingForm,
     RequirementForm,
@@ -187,4 +188,5 @@ def report_back(id: int):
 @bp.app_context_processor
 def _labels():
     return {"ratification_body_labels": BODY_LABELS,
-            "ratification_outcome_labels": OUTCOME_LABELS}
+            "ratification_outcome_labels": OUTCOME_LABELS,
+            "ratification_state_labels": STATE_LABELS}

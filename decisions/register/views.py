@@ -3,9 +3,12 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
+from decisions.clock import now
 from decisions.extensions import db
 from decisions.http import int_arg, page_number, require
 from decisions.permissions import can
+from decisions.ratification import queries as ratification
+from decisions.ratification.rules import StateKind, today
 from decisions.register import queries
 
 bp = Blueprint("register", __name__, url_prefix="/decisions")
@@ -22,9 +25,15 @@ def index():
     require("list", "decision")
     search = (request.args.get("q") or "").strip()[:200]
     year = int_arg("year", 1900, 9999)
-    page = db.paginate(queries.decisions(search=search or None, year=year),
+    day = today(now())
+    wanted = request.args.get("ratification") or ""
+    kind = StateKind(wanted) if wanted in set(StateKind) else None
+    page = db.paginate(ratification.filtered(queries.decisions(search=search or None,
+                                                               year=year), kind, day),
                        page=page_number(), per_page=25, error_out=False)
-    return render_template("register/index.html", page=page, search=search, year=year)
+    return render_template("register/index.html", page=page, search=search, year=year,
+                           ratification=kind.value if kind else "",
+                           ratification_states=ratification.states_of(page.items, day))
 
 
 @bp.route("/<int:year>/<int:number>")
@@ -34,4 +43,6 @@ def show(year: int, number: int):
         abort(404)
     if not can(current_user, "view", decision):
         abort(403)
-    return render_template("register/show.html", decision=decision)
+    return render_template("register/show.html", decision=decision,
+                           ratification_state=ratification.states_of([decision],
+                                                                     today(now())).get(decision.id))
