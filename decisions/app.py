@@ -41,17 +41,17 @@ from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
 from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
-from decisions.ratification.subscribers import subscribe as subscribe_ratification
 from decisions.notifications.views import bp as notifications_bp
 from decisions.people.views import bp as people_bp
 from decisions.permissions import can
 from decisions.proposals import settle
 from decisions.proposals.area_views import bp as areas_bp
-from decisions.ratification.views import bp as ratification_bp
 from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
 from decisions.public.views import bp as public_bp
+from decisions.ratification.subscribers import subscribe as subscribe_ratification
+from decisions.ratification.views import bp as ratification_bp
 from decisions.register.views import bp as register_bp
 from decisions.search.views import bp as search_bp
 from decisions.submissions import nonce_input

@@ -1,6 +1,6 @@
 """The sweep (`flask sweep`, from cron every minute): records the rounds whose deadline
-has passed, sends the reminders that are due (of rounds and of ratifications), and turns notifications into emails and
-sends them.
+has passed, sends the reminders that are due (of rounds and of ratifications), and turns
+notifications into emails and sends them.
 
 Each step is its own short transactions, so that a failure in one round or one email
 leaves the rest done. Every step can run twice, or on several machines at once, and

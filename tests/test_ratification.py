@@ -6,13 +6,15 @@ item frozen at publishing, and the CSV table."""
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
+from decisions.clock import now
+from decisions.demo.data import load
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.meetings import agenda
@@ -21,11 +23,10 @@ from decisions.notifications import messages
 from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals.models import PositionKind
 from decisions.ratification import queries, services
-from decisions.ratification.models import Body, InForce, LocalOutcome
+from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
 from decisions.ratification.rules import StateKind, public_link, today
 from decisions.ratification.views import table_csv
 from decisions.register.models import Decision
-from decisions.clock import now
 from decisions.sweep import sweep
 
 DEADLINE = date(2026, 4, 15)
@@ -135,7 +136,7 @@ def test_a_decision_through_time_state_at_each_step_and_reminders_exactly_once(
 
 
 def test_a_rejection_that_leaves_too_few_members_fails_before_the_deadline(make, decided):
-    decision, (a, b, c, d), reps = decided["decision"], decided["members"], decided["reps"]
+    decision, (a, b, _c, _d), reps = decided["decision"], decided["members"], decided["reps"]
     handle(reps[0], decision, a, LocalOutcome.REJECTED)
     assert state_now(decision).kind == StateKind.AWAITING
     handle(reps[1], decision, b, LocalOutcome.NOT_HANDLED)
@@ -268,3 +269,13 @@ def test_the_views_show_what_is_owed_and_the_state_everywhere(app, client, make,
     public = app.test_client().get(f"/public/decisions/{decision.year}/{decision.number}")
     assert public.status_code == 200 and "Kommune A" in public.text
     assert "innsyn.a.no" in public.text and reps[0].name not in public.text
+
+
+def test_the_demo_has_a_decision_in_every_state_and_handlings_in_every_outcome(app):
+    load()
+    db.session.commit()
+    decisions = db.session.scalars(select(Decision)).all()
+    states = queries.states_of(decisions, today(now()))
+    assert {s.kind for s in states.values()} == set(StateKind)
+    outcomes = set(db.session.scalars(select(Ratification.outcome).distinct()))
+    assert outcomes == set(LocalOutcome)

@@ -87,6 +87,14 @@ ACTS = {
     "attachment.removed": _l("Attachment removed"),
     "calendar.feed_created": _l("Calendar address created"),
     "calendar.feed_revoked": _l("Calendar address revoked"),
+    "ratification.required": _l("Ratification by the members required"),
+    "ratification.requirement_changed": _l("Ratification requirement changed"),
+    "ratification.requirement_dropped": _l("Ratification requirement dropped"),
+    "ratification.recorded": _l("Member's own handling recorded"),
+    "ratification.corrected": _l("Member's own handling corrected"),
+    "ratification.reminded": _l("Members reminded of ratification"),
+    "ratification.report_back_added": _l("Item on following up decisions added"),
+    "ratification.report_back_frozen": _l("Following up decisions written into the notice"),
 }
 OBJECT_TYPES = {
     "proposals": _l("Proposal"),
@@ -111,6 +119,8 @@ OBJECT_TYPES = {
     "action_items": _l("Action"),
     "attachments": _l("Attachment"),
     "calendar_feeds": _l("Calendar address"),
+    "ratification_requirements": _l("Ratification requirement"),
+    "ratifications": _l("Member's own handling of a decision"),
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import from_oslo, frozen_at, now, oslo
+from decisions.demo.ratification import load_ratifications
 from decisions.extensions import db
 from decisions.meetings import agenda, minutes, queries
 from decisions.meetings import services as meetings
@@ -94,6 +95,7 @@ def load() -> bool:
                                    member=by_name[member] if member else None)
     _proposals(users, by_name)
     _meetings(users, by_name)
+    load_ratifications()
     _history_notified()
     return True
 
