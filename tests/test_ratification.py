@@ -20,7 +20,12 @@ from decisions.extensions import db
 from decisions.meetings import agenda
 from decisions.meetings.models import AgendaItem, GroupKind
 from decisions.notifications import messages
-from decisions.notifications.models import Notification, NotificationKind
+from decisions.notifications.models import (
+    EmailState,
+    Notification,
+    NotificationKind,
+    OutboundEmail,
+)
 from decisions.proposals.models import PositionKind
 from decisions.ratification import queries, services
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
@@ -101,6 +106,9 @@ def test_a_decision_through_time_state_at_each_step_and_reminders_exactly_once(
     clock.set(datetime(2026, 3, 31, 22, 0, tzinfo=UTC))  # Oslo midnight, 1 April
     assert run_sweep(app).ratification_reminded == 3
     assert {n.user_id for n in reminders("before")} == {r.id for r in reps[1:]}
+    assert {n.email_state for n in reminders()} == {EmailState.QUEUED}  # made into emails
+    subjects = set(db.session.scalars(select(OutboundEmail.subject)))
+    assert f"Påminnelse: vedtak {decision.ref} venter på medlemmets tilslutning" in subjects
     clock.advance(hours=5)
     assert run_sweep(app).ratification_reminded == 0  # once
     assert len(reminders()) == 3
