@@ -9,6 +9,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
@@ -17,6 +18,7 @@ from decisions.clock import now
 from decisions.demo.data import load
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
+from decisions.files import storage
 from decisions.meetings import agenda
 from decisions.meetings.models import AgendaItem, GroupKind
 from decisions.notifications import messages
@@ -287,3 +289,18 @@ def test_the_demo_has_a_decision_in_every_state_and_handlings_in_every_outcome(a
     assert {s.kind for s in states.values()} == set(StateKind)
     outcomes = set(db.session.scalars(select(Ratification.outcome).distinct()))
     assert outcomes == set(LocalOutcome)
+
+
+@pytest.mark.real_pdf
+def test_the_notice_pdf_prints_the_awaited_ratifications_of_its_publishing_day(
+        app, make, decided):
+    sec, decision = decided["sec"], decided["decision"]
+    meeting = make.meeting(make.group(kind=GroupKind.COUNCIL))
+    services.add_report_back_item(sec, meeting)
+    db.session.commit()
+    notice = agenda.publish_notice(sec, meeting)
+    db.session.commit()
+    text = " ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(storage.read(notice.storage_key))).pages)
+    assert "Oppfølging av vedtak" in text
+    assert f"Vedtak {decision.ref}" in " ".join(text.split())

@@ -61,11 +61,12 @@ def set_requirement(actor: User, proposal: Proposal, *, body: Body, deadline: da
                     lock_version: int | None = None) -> Requirement:
     """That the proposal's decision needs each member's own adoption: in which body, by
     when and what brings it into force. Set when it is circulated or on its decision;
-    changed until the first member has recorded its handling."""
+    changed until the first member has recorded its handling. A draft may have it
+    before it goes out, from the circulate form."""
     if not can(actor, "require", kind="ratification"):
         raise NotAllowed(_l("You are not allowed to do this."))
-    if proposal.status not in (ProposalStatus.CIRCULATED, ProposalStatus.DECIDED):
-        raise DomainError(_l("Ratification is set on a circulated or decided proposal."))
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise DomainError(_l("A withdrawn proposal is decided by no one."))
     body_other = (body_other or "").strip()
     if body == Body.OTHER and not body_other:
         raise DomainError(_l("Name the body."), field="body_other")
