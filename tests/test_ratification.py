@@ -16,7 +16,7 @@ from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.demo.data import load
-from decisions.errors import DomainError, NotAllowed
+from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.meetings import agenda
@@ -304,3 +304,14 @@ def test_the_notice_pdf_prints_the_awaited_ratifications_of_its_publishing_day(
         io.BytesIO(storage.read(notice.storage_key))).pages)
     assert "Oppfølging av vedtak" in text
     assert f"Vedtak {decision.ref}" in " ".join(text.split())
+
+
+def test_a_correction_from_a_stale_form_is_refused_not_overwritten(decided):
+    decision, a, rep = decided["decision"], decided["members"][0], decided["reps"][0]
+    row = handle(rep, decision, a)
+    stale = row.lock_version
+    handle(decided["sec"], decision, a, case_number="2026/124", lock_version=stale)
+    with pytest.raises(Conflict):
+        handle(rep, decision, a, case_number="2026/125", lock_version=stale)
+    db.session.rollback()
+    assert queries.row(decision.id, a.id).case_number == "2026/124"

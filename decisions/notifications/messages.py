@@ -95,13 +95,12 @@ def subject(n: Notification) -> str:
     """One line saying what happened: the email's subject and the entry in the list.
     Built from what the list loads with the notification (no query per line)."""
     kind = n.kind
-    if kind == NotificationKind.RATIFICATION:
-        decision = db.session.get(Decision, n.params["decision_id"])
+    if kind == NotificationKind.RATIFICATION:  # the decision's number is in the params
         if n.params.get("which") == "after":
             return _("Deadline passed: decision %(ref)s awaits your member's adoption",
-                     ref=decision.ref)
+                     ref=n.params["ref"])
         return _("Reminder: decision %(ref)s awaits your member's adoption",
-                 ref=decision.ref)
+                 ref=n.params["ref"])
     if kind in ROUND_KINDS:
         round_ = n.round
         case = {"ref": round_.proposal.case_ref, "title": round_.proposal.title}

@@ -205,7 +205,7 @@ def ratification_reminder(decision, member_ids: Iterable[int], which: str) -> in
     adoption of a decision: before its deadline and after it, once each."""
     return notify(NotificationKind.RATIFICATION, representatives(member_ids),
                   event=f"ratification:{decision.id}:{which}", round_id=decision.round_id,
-                  params={"decision_id": decision.id, "which": which})
+                  params={"decision_id": decision.id, "which": which, "ref": decision.ref})
 
 
 # --- The user's side ------------------------------------------------------------------
