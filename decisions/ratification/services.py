@@ -235,10 +235,6 @@ def send_reminder(requirement_id: int, which: str) -> int:
     return count
 
 
-def send_due_reminders() -> list[tuple[int, str]]:
-    return due_reminders(now())
-
-
 # --- Reporting back on an agenda ------------------------------------------------------
 
 def add_report_back_item(actor: User, meeting: Meeting) -> AgendaItem:
