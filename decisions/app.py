@@ -51,6 +51,8 @@ from decisions.proposals.cli import areas, rounds
 from decisions.proposals.forms import OUTCOME_LABELS, POSITION_LABELS
 from decisions.proposals.views import bp as proposals_bp
 from decisions.public.views import bp as public_bp
+from decisions.ratification.subscribers import subscribe as subscribe_ratification
+from decisions.ratification.views import bp as ratification_bp
 from decisions.register.views import bp as register_bp
 from decisions.search.views import bp as search_bp
 from decisions.submissions import nonce_input
@@ -79,6 +81,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     subscribe_notifications()
     subscribe_meetings()
+    subscribe_ratification()
     settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -130,7 +133,7 @@ def register_blueprints(app: Flask) -> None:
                people_bp,
                areas_bp,
                papers_bp,
-               followup_bp):
+               followup_bp, ratification_bp):
         app.register_blueprint(bp)
 
 

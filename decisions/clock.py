@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -24,6 +24,11 @@ def now() -> datetime:
 
 def oslo(moment: datetime) -> datetime:
     return moment.astimezone(OSLO)
+
+
+def oslo_today(moment: datetime | None = None) -> date:
+    """The day in Oslo at `moment` (now, by default)."""
+    return oslo(moment or now()).date()
 
 
 def from_oslo(naive_local: datetime) -> datetime:

@@ -7,7 +7,8 @@ draft minutes a chair may approve, the follow-up items she owns (overdue first, 
 by due date, and those done), and for the secretariat the objections to answer,
 rounds past their deadline not recorded, meetings without approved minutes and
 undeliverable emails (counted in the template: main does not import notifications).
-Each list is one bounded query, whatever the history."""
+A representative also sees the decisions awaiting her member's own adoption
+(ratification). Each list is one bounded query, whatever the history."""
 
 from datetime import date
 
@@ -16,14 +17,14 @@ from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from decisions.clock import now
+from decisions.clock import now, oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
 from decisions.followup.rules import is_open
-from decisions.followup.services import today as oslo_today
 from decisions.meetings import queries as meeting_queries
 from decisions.permissions import can
 from decisions.proposals import queries as proposal_queries
+from decisions.ratification import queries as ratification_queries
 from decisions.register import queries as register_queries
 
 bp = Blueprint("main", __name__)
@@ -33,8 +34,9 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     moment = now()
-    waiting = answered_open = []
+    waiting = answered_open = owed = []
     if can(current_user, "speak_for", current_user.member, kind="member"):
+        owed = ratification_queries.owed_by(current_user.member_id, oslo_today(moment))
         waiting = db.session.scalars(
             proposal_queries.open_rounds_waiting_for(current_user.member_id, moment)).all()
         answered_open = [r for r in db.session.scalars(
@@ -67,7 +69,7 @@ def index():
                            open_rounds=open_rounds, awaiting=awaiting, recent=recent,
                            meetings=meetings, objections=objections, unrecorded=unrecorded,
                            without_minutes=without_minutes, to_approve=to_approve,
-                           owes=owes, has_done=has_done, today=today)
+                           owes=owes, has_done=has_done, today=today, owed=owed)
 
 
 OWNED_SHOWN = 50  # follow-up items on the start page; the item list has the rest

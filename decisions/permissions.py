@@ -36,6 +36,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member
 from decisions.notifications.models import Notification, OutboundEmail
 from decisions.proposals.models import Area, Proposal, Round
+from decisions.ratification.models import Ratification
 from decisions.register.models import Decision
 
 SECRETARIAT = Role.SECRETARIAT
@@ -168,6 +169,9 @@ SEEN: dict[str, tuple[type, Callable[[User], Seen]]] = {
     "notification": (Notification, notifications_seen),
     "followup": (FollowupItem, followups_seen),
     "area": (Area, lambda user: _by_role(user, ALL, ALL)),
+    # A member's handling of a decision is read by everyone signed in (the public
+    # register shows it too, without names).
+    "ratification": (Ratification, lambda user: _by_role(user, ALL, ALL)),
     # Emails in the outbox name their recipients and carry their texts: the
     # secretariat looks after the ones that did not get through.
     "email": (OutboundEmail, lambda user: _by_role(user, ALL, NONE)),
@@ -247,6 +251,23 @@ def decision_rule(user: User, action: str, decision: Decision | None) -> bool:
     if action == "list":
         return user.role in READERS
     return action == "view" and _seen(user, "decision", decision)
+
+
+def ratification_rule(user: User, action: str, row: Ratification | None) -> bool:
+    """A member's own adoption of a decision. `record` takes the member's row (a new,
+    unsaved one when there is none yet)."""
+    if action == "require":  # whether and how a decision needs it; the reminders
+        return user.role == SECRETARIAT
+    if action == "list":
+        return user.role in READERS
+    if action == "view":
+        return row is not None and _seen(user, "ratification", row)
+    if action == "record":
+        # Its representative, or the secretariat on its written behalf (shown as such).
+        return row is not None and (
+            user.role == SECRETARIAT
+            or (user.role == Role.REPRESENTATIVE and user.member_id == row.member_id))
+    return False
 
 
 def audit_rule(user: User, action: str, entry: AuditEntry | None) -> bool:
@@ -395,6 +416,7 @@ RULES: dict[str, Callable[[User, str, object], bool]] = {
     "email": email_rule,
     "followup": followup_rule,
     "person": person_rule,
+    "ratification": ratification_rule,
 }
 KINDS: dict[type, str] = {
     Proposal: "proposal", Round: "round", Member: "member", Decision: "decision",
@@ -403,6 +425,7 @@ KINDS: dict[type, str] = {
     Area: "area",
     OutboundEmail: "email",
     FollowupItem: "followup",
+    Ratification: "ratification",
 }
 
 

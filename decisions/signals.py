@@ -35,3 +35,11 @@ minutes_ready = _events.signal("minutes-ready")  # meeting: drafted minutes for 
 # Follow-up (decisions.followup.services)
 # item, stage ("before" or "on"), users (its owners now); a receiver returns how many it told
 followup_due = _events.signal("followup-due")
+# meeting, loaded with its agenda: a notice is being frozen; receivers may fill in items'
+# texts in memory (set_committed_value), never write
+notice_preparing = _events.signal("notice-preparing")
+
+# Ratification (decisions.ratification.services)
+# decision, member_ids (those without a row), which ("before" or "after" the deadline);
+# a receiver returns how many people it told
+ratification_reminder_due = _events.signal("ratification-reminder-due")

@@ -1,5 +1,6 @@
 """The sweep (`flask sweep`, from cron every minute): records the rounds whose deadline
-has passed, sends the reminders that are due (rounds and follow-up items), and turns
+has passed, sends the reminders that are due (of rounds, follow-up items and
+ratifications), and turns
 notifications into emails and sends them.
 
 Each step is its own short transactions, so that a failure in one round or one email
@@ -22,6 +23,7 @@ from decisions.notifications import mail
 from decisions.proposals import queries
 from decisions.proposals.models import Round
 from decisions.proposals.services import record_outcome, send_reminder
+from decisions.ratification import services as ratification
 from decisions.submissions import forget_old
 
 
@@ -30,6 +32,7 @@ class SweepResult:
     settled: int = 0
     reminded: int = 0
     followup_reminded: int = 0
+    ratification_reminded: int = 0
     queued: int = 0
     digests: int = 0
     delivery: dict[str, int] = field(default_factory=lambda: {
@@ -89,6 +92,9 @@ def sweep() -> SweepResult:
         ("settled", record_ended_rounds),
         ("reminded", lambda: _each(queries.due_reminders(now()), send_reminder, "reminding round")),
         ("followup_reminded", remind_followup_owners),
+        ("ratification_reminded", lambda: _each(
+            ratification.due_reminders(now()), lambda due: ratification.send_reminder(*due),
+            "reminding of ratification")),
         ("queued", mail.queue_emails),
         ("digests", mail.queue_digests),
         ("delivery", mail.deliver),

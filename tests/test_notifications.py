@@ -642,7 +642,7 @@ def test_settings_offer_the_kinds_of_the_role_save_them_and_audit_the_change(
     response = client.post("/notifications/settings", data={
         "round_opened": "digest", "reminder": "immediate", "objection_answered": "off",
         "round_closed": "immediate", "notice": "immediate", "minutes_approved": "off",
-        "followup_due": "immediate"})
+        "followup_due": "immediate", "ratification": "immediate"})
 
     assert response.status_code == 303
     chosen = notifications.preferences(rep)

@@ -11,9 +11,13 @@ the app itself would have written.
 """
 
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from decisions.accounts.models import User
 from decisions.audit.chain import verify
+from decisions.clock import now
 from decisions.demo import scale
 from decisions.demo.data import DEMO_PASSWORD
 from decisions.extensions import db
@@ -27,8 +31,12 @@ from decisions.proposals.models import (
     Proposal,
     ProposalStatus,
     Round,
+    RoundMember,
 )
 from decisions.proposals.rules import evaluate
+from decisions.ratification import services as ratification
+from decisions.ratification.models import Body, InForce, LocalOutcome
+from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.test_board_queries import counting_queries
 
@@ -76,6 +84,7 @@ def measure(app) -> dict[str, int]:
         select(Proposal.id).where(Proposal.status == ProposalStatus.DECIDED)
         .order_by(Proposal.id.desc()))
     round_id, member_id = open_round_and_member()
+    ratified_id = with_ratifications(decided_id)
     db.session.commit()
 
     secretariat = login(app, "sekretariat@samraad.test")
@@ -112,12 +121,43 @@ def measure(app) -> dict[str, int]:
         "audit list": (secretariat, "GET", "/audit/"),
         "audit list, page 2": (secretariat, "GET", "/audit/?page=2"),
         "members": (board, "GET", "/members/"),
+        "ratification board": (secretariat, "GET", f"/ratification/decisions/{ratified_id}"),
+        "ratification board (representative)": (
+            oslo, "GET", f"/ratification/decisions/{ratified_id}"),
+        "public decision with ratifications": (
+            anonymous, "GET", "/public/decisions/{}/{}".format(*db.session.execute(
+                select(Decision.year, Decision.number)
+                .where(Decision.id == ratified_id)).one())),
+        "decision register, awaiting ratification": (
+            board, "GET", "/decisions/?ratification=awaiting"),
     }
     counts = {name: count(app, client, method, url)
               for name, (client, method, url) in pages.items()}
     counts["registering a position"] = count(app, member, "POST", position, expected=303,
                                              data={"kind": "support", "comment": ""})
     return counts
+
+
+def with_ratifications(proposal_id: int) -> int:
+    """The decided proposal's decision needs its members' own adoption; every third
+    member of its round has recorded a handling, in turn each outcome. Returns the
+    decision's id."""
+    decision = db.session.scalar(select(Decision).where(Decision.proposal_id == proposal_id))
+    sec = db.session.scalar(select(User).where(User.email == "sekretariat@samraad.test"))
+    day = today(now())
+    ratification.set_requirement(sec, decision.proposal, body=Body.COUNCIL,
+                                 deadline=day + timedelta(days=60), in_force=InForce.COUNT,
+                                 required_count=10)
+    outcomes = list(LocalOutcome)
+    members = db.session.scalars(select(RoundMember.member_id).where(
+        RoundMember.round_id == decision.round_id).order_by(RoundMember.member_id)).all()
+    for n, member_id in enumerate(members[::3]):
+        outcome = outcomes[n % len(outcomes)]
+        ratification.record_handling(
+            sec, decision, db.session.get(Member, member_id), body=Body.COUNCIL,
+            meeting_date=day, case_number=f"{day.year}/{n}", outcome=outcome,
+            change_text="Endret." if outcome == LocalOutcome.ADOPTED_WITH_CHANGES else "")
+    return decision.id
 
 
 def check_history() -> None:

@@ -45,6 +45,9 @@ from decisions.notifications.models import (
 )
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
+from decisions.ratification import services as ratification
+from decisions.ratification.models import Body, InForce, LocalOutcome
+from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, pdf_bytes
@@ -93,7 +96,8 @@ class Meetings:
 
 
 # Routes whose objects are meetings, items and attachments: their world has meetings.
-MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.", "papers.")
+MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.", "papers.",
+                      "ratification.report_back")
 
 
 def needs_meetings(endpoint: str) -> bool:
@@ -137,6 +141,14 @@ def _build_new(make, with_meetings: bool = False) -> World:
     adopted = make.round_(secretariat, [member], make.proposal(secretariat, title="Budsjett"))
     make.position(users["representative"], adopted, member, PositionKind.SUPPORT)
     decision = db.session.query(Decision).filter_by(round_id=adopted.id).one()
+    # It needs the member's own adoption, recorded with the local decision as PDF.
+    ratification.set_requirement(secretariat, decision.proposal, body=Body.COUNCIL,
+                                 deadline=today(now()) + timedelta(days=60),
+                                 in_force=InForce.ALL)
+    ratification.record_handling(users["representative"], decision, member,
+                                 body=Body.COUNCIL, meeting_date=today(now()),
+                                 case_number="2026/17", outcome=LocalOutcome.ADOPTED,
+                                 pdf=(pdf_bytes(), "vedtak.pdf"))
     email = OutboundEmail(
         key=f"world-email:{member.id}", user_id=users["representative"].id,
         to_address=users["representative"].email, subject="Ny høring", text_body="Tekst.",
@@ -231,6 +243,12 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "accounts.reset": {"token": _reset_token(world.users["representative"])},
         "people.accept": {"token": _invitation_token(world)},
         "members.show": {"id": world.member.id},
+        **{endpoint: {"id": world.decision.id} for endpoint in (
+            "ratification.show", "ratification.export")},
+        **{endpoint: {"id": world.decision.id, "member_id": world.member.id}
+           for endpoint in ("ratification.record", "ratification.local_pdf")},
+        "ratification.requirement": {"id": world.circulated.id},
+        "ratification.member": {"id": world.member.id},
         "members.edit": {"id": world.member.id},
         "members.new_place": {"kind": "subregions"},
         "members.rename_place": {"kind": "subregions", "id": world.member.subregion_id},
@@ -384,7 +402,8 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
     by_object = {
         "group": ("meetings.group", "meetings.new_meeting", "meetings.edit_group",
                   "meetings.new_seat", "meetings.change_chair", "meetings.change_term"),
-        "planned": ("meetings.edit_meeting", "meetings.cancel", "meetings.publish"),
+        "planned": ("meetings.edit_meeting", "meetings.cancel", "meetings.publish",
+                    "ratification.report_back"),
         "meeting": ("meetings.meeting", "meetings.held", "meetings.add_item",
                     "meetings.reorder"),
         "item": ("meetings.edit_item", "meetings.remove_item", "meetings.move_item",
@@ -507,6 +526,11 @@ def _form_data(endpoint: str, world: World) -> dict:
                              "resolution": "Versjon tre av vedtaket.", "procedure": "consent",
                              "deadline": FORM_DEADLINE, "scope": "all"},
         "proposals.position": {"kind": "support"},
+        "ratification.requirement": {
+            "body": "council", "in_force": "all", "remind_days": "14",
+            "deadline": (today(now()) + timedelta(days=60)).isoformat()},
+        "ratification.record": {"body": "council", "meeting_date": today(now()).isoformat(),
+                                "case_number": "2026/18", "outcome": "adopted"},
         "areas.new": {"name_nb": "Næringsutvikling", "name_en": "Business development",
                       "kind": "strategy"},
         "areas.edit": {"name_nb": "Klima, miljø og energi", "name_en": "Climate",

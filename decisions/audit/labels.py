@@ -92,6 +92,14 @@ ACTS = {
     "attachment.removed": _l("Attachment removed"),
     "calendar.feed_created": _l("Calendar address created"),
     "calendar.feed_revoked": _l("Calendar address revoked"),
+    "ratification.required": _l("Ratification by the members required"),
+    "ratification.requirement_changed": _l("Ratification requirement changed"),
+    "ratification.requirement_dropped": _l("Ratification requirement dropped"),
+    "ratification.recorded": _l("Member's own handling recorded"),
+    "ratification.corrected": _l("Member's own handling corrected"),
+    "ratification.reminded": _l("Members reminded of ratification"),
+    "ratification.report_back_added": _l("Item on following up decisions added"),
+    "ratification.report_back_frozen": _l("Following up decisions written into the notice"),
 }
 OBJECT_TYPES = {
     "proposals": _l("Proposal"),
@@ -117,6 +125,8 @@ OBJECT_TYPES = {
     "attachments": _l("Attachment"),
     "calendar_feeds": _l("Calendar address"),
     "followup_items": _l("Follow-up item"),
+    "ratification_requirements": _l("Ratification requirement"),
+    "ratifications": _l("Member's own handling of a decision"),
 }
 
 

@@ -12,6 +12,7 @@ from decisions.accounts.models import Role, User
 from decisions.accounts.services import create_user
 from decisions.clock import from_oslo, frozen_at, now, oslo
 from decisions.demo.followup import load_followup
+from decisions.demo.ratification import load_ratifications
 from decisions.extensions import db
 from decisions.meetings import agenda, minutes, queries
 from decisions.meetings import services as meetings
@@ -125,6 +126,7 @@ def load() -> bool:
     _proposals(users, by_name)
     _meetings(users, by_name)
     load_followup()
+    load_ratifications()
     _history_notified()
     return True
 

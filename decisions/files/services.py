@@ -21,6 +21,7 @@ from decisions.meetings import rules as meeting_rules
 from decisions.meetings.models import AgendaItem, MeetingDocument
 from decisions.permissions import can
 from decisions.proposals.models import Proposal, ProposalStatus
+from decisions.ratification.models import Ratification
 
 PDF_MAGIC = b"%PDF-"
 
@@ -65,6 +66,26 @@ def _page_count(data: bytes) -> int:
     return pages
 
 
+def store_pdf(data: bytes, filename: str) -> tuple[str, int, str, str]:
+    """A PDF upload checked by the attachments' rules (size, a readable PDF, pages) and
+    stored under a random name that goes unless the transaction commits; returns
+    (clean filename, pages, storage key, sha256). Also for other PDFs users upload,
+    such as a member's local decision."""
+    limit = current_app.config["ATTACHMENT_MAX_MB"]
+    if len(data) > limit * 1024 * 1024:
+        raise DomainError(_l("The file is larger than %(limit)s MB.", limit=limit),
+                          field="file")
+    pages = _page_count(data)
+    name = clean_filename(filename)
+    try:
+        key, digest = storage.save(data)
+    except storage.StoreFailed as error:
+        error.field = "file"
+        raise
+    storage.discard_unless_committed(db.session, [key])
+    return name, pages, key, digest
+
+
 def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
                    item: AgendaItem | None = None,
                    proposal: Proposal | None = None) -> Attachment:
@@ -80,18 +101,7 @@ def add_attachment(actor: User, *, data: bytes, filename: str, title: str = "",
                                                         ProposalStatus.CIRCULATED):
         raise DomainError(_l("A decided or withdrawn proposal takes no new attachments."),
                           field="file")
-    limit = current_app.config["ATTACHMENT_MAX_MB"]
-    if len(data) > limit * 1024 * 1024:
-        raise DomainError(_l("The file is larger than %(limit)s MB.", limit=limit),
-                          field="file")
-    pages = _page_count(data)
-    name = clean_filename(filename)
-    try:
-        key, digest = storage.save(data)
-    except storage.StoreFailed as error:
-        error.field = "file"
-        raise
-    storage.discard_unless_committed(db.session, [key])
+    name, pages, key, digest = store_pdf(data, filename)
     attachment = Attachment(
         item_id=item.id if item else None, proposal_id=proposal.id if proposal else None,
         filename=name, title=(title or name[:-4])[:300], storage_key=key, sha256=digest,
@@ -121,5 +131,7 @@ def remove_orphan_files() -> int:
     old enough that no request can still be about to record them (run by the sweep)."""
     referenced = set(db.session.scalars(select(Attachment.storage_key)))
     referenced |= set(db.session.scalars(select(MeetingDocument.storage_key)))
+    referenced |= set(db.session.scalars(
+        select(Ratification.pdf_key).where(Ratification.pdf_key.is_not(None))))
     db.session.rollback()  # only read: hold nothing while walking the disk
     return storage.remove_orphans(referenced)

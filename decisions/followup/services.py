@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from decisions.accounts.models import Role, User
 from decisions.audit.services import record, snapshot
-from decisions.clock import now, oslo
+from decisions.clock import now, oslo_today
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.followup import rules
@@ -43,7 +43,7 @@ def _lock(item: FollowupItem) -> FollowupItem:
 
 
 def today() -> date:
-    return oslo(now()).date()
+    return oslo_today()
 
 
 def remind_days() -> int:

@@ -39,7 +39,7 @@ from decisions.meetings.queries import (
 )
 from decisions.numbering import current_value, next_number
 from decisions.proposals.models import Proposal
-from decisions.signals import meeting_cancelled, notice_published
+from decisions.signals import meeting_cancelled, notice_preparing, notice_published
 
 ITEM_FIELDS = ("title", "kind", "case_officer", "proposed_resolution", "background",
                "exempt_basis", "proposal_id")
@@ -248,6 +248,7 @@ def prepare_notice(actor: User, meeting: Meeting) -> pdf.NoticeSnapshot:
     meeting = with_agenda(meeting)
     if not active_items(meeting):
         raise DomainError(_l("An agenda needs at least one item."))
+    notice_preparing.send(meeting=meeting)  # items written at publishing (report back)
     numbers = _frozen_numbers(meeting)
     for item, year, number in numbers:  # as loaded, never written from here
         set_committed_value(item, "year", year)

@@ -536,7 +536,7 @@ def import_representatives(actor: User | None, text: str) -> ImportResult:
     return ImportResult(len(checked.rows), [])
 
 
-def _cell(value: str) -> str:
+def csv_cell(value: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
@@ -548,11 +548,11 @@ def members_csv() -> str:
     writer.writerow(["name", "kind", "subregion", "county", "active", "closed_on",
                      "merged_into"])
     for m in db.session.scalars(select(Member).order_by(Member.name)):
-        writer.writerow([_cell(m.name), m.kind.value, _cell(m.subregion.name),
-                         _cell(m.county.name) if m.county else "",
+        writer.writerow([csv_cell(m.name), m.kind.value, csv_cell(m.subregion.name),
+                         csv_cell(m.county.name) if m.county else "",
                          "yes" if m.active else "no",
                          m.closed_on.isoformat() if m.closed_on else "",
-                         _cell(m.merged_into.name) if m.merged_into else ""])
+                         csv_cell(m.merged_into.name) if m.merged_into else ""])
     return out.getvalue()
 
 
@@ -563,7 +563,7 @@ def representatives_csv() -> str:
     writer.writerow(["name", "email", "member", "active"])
     for user in db.session.scalars(select(User).where(User.role == Role.REPRESENTATIVE)
                                    .order_by(User.name)):
-        writer.writerow([_cell(user.name), _cell(user.email),
-                         _cell(user.member.name) if user.member else "",
+        writer.writerow([csv_cell(user.name), csv_cell(user.email),
+                         csv_cell(user.member.name) if user.member else "",
                          "yes" if user.active else "no"])
     return out.getvalue()

@@ -17,6 +17,8 @@ KIND_LABELS = {
     NotificationKind.NOTICE: _l("Notice of a meeting, revised or cancelled"),
     NotificationKind.MINUTES_APPROVED: _l("Minutes approved"),
     NotificationKind.FOLLOWUP_DUE: _l("A follow-up item you own is due soon, or today"),
+    NotificationKind.RATIFICATION: _l("Reminder that a decision awaits your member's own "
+                                      "adoption"),
 }
 DELIVERY_LABELS = {
     Delivery.IMMEDIATE: _l("Email at once"),

@@ -23,6 +23,7 @@ from decisions.notifications.models import Notification, NotificationKind
 from decisions.proposals.forms import OUTCOME_LABELS, PROCEDURE_LABELS
 from decisions.proposals.models import ObjectionEntry, Outcome, Position, PositionChange
 from decisions.proposals.services import current_state
+from decisions.ratification.models import Ratification, Requirement
 from decisions.register.models import Decision
 
 
@@ -46,6 +47,11 @@ def _day(moment) -> str:
 
 def target(n: Notification) -> tuple[str, dict]:
     """The page a notification leads to, as (endpoint, values)."""
+    if n.kind == NotificationKind.RATIFICATION:
+        if n.user.member_id:  # straight to the form where the member's handling is recorded
+            return "ratification.record", {"id": n.params["decision_id"],
+                                           "member_id": n.user.member_id}
+        return "ratification.show", {"id": n.params["decision_id"]}
     if n.round_id is not None:
         member_id = n.user.member_id
         if n.kind in (NotificationKind.ROUND_OPENED, NotificationKind.REMINDER) and member_id:
@@ -79,6 +85,11 @@ def still_relevant(n: Notification) -> bool:
         item = db.session.get(FollowupItem, n.params["item_id"])
         return (item is not None and item.status in OPEN_STATUSES
                 and item.due.isoformat() == n.params["due"])
+    if n.kind == NotificationKind.RATIFICATION and n.user.member_id is not None:
+        # Not once the member has recorded its handling.
+        return db.session.scalar(select(Ratification.id).where(
+            Ratification.decision_id == n.params["decision_id"],
+            Ratification.member_id == n.user.member_id)) is None
     if n.kind == NotificationKind.MINUTES_READY:  # not once they are approved
         return n.meeting.state == MeetingState.MINUTES_DRAFTED
     if n.kind == NotificationKind.NOTICE and not n.params.get("cancelled"):
@@ -92,6 +103,12 @@ def subject(n: Notification) -> str:
     """One line saying what happened: the email's subject and the entry in the list.
     Built from what the list loads with the notification (no query per line)."""
     kind = n.kind
+    if kind == NotificationKind.RATIFICATION:  # the decision's number is in the params
+        if n.params.get("which") == "after":
+            return _("Deadline passed: decision %(ref)s awaits your member's adoption",
+                     ref=n.params["ref"])
+        return _("Reminder: decision %(ref)s awaits your member's adoption",
+                 ref=n.params["ref"])
     if kind in ROUND_KINDS:
         round_ = n.round
         case = {"ref": round_.proposal.case_ref, "title": round_.proposal.title}
@@ -151,6 +168,7 @@ def compose(n: Notification, *, with_files: bool = True) -> Message:
         NotificationKind.MINUTES_APPROVED: _minutes_approved,
         NotificationKind.MINUTES_READY: _minutes_ready,
         NotificationKind.FOLLOWUP_DUE: _followup_due,
+        NotificationKind.RATIFICATION: _ratification,
     }
     message = Message(subject(n))
     builders[n.kind](n, message)
@@ -159,6 +177,26 @@ def compose(n: Notification, *, with_files: bool = True) -> Message:
     if with_files and n.kind == NotificationKind.NOTICE:
         message.attachments.append(_calendar_attachment(n.meeting))
     return message
+
+
+def _ratification(n: Notification, message: Message) -> None:
+    decision = db.session.get(Decision, n.params["decision_id"])
+    requirement = db.session.scalar(select(Requirement).where(
+        Requirement.proposal_id == decision.proposal_id))
+    deadline = format_date(requirement.deadline, "long") if requirement else ""
+    if n.params.get("which") == "after":
+        message.paragraphs = [_(
+            "The deadline of %(deadline)s has passed, and %(member)s has not recorded how "
+            "its own body handled the decision. Record it when it has been handled.",
+            deadline=deadline, member=_member_name(n))]
+    else:
+        message.paragraphs = [_(
+            "The decision needs %(member)s's own adoption by %(deadline)s. When your body "
+            "has handled it, record the outcome, the date and your case number.",
+            deadline=deadline, member=_member_name(n))]
+    message.details = [(_("Decision"), f"{decision.ref} {decision.title}"),
+                       (_("Deadline"), deadline)]
+    message.action = (_("Record the handling"), link(n, external=True))
 
 
 # --- Rounds ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     MINUTES_APPROVED = "minutes_approved"
     MINUTES_READY = "minutes_ready"  # draft minutes await the chair's approval
     FOLLOWUP_DUE = "followup_due"  # a follow-up item's owner: due soon, or due today
+    RATIFICATION = "ratification"  # a decision awaits the member's own adoption
 
 
 class Delivery(StrEnum):

@@ -209,6 +209,14 @@ def followup_due(item, stage: str, users: Iterable[User]) -> int:
                           "what": item.what[:200]})
 
 
+def ratification_reminder(decision, member_ids: Iterable[int], which: str) -> int:
+    """To the representatives of the members that have not recorded their own
+    adoption of a decision: before its deadline and after it, once each."""
+    return notify(NotificationKind.RATIFICATION, representatives(member_ids),
+                  event=f"ratification:{decision.id}:{which}", round_id=decision.round_id,
+                  params={"decision_id": decision.id, "which": which, "ref": decision.ref})
+
+
 # --- The user's side ------------------------------------------------------------------
 
 def mark_read(user: User, notification: Notification) -> None:

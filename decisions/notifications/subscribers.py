@@ -14,6 +14,7 @@ from decisions.signals import (
     objection_registered,
     objection_replied,
     password_reset_requested,
+    ratification_reminder_due,
     reminder_due,
     round_closed,
     round_opened,
@@ -81,6 +82,10 @@ def _minutes_ready(_sender, *, meeting) -> None:
     services.minutes_ready(meeting)
 
 
+def _ratification_reminder_due(_sender, *, decision, member_ids, which) -> int:
+    return services.ratification_reminder(decision, member_ids, which)
+
+
 HANDLERS = (
     (password_reset_requested, _password_reset_requested),
     (login_locked, _login_locked),
@@ -97,6 +102,7 @@ HANDLERS = (
     (minutes_approved, _minutes_approved),
     (minutes_ready, _minutes_ready),
     (followup_due, _followup_due),
+    (ratification_reminder_due, _ratification_reminder_due),
 )
 
 

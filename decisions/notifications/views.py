@@ -27,7 +27,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 KINDS_FOR = {
     Role.REPRESENTATIVE: (NotificationKind.ROUND_OPENED, NotificationKind.REMINDER,
                           NotificationKind.OBJECTION_ANSWERED, NotificationKind.ROUND_CLOSED,
-                          NotificationKind.FOLLOWUP_DUE),
+                          NotificationKind.FOLLOWUP_DUE, NotificationKind.RATIFICATION),
     Role.SECRETARIAT: (NotificationKind.OBJECTION, NotificationKind.FOLLOWUP_DUE),
 }
 MEETING_KINDS = (NotificationKind.NOTICE, NotificationKind.MINUTES_APPROVED)

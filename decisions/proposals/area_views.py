@@ -7,16 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import decisions.lifecycle as lifecycle
-from decisions.clock import now
+from decisions.clock import now, oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
-from decisions.followup.services import today as oslo_today
 from decisions.http import load, require, see_other
 from decisions.meetings import queries as meeting_queries
 from decisions.meetings.blueprint import item_url
 from decisions.proposals import queries, services
 from decisions.proposals.forms import ActionForm, AreaForm
 from decisions.proposals.models import Area
+from decisions.ratification import queries as ratification_queries
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
@@ -72,6 +72,8 @@ def show(id: int):
                            decisions=decisions, items=items, shown=SHOWN,
                            summaries=followup_queries.summaries(
                                (d.id for d in decisions[:SHOWN]), oslo_today()),
+                           ratification_states=ratification_queries.states_of(
+                               decisions, oslo_today(moment)),
                            item_url=item_url, action_form=ActionForm())
 
 

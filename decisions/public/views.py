@@ -9,11 +9,12 @@ at all.
 
 from flask import Blueprint, abort, render_template, request
 
+from decisions.clock import oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
-from decisions.followup.services import today as oslo_today
 from decisions.http import int_arg, page_number
 from decisions.public import queries
+from decisions.ratification import queries as ratification
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -35,10 +36,13 @@ def decision(year: int, number: int):
     found = queries.decision(year, number)
     if found is None:
         abort(404)
-    today = oslo_today()
-    return render_template("public/decision.html", decision=found, today=today,
+    day = oslo_today()
+    requirement = ratification.requirement_for(found.proposal_id)
+    board = (ratification.board(found, requirement, day)
+             if requirement is not None else None)
+    return render_template("public/decision.html", decision=found, today=day, board=board,
                            followup_items=followup_queries.of_decision(found.id),
-                           followup_summary=followup_queries.summaries([found.id], today)
+                           followup_summary=followup_queries.summaries([found.id], day)
                            .get(found.id))
 
 

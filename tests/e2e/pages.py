@@ -50,6 +50,8 @@ SKIPPED = {
     "members.export_representatives": "CSV file, not HTML",
     "meetings.document": "PDF (notice, meeting pack, minutes), not HTML",
     "files.download": "PDF attachment, not HTML",
+    "ratification.export": "CSV file, not HTML",
+    "ratification.local_pdf": "PDF of a member's local decision, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
@@ -72,6 +74,7 @@ class DemoIds:
     board_item: int  # an agenda item of the board's next meeting (notice published)
     people: dict[str, int]  # role (of ROLES) -> id of the demo user who plays it
     area: int  # the area of the open proposal
+    decision_id: int = 0  # the adopted decision (it awaits its members' ratification)
 
     @classmethod
     def read(cls) -> "DemoIds":
@@ -125,6 +128,7 @@ class DemoIds:
                     "no_consensus": rounds_of(failed)[-1], "decided": rounds_of(decided)[-1]},
             oslo=oslo, decision=(decision.year, decision.number), groups=groups,
             board_meetings=board_meetings, board_item=item, area=open_.area_id,
+            decision_id=decision.id,
             people={role: db.session.scalar(select(User.id).where(User.email == email))
                     for role, email in ROLES.items() if email})
 
@@ -240,6 +244,19 @@ PAGES: list[PageSpec] = [
              args=_followup(FollowupStatus.IN_PROGRESS)),
     PageSpec("follow-up item (done)", "followup.show", SIGNED_IN,
              args=_followup(FollowupStatus.DONE)),
+    PageSpec("decision register, awaiting ratification", "register.index", SIGNED_IN,
+             query="ratification=awaiting"),
+    PageSpec("ratification board", "ratification.show", SIGNED_IN,
+             args=lambda ids: {"id": ids.decision_id}),
+    PageSpec("ratification, Oslo's handling", "ratification.record", OWN_MEMBER,
+             args=lambda ids: {"id": ids.decision_id, "member_id": ids.oslo}),
+    PageSpec("ratification, Oslo's handling, sent empty", "ratification.record", OWN_MEMBER,
+             args=lambda ids: {"id": ids.decision_id, "member_id": ids.oslo},
+             status=422, action="submit"),
+    PageSpec("ratification requirement", "ratification.requirement", SECRETARIAT,
+             args=_p("decided")),
+    PageSpec("ratifications of Oslo", "ratification.member", SIGNED_IN,
+             args=lambda ids: {"id": ids.oslo}),
     PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
     PageSpec("search, proposals and people", "search.index", SIGNED_IN, query="q=oslo"),
     PageSpec("areas", "areas.index", SIGNED_IN),
