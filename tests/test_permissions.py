@@ -133,6 +133,8 @@ MATRIX = {
     ("public.decision", "GET", "decision"): EVERYONE,
     ("public.meetings", "GET", None): EVERYONE,
     ("public.minutes", "GET", "approved"): EVERYONE,
+    ("public.calendar", "GET", None): EVERYONE,
+    ("public.calendar_feed", "GET", None): EVERYONE,
     ("search.index", "GET", None): SIGNED_IN,
     ("meetings.groups", "GET", None): SIGNED_IN,
     ("meetings.group", "GET", "group"): SIGNED_IN,

@@ -1,9 +1,13 @@
 """Read-only queries of the public register: what anyone may read without logging in."""
 
+from datetime import timedelta
+
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from decisions.clock import now
 from decisions.extensions import db
+from decisions.meetings.queries import active_items
 from decisions.meetings.models import AgendaItem, Group, Meeting, MeetingState, ProtocolEntry
 from decisions.register.models import Decision, DecisionNote
 from decisions.register.queries import matching
@@ -59,3 +63,27 @@ def approved_minutes(meeting_id: int) -> Meeting | None:
         .options(joinedload(Meeting.group),
                  selectinload(Meeting.items).selectinload(AgendaItem.entries)
                  .selectinload(ProtocolEntry.member)))
+
+
+# The public calendar shows the meetings of the past months and every meeting ahead.
+CALENDAR_HISTORY = timedelta(days=90)
+
+
+def calendar_meetings() -> list[Meeting]:
+    """The meetings of the groups whose meetings are public, from `CALENDAR_HISTORY`
+    ago on, by start, with their groups and items (two queries): the page and the
+    subscription feed both start here."""
+    return list(db.session.scalars(
+        select(Meeting).join(Meeting.group)
+        .where(Group.public_meetings.is_(True), Group.active.is_(True),
+               Meeting.starts_at >= now() - CALENDAR_HISTORY)
+        .options(contains_eager(Meeting.group), selectinload(Meeting.items))
+        .order_by(Meeting.starts_at, Meeting.id)))
+
+
+def public_agenda(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda the public may read: none before the notice is published, then the
+    items in order (an exempt item is shown by its number and legal basis alone)."""
+    if meeting.notice_revision == 0:
+        return []
+    return active_items(meeting)

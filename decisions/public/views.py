@@ -7,12 +7,15 @@ access show their number and legal basis, and decisions made under them are not 
 at all.
 """
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from decisions.clock import oslo_today
+from decisions.clock import now, oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
 from decisions.http import int_arg, page_number
+from decisions.meetings import calendar as ical
 from decisions.public import queries
 from decisions.ratification import queries as ratification
 
@@ -64,3 +67,29 @@ def minutes(id: int):
         abort(404)
     return render_template("public/minutes.html", meeting=meeting,
                            items=[item for item in meeting.items if not item.removed])
+
+
+@bp.route("/calendar")
+def calendar():
+    meetings = queries.calendar_meetings()
+    moment = now()
+    return render_template(
+        "public/calendar.html",
+        upcoming=[m for m in meetings if (m.ends_at or m.starts_at) >= moment],
+        recent=[m for m in reversed(meetings) if (m.ends_at or m.starts_at) < moment],
+        agenda=queries.public_agenda)
+
+
+def _public_page(meeting) -> str:
+    return url_for("public.calendar", _anchor=f"meeting-{meeting.id}", _external=True)
+
+
+@bp.route("/calendar.ics")
+def calendar_feed():
+    """The public calendar as a subscription (iCalendar), in the alliance's language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = ical.calendar_file(
+            queries.calendar_meetings(), page=_public_page,
+            name=_("Public meetings – %(alliance)s",
+                   alliance=current_app.config["ALLIANCE_NAME"]))
+    return ical.ics_response(body, cache="public, max-age=300")
