@@ -135,6 +135,8 @@ MATRIX = {
     ("public.minutes", "GET", "approved"): EVERYONE,
     ("public.calendar", "GET", None): EVERYONE,
     ("public.calendar_feed", "GET", None): EVERYONE,
+    ("public.document", "GET", "approved"): EVERYONE,
+    ("public.document", "GET", "meeting"): EVERYONE,
     ("search.index", "GET", None): SIGNED_IN,
     ("meetings.groups", "GET", None): SIGNED_IN,
     ("meetings.group", "GET", "group"): SIGNED_IN,

@@ -170,7 +170,7 @@ def _build_new(make, with_meetings: bool = False) -> World:
 
 def _build_meetings(make, world: World) -> Meetings:
     sec, chair = world.users["secretariat"], world.users["board"]
-    group = make.group()
+    group = make.group(public_meetings=True)  # its notices are public too
     make.seat(group, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     make.seat(group, role=GroupRole.MEMBER, member_=world.member)
     start = now()
@@ -420,6 +420,10 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
         return {"kind": "entry", "id": m.entry.id}
     if endpoint == "public.minutes":
         return {"id": m.approved.id}
+    if endpoint == "public.document":
+        if target == "approved":
+            return {"id": m.approved.id, "kind": "minutes"}
+        return {"id": m.meeting.id, "kind": "notice"}
     if endpoint == "followup.new_for_action":
         return {"id": m.action.id}
     if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):

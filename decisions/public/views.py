@@ -11,11 +11,12 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from decisions.clock import now, oslo_today
+from decisions.clock import now, oslo, oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
 from decisions.http import int_arg, page_number
 from decisions.meetings import calendar as ical
+from decisions.files import storage
 from decisions.public import queries
 from decisions.ratification import queries as ratification
 
@@ -66,6 +67,7 @@ def minutes(id: int):
     if meeting is None:
         abort(404)
     return render_template("public/minutes.html", meeting=meeting,
+                           pdf=queries.public_document(id, "minutes") is not None,
                            items=[item for item in meeting.items if not item.removed])
 
 
@@ -75,6 +77,7 @@ def calendar():
     moment = now()
     return render_template(
         "public/calendar.html",
+        documents=queries.public_documents([m.id for m in meetings]),
         upcoming=[m for m in meetings if (m.ends_at or m.starts_at) >= moment],
         recent=[m for m in reversed(meetings) if (m.ends_at or m.starts_at) < moment],
         agenda=queries.public_agenda)
@@ -93,3 +96,15 @@ def calendar_feed():
             name=_("Public meetings – %(alliance)s",
                    alliance=current_app.config["ALLIANCE_NAME"]))
     return ical.ics_response(body, cache="public, max-age=300")
+
+
+@bp.route("/meetings/<int:id>/<any(notice, minutes):kind>.pdf")
+def document(id: int, kind: str):
+    """The public (redacted) notice or minutes: exempt items by number and basis only."""
+    found = queries.public_document(id, kind)
+    if found is None:
+        abort(404)
+    day = oslo(found.meeting.starts_at).strftime("%Y-%m-%d")
+    name = {"notice": "innkalling", "minutes": "protokoll"}[kind]
+    return storage.send_pdf(found.storage_key, f"{name}-offentlig-{day}-{found.revision}.pdf",
+                            found.sha256)

@@ -55,6 +55,7 @@ SKIPPED = {
     "calendar.meeting": "iCalendar (.ics), not HTML",
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
     "public.calendar_feed": "iCalendar (.ics) feed, not HTML",
+    "public.document": "a PDF, not HTML",
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
