@@ -235,6 +235,8 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         **{endpoint: {"id": world.decision.id} for endpoint in (
             "followup.new_for_decision", "followup.review")},
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
+        "register.download": {"fmt": "csv"},
+        "public.meetings_download": {"fmt": "json"},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
         "notifications.retry": {"id": world.email.id},

@@ -18,6 +18,7 @@ from decisions.http import int_arg, page_number
 from decisions.meetings import calendar as ical
 from decisions.files import storage
 from decisions.public import queries
+from decisions.register import export
 from decisions.ratification import queries as ratification
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -50,15 +51,39 @@ def decision(year: int, number: int):
                            .get(found.id))
 
 
+def _minutes_group(groups) -> int | None:
+    group_id = int_arg("group")
+    return group_id if group_id in {g.id for g in groups} else None
+
+
 @bp.route("/minutes/")
 def meetings():
     groups = queries.groups_with_approved_minutes()
-    group_id = int_arg("group")
-    group_id = group_id if group_id in {g.id for g in groups} else None
+    group_id = _minutes_group(groups)
     page = db.paginate(queries.approved_meetings(group_id=group_id), page=page_number(),
                        per_page=50, error_out=False)
     return render_template("public/meetings.html", page=page, groups=groups,
                            group_id=group_id)
+
+
+MINUTES_COLUMNS = ("group", "starts_at", "place", "minutes_approved", "url", "pdf")
+
+
+@bp.route(f"/minutes.<{export.FORMATS}:fmt>")
+def meetings_download(fmt: str):
+    """The approved minutes list as data, with the page's group filter."""
+    group_id = _minutes_group(queries.groups_with_approved_minutes())
+    found = list(db.session.scalars(
+        queries.approved_meetings(group_id=group_id).limit(export.MAX_ROWS)))
+    pdfs = queries.public_documents([m.id for m in found])
+    rows = [{"group": m.group.name, "starts_at": oslo(m.starts_at).isoformat(),
+             "place": m.place,
+             "minutes_approved": oslo(m.minutes_approved_at).date().isoformat()
+             if m.minutes_approved_at else None,
+             "url": url_for("public.minutes", id=m.id, _external=True),
+             "pdf": url_for("public.document", id=m.id, kind="minutes", _external=True)
+             if (m.id, "minutes") in pdfs else None} for m in found]
+    return export.download(MINUTES_COLUMNS, rows, fmt, "protokoller")
 
 
 @bp.route("/minutes/<int:id>")

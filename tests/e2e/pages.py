@@ -56,6 +56,8 @@ SKIPPED = {
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
     "public.calendar_feed": "iCalendar (.ics) feed, not HTML",
     "public.document": "a PDF, not HTML",
+    "public.meetings_download": "CSV or JSON, not HTML",
+    "register.download": "CSV or JSON, not HTML",
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
