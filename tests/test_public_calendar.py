@@ -119,7 +119,7 @@ def test_each_notice_raises_the_sequence_of_the_same_event(client, make, sec, pu
 
 
 def test_recent_meetings_are_listed_apart_from_the_upcoming_ones(client, make, sec, public):
-    _meeting(sec, public, days=-10, )
+    _meeting(sec, public, days=-10)
     _meeting(sec, public, days=10)
 
     text = text_of(client.get("/public/calendar", headers=EN))

@@ -10,8 +10,8 @@ import pytest
 from decisions.accounts.models import Role
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.register.models import Decision
 from decisions.proposals.models import Procedure
+from decisions.register.models import Decision
 from tests.test_public_documents import _approved
 
 

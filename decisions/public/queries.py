@@ -7,7 +7,6 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings.queries import active_items
 from decisions.meetings.models import (
     AgendaItem,
     DocumentKind,
@@ -17,6 +16,7 @@ from decisions.meetings.models import (
     MeetingState,
     ProtocolEntry,
 )
+from decisions.meetings.queries import active_items
 from decisions.register.models import Decision, DecisionNote
 from decisions.register.queries import matching
 

@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from decisions.clock import now, oslo, oslo_today
 from decisions.extensions import db
+from decisions.files import storage
 from decisions.followup import queries as followup_queries
 from decisions.http import int_arg, page_number
 from decisions.meetings import calendar as ical
-from decisions.files import storage
 from decisions.public import queries
-from decisions.register import export
 from decisions.ratification import queries as ratification
+from decisions.register import export
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
