@@ -34,7 +34,7 @@ from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to
 from decisions.locale import format_moment, nb, nb_html, select_locale
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
-from decisions.meetings.cli import groups
+from decisions.meetings.cli import groups, meetings
 from decisions.meetings.group_views import papers as papers_bp  # and the groups' admin
 from decisions.meetings.subscribers import subscribe as subscribe_meetings
 from decisions.meetings.views import bp as meetings_bp
@@ -173,6 +173,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (members, users, demo, rounds, areas, groups, audit, cli.sweep,
+    for command in (members, users, demo, rounds, areas, groups, meetings, audit, cli.sweep,
                     cli.backup, cli.restore):
         app.cli.add_command(with_write_intent(command))

@@ -117,9 +117,9 @@ def login(client, user: User, password: str = PASSWORD):
 
 # --- Meetings -------------------------------------------------------------------------
 
-def group(name: str | None = None, kind=None) -> Group:
+def group(name: str | None = None, kind=None, public_meetings: bool = False) -> Group:
     g = meetings.create_group(None, name=name or f"Faggruppe {next(_seq)}",
-                              kind=kind or GroupKind.BOARD)
+                              kind=kind or GroupKind.BOARD, public_meetings=public_meetings)
     db.session.commit()
     return g
 

@@ -131,7 +131,8 @@ def test_publishing_an_unchanged_agenda_again_issues_no_revision_and_notifies_no
 
     assert "Nothing has changed since the notice was published" in page.text
     assert _fresh(meeting).notice_revision == 1
-    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1)]
+    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1),
+                                  (DocumentKind.PUBLIC_NOTICE, 1)]
     assert _notifications() == notified
     assert renders.count == 1  # refused before rendering
 
@@ -181,7 +182,8 @@ def test_a_double_click_while_the_first_publish_renders_publishes_and_notifies_o
     assert sum("The notice is published." in a for a in answers) == 1
     assert sum("This form was already sent" in a for a in answers) == 1
     assert _fresh(meeting).notice_revision == 1
-    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1)]
+    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1),
+                                  (DocumentKind.PUBLIC_NOTICE, 1)]
     assert _stored_files(app) == {k for k in db.session.scalars(
         select(MeetingDocument.storage_key))}  # the loser's files are gone
 
@@ -273,7 +275,8 @@ def test_the_documents_render_with_no_transaction_open_and_nothing_locked(
     assert seen == [{"in_transaction": False, "others_may_write": True}] * 2
     assert _fresh(meeting).state == MeetingState.MINUTES_APPROVED
     assert [kind for kind, _revision in _documents(meeting)] == [
-        DocumentKind.NOTICE, DocumentKind.PACK, DocumentKind.MINUTES]
+        DocumentKind.NOTICE, DocumentKind.PACK, DocumentKind.PUBLIC_NOTICE,
+        DocumentKind.MINUTES, DocumentKind.PUBLIC_MINUTES]
 
 
 def test_an_agenda_changed_during_the_render_publishes_nothing_and_keeps_no_file(
@@ -332,8 +335,9 @@ def test_minutes_changed_while_their_pdf_renders_are_not_approved(app, make, sec
     db.session.rollback()
 
     assert _fresh(meeting).state == MeetingState.MINUTES_DRAFTED
-    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1)]
-    assert len(_stored_files(app)) == 2
+    assert _documents(meeting) == [(DocumentKind.NOTICE, 1), (DocumentKind.PACK, 1),
+                                  (DocumentKind.PUBLIC_NOTICE, 1)]
+    assert len(_stored_files(app)) == 3  # the notices and pack; the minutes are gone
 
 
 # --- The disk --------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def _build_new(make, with_meetings: bool = False) -> World:
 
 def _build_meetings(make, world: World) -> Meetings:
     sec, chair = world.users["secretariat"], world.users["board"]
-    group = make.group()
+    group = make.group(public_meetings=True)  # its notices are public too
     make.seat(group, person_name=chair.name, role=GroupRole.CHAIR, user_=chair)
     make.seat(group, role=GroupRole.MEMBER, member_=world.member)
     start = now()
@@ -235,6 +235,8 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         **{endpoint: {"id": world.decision.id} for endpoint in (
             "followup.new_for_decision", "followup.review")},
         "public.decision": {"year": world.decision.year, "number": world.decision.number},
+        "register.download": {"fmt": "csv"},
+        "public.meetings_download": {"fmt": "json"},
         "files.upload_to_proposal": {"id": world.circulated.id},
         "notifications.follow": {"id": _newest_notification(world.users["representative"])},
         "notifications.retry": {"id": world.email.id},
@@ -420,6 +422,10 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
         return {"kind": "entry", "id": m.entry.id}
     if endpoint == "public.minutes":
         return {"id": m.approved.id}
+    if endpoint == "public.document":
+        if target == "approved":
+            return {"id": m.approved.id, "kind": "minutes"}
+        return {"id": m.meeting.id, "kind": "notice"}
     if endpoint == "followup.new_for_action":
         return {"id": m.action.id}
     if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):

@@ -297,6 +297,10 @@ OUTSIDE = {
     "Jon Utvikler": "jon.utvikler@drammen.kommune.test",
     "Lise Observatør": "lise.observator@kommune.test",
 }
+# An item exempt from public access in an approved and in a published meeting of the
+# board, so that every public path (calendar, PDFs, register) shows it redacted.
+EXEMPT_BASIS = "Offl. § 13, jf. fvl. § 13 første ledd nr. 2"
+
 SUBSTANTIVE = [
     (ItemKind.ORIENTATION, "Orientering fra sekretariatet"),
     (ItemKind.DISCUSSION, "Regional transportplan: videre arbeid"),
@@ -316,7 +320,9 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
     open_case = db.session.scalar(select(Proposal).where(
         Proposal.title == "Regional strategi for ladeinfrastruktur"))
     for name, kind, months, seats in GROUPS:
-        group = meetings.create_group(None, name=name, kind=kind)
+        group = meetings.create_group(
+            None, name=name, kind=kind,
+            public_meetings=kind in (GroupKind.BOARD, GroupKind.COUNCIL))
         for person, role, member in seats:
             user = logins.get(person)
             meetings.add_membership(
@@ -340,6 +346,11 @@ def _meetings(users: dict[str, User], members: dict[str, Member]) -> None:
                 if kind == GroupKind.BOARD and offset > 0 and open_case is not None:
                     agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
                                     title=open_case.title, proposal=open_case)
+                if kind == GroupKind.BOARD and offset in (days[0], days[-2]):
+                    agenda.add_item(sec, meeting, kind=ItemKind.DISCUSSION,
+                                    title="Personalsak: tilsetting av daglig leder",
+                                    background="Vurdering av søkerne til stillingen.",
+                                    exempt_basis=EXEMPT_BASIS)
                 if kind == GroupKind.BOARD and offset == days[-3] and decided is not None:
                     agenda.add_item(sec, meeting, kind=ItemKind.DECISION,
                                     title=decided.title, proposal=decided)

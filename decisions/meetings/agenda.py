@@ -276,7 +276,7 @@ def publish_notice(actor: User, meeting: Meeting, *,
     frozen = prepare_notice(actor, meeting)
     stored = render_and_store(lambda: dict(zip(
         (DocumentKind.NOTICE, DocumentKind.PACK), pdf.render_notice(frozen),
-        strict=True)))
+        strict=True)) | {DocumentKind.PUBLIC_NOTICE: pdf.render_public_notice(frozen)})
     if claim is not None:
         claim()
     return record_notice(actor, meeting, frozen, stored)
@@ -305,6 +305,7 @@ def record_notice(actor: User, meeting: Meeting, frozen: pdf.NoticeSnapshot,
     document = record_document(meeting, DocumentKind.NOTICE, stored[DocumentKind.NOTICE],
                                content_sha256=frozen.content_sha256)
     record_document(meeting, DocumentKind.PACK, stored[DocumentKind.PACK])
+    record_document(meeting, DocumentKind.PUBLIC_NOTICE, stored[DocumentKind.PUBLIC_NOTICE])
     record(actor, "meeting.notice_published", meeting, before=before,
            after=snapshot(meeting, "state", "notice_revision"))
     notice_published.send(meeting=meeting)

@@ -3,11 +3,11 @@ them: building the file, choosing a feed's meetings, creating and revoking feeds
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
@@ -29,9 +29,11 @@ STATUS = {MeetingState.PLANNED: "TENTATIVE", MeetingState.CANCELLED: "CANCELLED"
 
 # --- The file -------------------------------------------------------------------------
 
-def calendar_file(meetings: Iterable[Meeting], *, name: str) -> bytes:
+def calendar_file(meetings: Iterable[Meeting], *, name: str,
+                  page: Callable[[Meeting], str] | None = None) -> bytes:
     """One event per meeting. Times are written in UTC, which every calendar shows in
-    its own zone, so the Oslo summer-time rules need not travel with the file."""
+    its own zone, so the Oslo summer-time rules need not travel with the file. `page`
+    gives an event's web page (the members' meeting page unless told otherwise)."""
     calendar = Calendar()
     calendar.add("prodid", "-//Samråd//Samråd//NB")
     calendar.add("version", "2.0")
@@ -40,8 +42,19 @@ def calendar_file(meetings: Iterable[Meeting], *, name: str) -> bytes:
     calendar.add("x-wr-calname", name)
     stamp, domain = now(), _uid_domain()
     for meeting in meetings:
-        calendar.add_component(_event(meeting, stamp, domain))
+        calendar.add_component(_event(meeting, stamp, domain, page or _meeting_page))
     return calendar.to_ical()
+
+
+def ics_response(body: bytes, filename: str | None = None, *,
+                 cache: str = "private, no-cache") -> Response:
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = cache
+    return response
 
 
 def _uid_domain() -> str:
@@ -49,10 +62,21 @@ def _uid_domain() -> str:
     return urlsplit(f"//{host}").hostname or "samraad"
 
 
-def _event(meeting: Meeting, stamp: datetime, domain: str) -> Event:
+def _meeting_page(meeting: Meeting) -> str:
+    return url_for("meetings.meeting", id=meeting.id, _external=True)
+
+
+def sequence(meeting: Meeting) -> int:
+    """The event's version (SEQUENCE): each published notice is a new one, and so is the
+    cancellation (which publishes no notice)."""
+    return meeting.notice_revision + (meeting.state == MeetingState.CANCELLED)
+
+
+def _event(meeting: Meeting, stamp: datetime, domain: str,
+           page_of: Callable[[Meeting], str]) -> Event:
     cancelled = meeting.state == MeetingState.CANCELLED
     summary = _("Meeting of %(group)s", group=meeting.group.name)
-    page = url_for("meetings.meeting", id=meeting.id, _external=True)
+    page = page_of(meeting)
     lines = [_("Meeting page: %(url)s", url=page)]
     if meeting.video_url:
         lines.append(_("Video link: %(url)s", url=meeting.video_url))
@@ -70,8 +94,7 @@ def _event(meeting: Meeting, stamp: datetime, domain: str) -> Event:
     event.add("url", page)
     event.add("description", "\n".join(lines))
     event.add("status", STATUS.get(meeting.state, "CONFIRMED"))
-    # Each published notice is a new version of the event.
-    event.add("sequence", meeting.notice_revision)
+    event.add("sequence", sequence(meeting))
     return event
 
 

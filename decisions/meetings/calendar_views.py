@@ -23,22 +23,13 @@ from decisions.proposals.forms import ActionForm
 bp = Blueprint("calendar", __name__)
 
 
-def _ics(body: bytes, filename: str | None = None):
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @bp.route("/meetings/<int:id>/calendar.ics")
 @login_required
 def meeting(id: int):
     meeting_ = load(Meeting, id)
     body = calendar.calendar_file([meeting_], name=meeting_.group.name)
-    return _ics(body, f"mote-{oslo(meeting_.starts_at):%Y-%m-%d}-{meeting_.id}.ics")
+    return calendar.ics_response(
+        body, f"mote-{oslo(meeting_.starts_at):%Y-%m-%d}-{meeting_.id}.ics")
 
 
 @bp.route("/calendar/<string(maxlength=100):token>.ics")
@@ -52,7 +43,7 @@ def feed(token: str):
         body = calendar.calendar_file(
             calendar.feed_meetings(user),
             name=_("Meetings – %(alliance)s", alliance=current_app.config["ALLIANCE_NAME"]))
-    response = _ics(body)
+    response = calendar.ics_response(body)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

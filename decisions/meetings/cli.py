@@ -8,11 +8,25 @@ from sqlalchemy import select
 from decisions.accounts.models import User
 from decisions.errors import DomainError
 from decisions.extensions import db
+from decisions.meetings.documents import render_missing_public
 from decisions.meetings.models import Group, GroupKind, GroupRole
 from decisions.meetings.services import add_membership, create_group
 from decisions.members.models import Member
 
 groups = AppGroup("groups", help="Groups that meet (board, council, expert groups).")
+meetings = AppGroup("meetings", help="Meetings and their documents.")
+
+
+@meetings.command("render-public")
+def render_public():
+    """Render the public version of approved minutes and published notices that have
+    none (the members' versions are left as they are)."""
+    made, skipped = render_missing_public()
+    db.session.commit()
+    click.echo(_("Rendered %(num)s public documents.", num=len(made)))
+    for meeting in skipped:
+        click.echo(_("Skipped the notice of meeting %(id)s: the agenda has changed since "
+                     "it was published.", id=meeting.id))
 
 
 @groups.command("add")

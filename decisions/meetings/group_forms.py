@@ -25,6 +25,9 @@ class GroupForm(FlaskForm):
 class EditGroupForm(GroupForm):
     active = BooleanField(_l("Active"), default=True, description=_l(
         "A deactivated group is not listed among the groups; its meetings and seats stay."))
+    public_meetings = BooleanField(_l("Meetings are public"), default=False, description=_l(
+        "The group's meetings are listed in the public calendar, with the public agenda "
+        "once the notice is published."))
     lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 

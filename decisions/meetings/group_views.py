@@ -106,6 +106,7 @@ def edit_group(id: int):
         with lifecycle.refusal(form):
             seats.edit_group(current_user, group, name=form.name.data.strip(),
                              kind=GroupKind(form.kind.data), active=form.active.data,
+                             public_meetings=form.public_meetings.data,
                              lock_version=form.lock_version.data)
             flash(_("The group is saved."), "success")
             return see_other("meetings.group", id=group.id)

@@ -242,15 +242,17 @@ def _check_approval(actor: User, meeting: Meeting, by_item: AgendaItem | None) -
 
 
 def prepare_minutes(actor: User, meeting: Meeting, by_item: AgendaItem | None,
-                    approved_at: datetime) -> pdf.Frozen:
-    """The minutes as they will be approved, frozen, from a reading transaction."""
+                    approved_at: datetime) -> tuple[pdf.Frozen, pdf.Frozen]:
+    """The minutes as they will be approved, frozen, from a reading transaction: the
+    members' version and the public (redacted) one."""
     _check_approval(actor, meeting, by_item)
     meeting = with_agenda(meeting)
     approval = (approved_at, actor.id, by_item is None, actor)
     for field, value in zip(APPROVAL_FIELDS, approval, strict=True):
         set_committed_value(meeting, field, value)  # as loaded, never written from here
     try:
-        return pdf.minutes_source(meeting, by_item)
+        return (pdf.minutes_source(meeting, by_item),
+                pdf.minutes_source(meeting, by_item, public=True))
     finally:
         db.session.expire(meeting, list(APPROVAL_FIELDS))
 
@@ -262,7 +264,10 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
     transaction, and kept with its hash."""
     approved_at = now()
     source = prepare_minutes(actor, meeting, by_item, approved_at)
-    stored = render_and_store(lambda: {DocumentKind.MINUTES: pdf.render_minutes(source)})
+    members, public = source
+    stored = render_and_store(lambda: {
+        DocumentKind.MINUTES: pdf.render_minutes(members),
+        DocumentKind.PUBLIC_MINUTES: pdf.render_public_minutes(public)})
     if claim is not None:
         claim()
     meeting = lock_meeting(meeting)
@@ -277,6 +282,7 @@ def approve_minutes(actor: User, meeting: Meeting, *, by_item: AgendaItem | None
     db.session.flush()
     document = record_document(meeting, DocumentKind.MINUTES,
                                stored[DocumentKind.MINUTES])
+    record_document(meeting, DocumentKind.PUBLIC_MINUTES, stored[DocumentKind.PUBLIC_MINUTES])
     record(actor, "minutes.approved", meeting, before=before,
            after=snapshot(meeting, "state", "minutes_approved_by_chair")
            | {"by_item": by_item.id if by_item else None, "sha256": document.sha256})

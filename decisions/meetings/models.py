@@ -3,7 +3,15 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
@@ -32,6 +40,8 @@ class Group(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Its meetings are listed in the public calendar (with their public agenda).
+    public_meetings: Mapped[bool] = mapped_column(default=False, server_default=false())
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list["GroupMembership"]] = relationship(
@@ -290,6 +300,9 @@ class DocumentKind(StrEnum):
     NOTICE = "notice"
     PACK = "pack"
     MINUTES = "minutes"
+    # The redacted variants for the public: exempt items show only number and basis.
+    PUBLIC_NOTICE = "public_notice"
+    PUBLIC_MINUTES = "public_minutes"
 
 
 class MeetingDocument(db.Model):

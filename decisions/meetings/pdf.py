@@ -187,8 +187,9 @@ def _when(meeting: Meeting) -> str:
 
 
 def _html(template: str, meeting: Meeting, *, kind: str, created: str,
-          **context) -> str:
-    """The document's HTML, in the current locale."""
+          public: bool = False, **context) -> str:
+    """The document's HTML, in the current locale. `public`: the redacted variant, in
+    which an item exempt from public access shows its number and legal basis only."""
     app = current_app
     day = _short_day(meeting)
     return render_template(
@@ -198,7 +199,7 @@ def _html(template: str, meeting: Meeting, *, kind: str, created: str,
         stylesheet=f"{ORIGIN}{app.static_url_path}/css/pdf.css",
         page_of_pages=page_of_pages_css(), item_label=item_label,
         item_heading=item_heading, item_kinds=ITEM_KIND_LABELS, format_day=_format_day,
-        roles=GROUP_ROLE_LABELS,
+        roles=GROUP_ROLE_LABELS, public=public,
         **context)
 
 
@@ -303,11 +304,18 @@ class NoticeSnapshot:
     meeting_id: int
     revision: int
     notice: Frozen
+    # The public (redacted) notice, beside the members'; derived from the same data.
+    public_notice: Frozen
     sections: tuple[PackSection, ...]
     pack_title: str
     author: str
     # The notice's content and the attachments' bytes: equal hashes, equal documents.
     content_sha256: str
+
+
+def public_kind(kind: str) -> str:
+    """ "Møteinnkalling – offentlig versjon" """
+    return _("%(kind)s – public version", kind=kind)
 
 
 def _notice_kind(revision: int) -> str:
@@ -322,6 +330,7 @@ def notice_snapshot(meeting: Meeting, revision: int) -> NoticeSnapshot:
         data = notice_data(meeting)
         items = data["items"]
         notice = Frozen.of("pdf/notice.html", meeting, **data)
+        public_notice = Frozen.of("pdf/notice.html", meeting, public=True, **data)
         sections = tuple(
             PackSection(item_heading(item), tuple(
                 (attachment.storage_key, attachment_bookmark(item, n, attachment.title))
@@ -332,7 +341,8 @@ def notice_snapshot(meeting: Meeting, revision: int) -> NoticeSnapshot:
             for attachment in item.attachments:
                 content.update(attachment.sha256.encode())
         return NoticeSnapshot(
-            meeting_id=meeting.id, revision=revision, notice=notice, sections=sections,
+            meeting_id=meeting.id, revision=revision, notice=notice,
+            public_notice=public_notice, sections=sections,
             pack_title=_document_title(_("Meeting pack"), meeting),
             author=current_app.config["ALLIANCE_NAME"], content_sha256=content.hexdigest())
 
@@ -344,6 +354,14 @@ def render_notice(snapshot: NoticeSnapshot) -> tuple[bytes, bytes]:
         return notice, _pack(snapshot, notice)
 
 
+def render_public_notice(snapshot: NoticeSnapshot) -> bytes:
+    """The public notice of a snapshot (no pack: the attachments of exempt items would
+    be in it); reads no database."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        return write_pdf(snapshot.public_notice.html(
+            public_kind(_notice_kind(snapshot.revision))))
+
+
 def notice_pdf(meeting: Meeting) -> bytes:
     """The notice (møteinnkalling): time and place, who is summoned, the agenda and
     the case papers."""
@@ -352,14 +370,15 @@ def notice_pdf(meeting: Meeting) -> bytes:
             _notice_kind(meeting.notice_revision)))
 
 
-def minutes_source(meeting: Meeting, by_item: AgendaItem | None = None) -> Frozen:
+def minutes_source(meeting: Meeting, by_item: AgendaItem | None = None, *,
+                   public: bool = False) -> Frozen:
     """The minutes (protokoll), frozen: attendance, and per item notes, decision and
     entries. `by_item` is the item of a later meeting that approved them, if not the
-    chair."""
+    chair. `public`: the redacted variant (exempt items by number and basis only)."""
     with force_locale(DOCUMENT_LANGUAGE):
         people = {status: [a for a in meeting.attendance if a.status == status]
                   for status in AttendanceStatus}
-        return Frozen.of("pdf/minutes.html", meeting,
+        return Frozen.of("pdf/minutes.html", meeting, public=public,
                          items=queries.active_items(meeting), people=people,
                          statuses=AttendanceStatus, entry_kinds=ENTRY_LABELS,
                          absence_kinds=ABSENCE_LABELS,
@@ -370,6 +389,12 @@ def render_minutes(source: Frozen) -> bytes:
     """The minutes PDF of a frozen source; reads no database."""
     with force_locale(DOCUMENT_LANGUAGE):
         return write_pdf(source.html(_("Minutes")))
+
+
+def render_public_minutes(source: Frozen) -> bytes:
+    """The public minutes PDF of a frozen public source; reads no database."""
+    with force_locale(DOCUMENT_LANGUAGE):
+        return write_pdf(source.html(public_kind(_("Minutes"))))
 
 
 def minutes_pdf(meeting: Meeting, by_item: AgendaItem | None = None) -> bytes:

@@ -30,7 +30,7 @@ from decisions.meetings.services import (
 from decisions.members.models import Member
 from decisions.permissions import can
 
-GROUP_FIELDS = ("name", "kind", "active")
+GROUP_FIELDS = ("name", "kind", "active", "public_meetings")
 EDITABLE_SEAT_FIELDS = ("person_name", "role", "member_id", "term_start", "term_end",
                         "user_id", "email")
 
@@ -59,9 +59,10 @@ def _flush(message) -> None:
 
 
 def edit_group(actor: User, group: Group, *, name: str, kind: GroupKind,
-               active: bool, lock_version: int | None = None) -> None:
+               active: bool, public_meetings: bool | None = None,
+               lock_version: int | None = None) -> None:
     """Rename a group, change its kind, deactivate or reactivate it (its meetings and
-    seats stay as they are)."""
+    seats stay as they are), make its meetings public or not (`None` leaves it)."""
     _require(actor, group)
     _check_version(group, lock_version, GROUP_CONFLICT)
     if name != group.name and db.session.query(Group.id).filter(
@@ -69,6 +70,8 @@ def edit_group(actor: User, group: Group, *, name: str, kind: GroupKind,
         raise DomainError(_l("A group with this name exists already."), field="name")
     before = snapshot(group, *GROUP_FIELDS)
     group.name, group.kind, group.active = name, kind, active
+    if public_meetings is not None:
+        group.public_meetings = public_meetings
     _flush(GROUP_CONFLICT)
     after = snapshot(group, *GROUP_FIELDS)
     if after != before:

@@ -24,15 +24,17 @@ from decisions.members.models import Member
 
 # --- Groups ---------------------------------------------------------------------------
 
-def create_group(actor: User | None, *, name: str, kind: GroupKind) -> Group:
+def create_group(actor: User | None, *, name: str, kind: GroupKind,
+                 public_meetings: bool = False) -> Group:
     if actor is not None:
         _require(actor, "manage_seats", Group(name=name, kind=kind))
     if db.session.scalar(select(Group.id).where(Group.name == name)) is not None:
         raise DomainError(_l("A group with this name exists already."), field="name")
-    group = Group(name=name, kind=kind, active=True)
+    group = Group(name=name, kind=kind, active=True, public_meetings=public_meetings)
     db.session.add(group)
     db.session.flush()
-    record(actor, "group.created", group, after=snapshot(group, "name", "kind"))
+    record(actor, "group.created", group,
+           after=snapshot(group, "name", "kind", "public_meetings"))
     return group
 
 

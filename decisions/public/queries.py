@@ -1,10 +1,22 @@
 """Read-only queries of the public register: what anyone may read without logging in."""
 
+from datetime import timedelta
+
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from decisions.clock import now
 from decisions.extensions import db
-from decisions.meetings.models import AgendaItem, Group, Meeting, MeetingState, ProtocolEntry
+from decisions.meetings.models import (
+    AgendaItem,
+    DocumentKind,
+    Group,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+    ProtocolEntry,
+)
+from decisions.meetings.queries import active_items
 from decisions.register.models import Decision, DecisionNote
 from decisions.register.queries import matching
 
@@ -59,3 +71,54 @@ def approved_minutes(meeting_id: int) -> Meeting | None:
         .options(joinedload(Meeting.group),
                  selectinload(Meeting.items).selectinload(AgendaItem.entries)
                  .selectinload(ProtocolEntry.member)))
+
+
+# The public calendar shows the meetings of the past months and every meeting ahead.
+CALENDAR_HISTORY = timedelta(days=90)
+
+
+def calendar_meetings() -> list[Meeting]:
+    """The meetings of the groups whose meetings are public, from `CALENDAR_HISTORY`
+    ago on, by start, with their groups and items (two queries): the page and the
+    subscription feed both start here."""
+    return list(db.session.scalars(
+        select(Meeting).join(Meeting.group)
+        .where(Group.public_meetings.is_(True), Group.active.is_(True),
+               Meeting.starts_at >= now() - CALENDAR_HISTORY)
+        .options(contains_eager(Meeting.group), selectinload(Meeting.items))
+        .order_by(Meeting.starts_at, Meeting.id)))
+
+
+def public_agenda(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda the public may read: none before the notice is published, then the
+    items in order (an exempt item is shown by its number and legal basis alone)."""
+    if meeting.notice_revision == 0:
+        return []
+    return active_items(meeting)
+
+
+PUBLIC_KINDS = {"notice": DocumentKind.PUBLIC_NOTICE, "minutes": DocumentKind.PUBLIC_MINUTES}
+
+
+def public_document(meeting_id: int, kind: str) -> MeetingDocument | None:
+    """The latest public version of a meeting's notice or minutes: minutes once
+    approved, a notice of a group whose meetings are public."""
+    stmt = (select(MeetingDocument).join(Meeting, Meeting.id == MeetingDocument.meeting_id)
+            .where(MeetingDocument.meeting_id == meeting_id,
+                   MeetingDocument.kind == PUBLIC_KINDS[kind])
+            .order_by(MeetingDocument.revision.desc()).limit(1))
+    if kind == "minutes":
+        stmt = stmt.where(Meeting.state == MeetingState.MINUTES_APPROVED)
+    else:
+        stmt = stmt.join(Group, Group.id == Meeting.group_id).where(
+            Group.public_meetings.is_(True))
+    return db.session.scalar(stmt)
+
+
+def public_documents(meeting_ids: list[int]) -> set[tuple[int, str]]:
+    """Which of the meetings have a public notice or minutes: (meeting id, kind)."""
+    names = {v: k for k, v in PUBLIC_KINDS.items()}
+    return {(meeting_id, names[kind]) for meeting_id, kind in db.session.execute(
+        select(MeetingDocument.meeting_id, MeetingDocument.kind).distinct()
+        .where(MeetingDocument.meeting_id.in_(meeting_ids),
+               MeetingDocument.kind.in_(PUBLIC_KINDS.values())))}

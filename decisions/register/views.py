@@ -1,6 +1,6 @@
 """The decision register: list with search, and one decision."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from decisions.clock import oslo_today
@@ -12,7 +12,7 @@ from decisions.http import int_arg, page_number, require
 from decisions.permissions import can
 from decisions.ratification import queries as ratification
 from decisions.ratification.rules import StateKind
-from decisions.register import queries
+from decisions.register import export, queries
 
 bp = Blueprint("register", __name__, url_prefix="/decisions")
 
@@ -23,9 +23,8 @@ def _signed_in():
     pass
 
 
-@bp.route("/")
-def index():
-    require("list", "decision")
+def _filtered():
+    """The register's query with the filters of the request, and the filters."""
     search = (request.args.get("q") or "").strip()[:200]
     year = int_arg("year", 1900, 9999)
     day = oslo_today()
@@ -35,14 +34,35 @@ def index():
         stmt = followup_queries.in_state(stmt, FollowupState(followup), day)
     wanted = request.args.get("ratification") or ""
     kind = StateKind(wanted) if wanted in set(StateKind) else None
-    page = db.paginate(ratification.filtered(stmt, kind, day), page=page_number(),
-                       per_page=25, error_out=False)
-    return render_template("register/index.html", page=page, search=search, year=year,
-                           followup=followup, followup_states=STATE_LABELS,
+    filters = {"q": search or None, "year": year, "followup": followup or None,
+               "ratification": kind.value if kind else None}
+    return ratification.filtered(stmt, kind, day), filters
+
+
+@bp.route("/")
+def index():
+    require("list", "decision")
+    stmt, filters = _filtered()
+    day = oslo_today()
+    page = db.paginate(stmt, page=page_number(), per_page=25, error_out=False)
+    return render_template("register/index.html", page=page, search=filters["q"] or "",
+                           year=filters["year"], followup=filters["followup"] or "",
+                           followup_states=STATE_LABELS, filters=filters,
                            summaries=followup_queries.summaries(
                                (d.id for d in page.items), day),
-                           ratification=kind.value if kind else "",
+                           ratification=filters["ratification"] or "",
                            ratification_states=ratification.states_of(page.items, day))
+
+
+@bp.route(f"/decisions.<{export.FORMATS}:fmt>")
+def download(fmt: str):
+    """The register as data: every decision the page lists with these filters."""
+    require("list", "decision")
+    stmt, _filters = _filtered()
+    rows = export.decision_rows(
+        db.session.scalars(stmt.limit(export.MAX_ROWS)),
+        lambda d: url_for("register.show", year=d.year, number=d.number, _external=True))
+    return export.download(export.DECISION_COLUMNS, rows, fmt, "vedtak")
 
 
 @bp.route("/<int:year>/<int:number>")

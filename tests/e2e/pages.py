@@ -54,6 +54,10 @@ SKIPPED = {
     "ratification.local_pdf": "PDF of a member's local decision, not HTML",
     "calendar.meeting": "iCalendar (.ics), not HTML",
     "calendar.feed": "iCalendar (.ics) feed, not HTML",
+    "public.calendar_feed": "iCalendar (.ics) feed, not HTML",
+    "public.document": "a PDF, not HTML",
+    "public.meetings_download": "CSV or JSON, not HTML",
+    "register.download": "CSV or JSON, not HTML",
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
@@ -220,6 +224,7 @@ PAGES: list[PageSpec] = [
     PageSpec("invitation link expired", "people.accept", ANONYMOUS,
              args={"token": "expired"}, status=410),
     PageSpec("public minutes list", "public.meetings", EVERYONE),
+    PageSpec("public meeting calendar", "public.calendar", EVERYONE),
     PageSpec("public minutes (board, approved)", "public.minutes", EVERYONE,
              args=_m("minutes_approved")),
     PageSpec("error 404", "public.decision", ANONYMOUS, args={"year": 1999, "number": 999},
