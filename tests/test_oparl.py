@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from sqlalchemy import event, select
 
 from decisions.accounts.models import User
@@ -17,7 +16,18 @@ from decisions.clock import from_oslo, now
 from decisions.demo.data import load
 from decisions.extensions import db
 from decisions.meetings import agenda
-from decisions.meetings.models import Group, GroupKind, ItemKind, Meeting, MeetingState
+from decisions.meetings.models import (
+    DocumentKind,
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    ItemKind,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+)
+from decisions.proposals.models import Proposal, ProposalStatus
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
 PREFIX = "http://localhost/oparl/1.1/"
@@ -149,3 +159,148 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     assert "Content-Disposition" not in content.headers
     assert content.mimetype == "application/pdf"
     assert hashlib.sha512(content.data).hexdigest() == files[0]["sha512Checksum"]
+
+
+def _secretariat() -> User:
+    return db.session.scalar(select(User).where(User.email == "sekretariat@samraad.test"))
+
+
+def _board_meeting(state: MeetingState) -> Meeting:
+    return db.session.scalar(select(Meeting).join(Meeting.group)
+                             .where(Group.kind == GroupKind.BOARD, Meeting.state == state)
+                             .order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case(
+        app, client):
+    load()
+    meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
+    decided = db.session.scalar(select(Proposal).where(
+        Proposal.title == "Felles satsing på talentattraksjon 2027"))
+    paper_url = f"{PREFIX}paper/{decided.id}"
+    assert get(client, paper_url).get_json()["reference"] == decided.case_ref
+    agenda.add_item(_secretariat(), meeting, kind=ItemKind.DECISION,
+                    title="Hemmelig personalsak", background="Hemmelig bakgrunn",
+                    proposal=decided, exempt_basis="offl. § 13")
+    agenda.publish_notice(_secretariat(), meeting)
+    db.session.commit()
+
+    served = get(client, f"{PREFIX}meeting/{meeting.id}")
+    assert "Hemmelig" not in served.get_data(as_text=True)
+    found = served.get_json()
+    exempt = next(i for i in found["agendaItem"] if not i["public"])
+    assert exempt["name"] == "exempt, offl. § 13"
+    assert exempt["number"].startswith("Sak ")
+    assert set(exempt) == {"id", "type", "meeting", "number", "order", "name", "public",
+                           "created", "modified"}
+    assert get(client, exempt["id"]).get_json() == exempt
+    # The stored notice prints the exempt item in full: no PDF of the meeting is served.
+    assert "invitation" not in found and "auxiliaryFile" not in found
+    files = crawl(client)
+    assert not [f for f in files.values() if f["type"].endswith("/File")
+                and found["id"] in f.get("meeting", [])]
+    # The case handled under it is not published as a paper at all.
+    assert paper_url not in files
+    assert client.get(paper_url).status_code == 404
+
+
+def test_only_published_things_are_served(app, client):
+    load()
+    planned = _board_meeting(MeetingState.PLANNED)
+    assert client.get(f"{PREFIX}meeting/{planned.id}").status_code == 404
+    draft = db.session.scalar(select(Proposal).where(Proposal.status == ProposalStatus.DRAFT)
+                              .limit(1))
+    assert client.get(f"{PREFIX}paper/{draft.id}").status_code == 404
+    drafted = _board_meeting(MeetingState.MINUTES_DRAFTED)
+    found = get(client, f"{PREFIX}meeting/{drafted.id}").get_json()
+    assert "resultsProtocol" not in found
+    assert not [i for i in found["agendaItem"] if "resolutionText" in i]
+    unapproved = db.session.scalar(select(MeetingDocument.id).where(
+        MeetingDocument.meeting_id == drafted.id, MeetingDocument.kind == DocumentKind.MINUTES))
+    if unapproved is not None:
+        assert client.get(f"{PREFIX}file/{unapproved}").status_code == 404
+    approved = _board_meeting(MeetingState.MINUTES_APPROVED)
+    found = get(client, f"{PREFIX}meeting/{approved.id}").get_json()
+    assert found["resultsProtocol"]["accessUrl"]
+    assert [i for i in found["agendaItem"] if "resolutionText" in i]
+    assert client.get(f"{PREFIX}meeting/999999").headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_person_and_their_seats_are_served_only_with_their_consent(app, client):
+    load()
+    chair = db.session.scalar(select(GroupMembership).where(
+        GroupMembership.role == GroupRole.CHAIR, GroupMembership.user_id.is_not(None))
+        .order_by(GroupMembership.id).limit(1))
+    person_url = f"{PREFIX}person/{chair.user_id}"
+    assert client.get(person_url).status_code == 404
+    assert get(client, f"{PREFIX}body/1/person").get_json()["data"] == []
+    chair.user.publish_consent = True
+    db.session.commit()
+    objects = crawl(client)
+    assert objects[person_url]["name"] == chair.user.name
+    assert "email" not in objects[person_url]
+    seat = objects[f"{PREFIX}membership/{chair.id}"]
+    assert seat["person"] == person_url
+    assert seat["organization"] == f"{PREFIX}group/{chair.group_id}"
+    assert seat["id"] in objects[f"{PREFIX}group/{chair.group_id}"]["membership"]
+    assert {TYPE.match(o["type"]).group(1) for o in objects.values()
+            if o["id"].startswith(f"{PREFIX}person/")} == {"Person"}
+
+
+def test_list_pages_link_to_the_next_until_the_last_and_keep_the_filters(app, client):
+    load()
+    app.config["OPARL_PAGE_SIZE"] = 5
+    since = "2000-01-01T00:00:00+01:00"
+    url = f"{PREFIX}body/1/meeting?modified_since={since}&omit_internal=true"
+    ids, pages = [], 0
+    while url:
+        body = get(client, url).get_json()
+        pages += 1
+        assert len(body["data"]) <= 5
+        ids += [m["id"] for m in body["data"]]
+        url = body["links"].get("next")
+        if url:
+            assert "modified_since=2000-01-01T00" in url and "omit_internal=true" in url
+    assert pages == body["pagination"]["totalPages"] > 1
+    assert len(ids) == len(set(ids)) == body["pagination"]["totalElements"]
+    assert ids == sorted(ids, key=_id_order)
+    later = (now() + timedelta(days=400)).isoformat()
+    for name in ("meeting", "paper", "organization", "file", "person"):
+        empty = get(client, f"{PREFIX}body/1/{name}",).get_json()
+        assert empty["data"] or name == "person"
+        assert get(client, f"{PREFIX}body/1/{name}?created_since={later}"
+                   .replace("+", "%2B")).get_json()["data"] == []
+    assert client.get(f"{PREFIX}body/1/meeting?created_since=yesterday").status_code == 400
+
+
+def _queries(client, url: str) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        get(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, client):
+    load()
+    db.session.commit()  # the demo's own writes are not the page's
+    lists = ("meeting", "paper", "organization", "file")
+    before = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
+    group = db.session.scalar(select(Group).where(Group.kind == GroupKind.BOARD))
+    for days in range(100, 120):
+        starts = from_oslo(datetime.combine(date.today() + timedelta(days=days),
+                                            datetime.min.time()).replace(hour=10))
+        meeting = agenda.plan_meeting(_secretariat(), group, starts_at=starts,
+                                      place=f"Rom {days}")
+        agenda.add_item(_secretariat(), meeting, kind=ItemKind.DISCUSSION, title="Sak")
+        agenda.publish_notice(_secretariat(), meeting)
+    db.session.commit()
+    after = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
+    print("queries per list page:", before, after)
+    assert after == before

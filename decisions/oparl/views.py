@@ -46,7 +46,8 @@ def _found(value):
 def _filters() -> dict[str, datetime]:
     found = {}
     for name in FILTERS:
-        raw = request.args.get(name)
+        # An unencoded "+" of the offset arrives as a space.
+        raw = (request.args.get(name) or "").strip().replace(" ", "+")
         if raw:
             try:
                 value = datetime.fromisoformat(raw)
