@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import event, select
 
-from decisions.accounts.models import User
+from decisions.accounts.models import Role, User
+from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo, now
 from decisions.demo.data import load
 from decisions.extensions import db
@@ -304,3 +305,16 @@ def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, clie
     after = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
     print("queries per list page:", before, after)
     assert after == before
+
+
+def test_the_consent_to_be_published_is_given_and_withdrawn_on_the_command_line_audited(
+        app, client, runner, make):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    result = runner.invoke(args=["users", "publish-consent", user.email, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
+    runner.invoke(args=["users", "publish-consent", user.email, "--no"])
+    assert client.get(f"{PREFIX}person/{user.id}").status_code == 404
+    acts = db.session.scalars(select(AuditEntry.act).where(
+        AuditEntry.object_id == user.id, AuditEntry.act == "user.publish_consent"))
+    assert len(list(acts)) == 2
