@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
@@ -28,6 +28,7 @@ from decisions.meetings.models import (
     MeetingDocument,
     MeetingState,
 )
+from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals.models import Proposal, ProposalStatus
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
@@ -289,6 +290,7 @@ def _queries(client, url: str) -> int:
 
 
 def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, client):
+    """The demo, then 20 more published meetings and members up to 372."""
     load()
     db.session.commit()  # the demo's own writes are not the page's
     lists = ("meeting", "paper", "organization", "file")
@@ -301,6 +303,10 @@ def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, clie
                                       place=f"Rom {days}")
         agenda.add_item(_secretariat(), meeting, kind=ItemKind.DISCUSSION, title="Sak")
         agenda.publish_notice(_secretariat(), meeting)
+    subregion = db.session.scalar(select(Subregion).limit(1))
+    shown = db.session.scalar(select(func.count()).select_from(Member))
+    db.session.add_all(Member(name=f"Kommune {n}", kind=MemberKind.MUNICIPALITY,
+                              subregion=subregion) for n in range(372 - shown))
     db.session.commit()
     after = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
     print("queries per list page:", before, after)
