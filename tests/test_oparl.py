@@ -154,6 +154,10 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     for kind in ("System", "Body", "Organization", "Meeting", "AgendaItem", "File",
                  "Location", "LegislativeTerm", "Paper", "Consultation"):
         assert counts.get(kind), f"no {kind} served"
+    roles = {c.get("role", "") for c in objects.values() if c["id"].startswith(
+        f"{PREFIX}consultation/ratification/")}
+    assert roles and all(r.startswith("Tilslutning") for r in roles), \
+        "the members' own handlings are consultations"
     assert "Person" not in counts and "Membership" not in counts, \
         "nobody agreed to be published"
     files = [f for f in objects.values() if f["type"].endswith("/File")]

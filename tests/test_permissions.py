@@ -138,7 +138,7 @@ MATRIX = {
         "system", "bodies", "body", "legislative_terms", "legislative_term",
         "organizations", "group", "member", "persons", "person", "membership", "meetings",
         "meeting", "location", "agenda_item", "files", "file", "file_content", "papers",
-        "paper", "round_consultation", "item_consultation")},
+        "paper", "round_consultation", "item_consultation", "ratification_consultation")},
     ("search.index", "GET", None): SIGNED_IN,
     ("meetings.groups", "GET", None): SIGNED_IN,
     ("meetings.group", "GET", "group"): SIGNED_IN,

@@ -49,7 +49,7 @@ from decisions.notifications.models import (
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
-from decisions.ratification.models import Body, InForce, LocalOutcome
+from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
 from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.conftest import _empty_tables
@@ -460,6 +460,8 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
         "oparl.file_content": {"id": minutes_pdf},
         "oparl.paper": {"id": decision.proposal_id},
         "oparl.round_consultation": {"id": decision.round_id},
+        "oparl.ratification_consultation": {"id": db.session.scalar(
+            select(Ratification.id).where(Ratification.decision_id == decision.id))},
     }.get(endpoint, {})
 
 

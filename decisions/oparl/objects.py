@@ -21,6 +21,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member
 from decisions.oparl import queries
 from decisions.proposals.models import Procedure, Proposal, Round
+from decisions.ratification.models import Body, Ratification
 from decisions.register.models import Decision
 
 SCHEMA = "https://schema.oparl.org/1.1/"
@@ -186,14 +187,16 @@ def file(doc: MeetingDocument) -> dict:
 
 # -- Papers (decided proposals) and their handlings.
 
-def paper(found: Proposal, decision: Decision | None, items: list[AgendaItem]) -> dict:
+def paper(found: Proposal, decision: Decision | None, items: list[AgendaItem],
+          ratifications: list[Ratification]) -> dict:
     return _object(
         "Paper", url("paper", id=found.id), found.created_at, found.updated_at,
         body=url("body"), name=found.title, reference=found.case_ref,
         date=day(oslo(decision.adopted_at).date()) if decision else None,
         paperType="Sak",
         consultation=[round_consultation(r) for r in found.rounds]
-        + [item_consultation(item) for item in items],
+        + [item_consultation(item) for item in items]
+        + [ratification_consultation(r, found.id) for r in ratifications],
         web=(url_for("public.decision", year=decision.year, number=decision.number,
                      _external=True) if decision else None))
 
@@ -217,3 +220,17 @@ def item_consultation(item: AgendaItem) -> dict:
         meeting=url("meeting", id=item.meeting_id),
         organization=[url("group", id=item.group_id)], authoritative=False,
         role="Behandling i møte")
+
+
+LOCAL_BODIES = {Body.COUNCIL: "Kommunestyre/fylkesting", Body.EXECUTIVE: "Formannskap/fylkesutvalg",
+                Body.OTHER: "Annet organ"}
+
+
+def ratification_consultation(found: Ratification, proposal_id: int) -> dict:
+    """A member's own handling of the decision (its ratification) in its own body."""
+    return _object(
+        "Consultation", url("ratification_consultation", id=found.id), found.registered_at,
+        found.registered_at, paper=url("paper", id=proposal_id),
+        organization=[url("member", id=found.member_id)],
+        authoritative=found.outcome.adopts,
+        role=f"Tilslutning: {LOCAL_BODIES[found.body]}, {found.outcome.value}")

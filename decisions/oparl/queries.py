@@ -19,6 +19,7 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member
 from decisions.proposals.models import Proposal, ProposalStatus, Round
+from decisions.ratification.models import Ratification
 from decisions.register.models import Decision
 
 
@@ -84,6 +85,24 @@ def items_treating(proposal_ids: Iterable[int]) -> dict[int, list[AgendaItem]]:
         for item in db.session.scalars(public_items().where(AgendaItem.proposal_id.in_(ids))
                                        .order_by(AgendaItem.id)):
             found[item.proposal_id].append(item)
+    return found
+
+
+def public_ratifications() -> Select:
+    """The members' own handlings (ratifications) of the public papers' decisions."""
+    return (select(Ratification).join(Decision, Decision.id == Ratification.decision_id)
+            .where(Decision.proposal_id.in_(public_papers().with_only_columns(Proposal.id)))
+            .add_columns(Decision.proposal_id))
+
+
+def ratifications_of(proposal_ids: Iterable[int]) -> dict[int, list[Ratification]]:
+    ids = set(proposal_ids)
+    found: dict[int, list[Ratification]] = {i: [] for i in ids}
+    if ids:
+        for ratification, proposal_id in db.session.execute(
+                public_ratifications().where(Decision.proposal_id.in_(ids))
+                .order_by(Ratification.id)):
+            found[proposal_id].append(ratification)
     return found
 
 

@@ -294,7 +294,9 @@ def _papers(found: list[Proposal]) -> list[dict]:
     ids = [p.id for p in found]
     decisions = queries.decisions_of(ids)
     items = queries.items_treating(ids)
-    return [objects.paper(p, decisions.get(p.id), items[p.id]) for p in found]
+    ratifications = queries.ratifications_of(ids)
+    return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id])
+            for p in found]
 
 
 @bp.route("/body/1/paper")
@@ -321,3 +323,10 @@ def item_consultation(id: int):
     if item.proposal_id not in queries.public_paper_ids([item.proposal_id]):
         abort(404)
     return _json(objects.item_consultation(item))
+
+
+@bp.route("/consultation/ratification/<int:id>")
+def ratification_consultation(id: int):
+    found = _found(db.session.execute(queries.public_ratifications()
+                                      .where(queries.Ratification.id == id)).first())
+    return _json(objects.ratification_consultation(*found))

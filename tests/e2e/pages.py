@@ -59,7 +59,7 @@ SKIPPED = {
         "system", "bodies", "body", "legislative_terms", "legislative_term",
         "organizations", "group", "member", "persons", "person", "membership", "meetings",
         "meeting", "location", "agenda_item", "files", "file", "papers", "paper",
-        "round_consultation", "item_consultation")},
+        "round_consultation", "item_consultation", "ratification_consultation")},
     "oparl.file_content": "PDF (OParl File's accessUrl), not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
