@@ -83,6 +83,10 @@ def _check(value, rule: dict, where: str) -> list[dict]:
     return met
 
 
+def objects_type(kind: str) -> str:
+    return f"https://schema.oparl.org/1.1/{kind}"
+
+
 def get(client, url: str):
     response = client.get(url)
     assert response.status_code == 200, url
@@ -146,6 +150,14 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     objects = crawl(client)
     for url, found in objects.items():
         assert get(client, url).get_json() == found, f"{url} answers with another object"
+    for found in objects.values():  # the schemas' own keyword "references"
+        kind = TYPE.match(found["type"]).group(1)
+        for name, rule in schema(kind)["properties"].items():
+            if rule.get("references") in (None, "externalList") or name not in found:
+                continue
+            for target in found[name] if isinstance(found[name], list) else [found[name]]:
+                assert objects[target]["type"] == objects_type(rule["references"]), \
+                    f"{found['id']}.{name} -> {target}"
     counts: dict[str, int] = {}
     for found in objects.values():
         kind = TYPE.match(found["type"]).group(1)
