@@ -43,6 +43,7 @@ from decisions.members.views import bp as members_bp
 from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
+from decisions.oparl.views import bp as oparl_bp
 from decisions.people.views import bp as people_bp
 from decisions.permissions import can
 from decisions.proposals import settle
@@ -133,7 +134,7 @@ def register_blueprints(app: Flask) -> None:
                people_bp,
                areas_bp,
                papers_bp,
-               followup_bp, ratification_bp):
+               followup_bp, ratification_bp, oparl_bp):
         app.register_blueprint(bp)
 
 

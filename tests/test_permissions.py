@@ -139,6 +139,12 @@ MATRIX = {
     ("public.meetings_download", "GET", None): EVERYONE,
     ("public.document", "GET", "approved"): EVERYONE,
     ("public.document", "GET", "meeting"): EVERYONE,
+    # Open data (OParl 1.1): read-only JSON for anyone.
+    **{(f"oparl.{endpoint}", "GET", None): EVERYONE for endpoint in (
+        "system", "bodies", "body", "legislative_terms", "legislative_term",
+        "organizations", "group", "member", "persons", "person", "membership", "meetings",
+        "meeting", "location", "agenda_item", "files", "file", "file_content", "papers",
+        "paper", "round_consultation", "item_consultation", "ratification_consultation")},
     ("search.index", "GET", None): SIGNED_IN,
     ("meetings.groups", "GET", None): SIGNED_IN,
     ("meetings.group", "GET", "group"): SIGNED_IN,

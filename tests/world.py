@@ -27,11 +27,14 @@ from decisions.meetings.calendar import create_feed
 from decisions.meetings.models import (
     ActionItem,
     AgendaItem,
+    DocumentKind,
     EntryKind,
     Group,
     GroupMembership,
     GroupRole,
+    ItemKind,
     Meeting,
+    MeetingDocument,
     ProtocolEntry,
 )
 from decisions.meetings.seats import papers_token
@@ -46,7 +49,7 @@ from decisions.notifications.models import (
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
-from decisions.ratification.models import Body, InForce, LocalOutcome
+from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
 from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.conftest import _empty_tables
@@ -97,7 +100,7 @@ class Meetings:
 
 # Routes whose objects are meetings, items and attachments: their world has meetings.
 MEETING_BLUEPRINTS = ("meetings.", "files.", "calendar.", "public.", "search.", "papers.",
-                      "ratification.report_back")
+                      "ratification.report_back", "oparl.")
 
 
 def needs_meetings(endpoint: str) -> bool:
@@ -426,11 +429,58 @@ def _meeting_url_args(endpoint: str, m: Meetings, target: str | None) -> dict | 
         if target == "approved":
             return {"id": m.approved.id, "kind": "minutes"}
         return {"id": m.meeting.id, "kind": "notice"}
+    if endpoint.startswith("oparl."):
+        return _oparl_url_args(endpoint, m)
     if endpoint == "followup.new_for_action":
         return {"id": m.action.id}
     if endpoint in ("meetings.change_attendance", "meetings.remove_attendance"):
         return {"line": m.held.attendance[0].id}
     return None
+
+
+def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
+    """The OParl objects of the world: its approved meeting and their PDFs, the group's
+    chair (who agrees to be published, made once), an item of the approved meeting
+    that treated the decided proposal (made directly, once)."""
+    chair = db.session.scalar(select(GroupMembership).where(
+        GroupMembership.group_id == m.group.id, GroupMembership.role == GroupRole.CHAIR))
+    if endpoint in ("oparl.person", "oparl.membership") and not chair.user.publish_consent:
+        chair.user.publish_consent = True
+        db.session.commit()
+    decision = db.session.scalar(select(Decision).order_by(Decision.id).limit(1))
+    if endpoint == "oparl.item_consultation":
+        return {"id": _item_treating(m.approved, decision.proposal_id).id}
+    minutes_pdf = db.session.scalar(select(MeetingDocument.id).where(
+        MeetingDocument.meeting_id == m.approved.id,
+        MeetingDocument.kind == DocumentKind.MINUTES))
+    return {
+        "oparl.legislative_term": {"year": 2023},
+        "oparl.group": {"id": m.group.id},
+        "oparl.member": {"id": chair.member_id or _member_seat(m).member_id},
+        "oparl.person": {"id": chair.user_id},
+        "oparl.membership": {"id": chair.id},
+        "oparl.meeting": {"id": m.approved.id},
+        "oparl.location": {"id": m.approved.id},
+        "oparl.agenda_item": {"id": m.approved.items[0].id},
+        "oparl.file": {"id": minutes_pdf},
+        "oparl.file_content": {"id": minutes_pdf},
+        "oparl.paper": {"id": decision.proposal_id},
+        "oparl.round_consultation": {"id": decision.round_id},
+        "oparl.ratification_consultation": {"id": db.session.scalar(
+            select(Ratification.id).where(Ratification.decision_id == decision.id))},
+    }.get(endpoint, {})
+
+
+def _item_treating(meeting: Meeting, proposal_id: int) -> AgendaItem:
+    found = db.session.scalar(select(AgendaItem).where(AgendaItem.proposal_id == proposal_id,
+                                                       AgendaItem.meeting_id == meeting.id))
+    if found is None:
+        found = AgendaItem(meeting_id=meeting.id, group_id=meeting.group_id, position=90,
+                           kind=ItemKind.DECISION, title="Budsjett",
+                           year=meeting.starts_at.year, number=90, proposal_id=proposal_id)
+        db.session.add(found)
+        db.session.commit()
+    return found
 
 
 def _member_seat(m: Meetings) -> GroupMembership:

@@ -77,6 +77,22 @@ def reset_code(email: str):
     click.echo(_("The code of %(email)s is removed.", email=user.email))
 
 
+@users.command("publish-consent")
+@click.argument("email")
+@click.option("--yes/--no", "consent", required=True,
+              help="Whether the person agreed to be published in the open data (OParl).")
+def publish_consent(email: str, consent: bool):
+    """Record whether a person agreed to be published by name, with their seats, in the
+    open data interface (/oparl/1.1/)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(_("No user has the email %(email)s.", email=email))
+    people.set_publish_consent(None, user, consent)
+    db.session.commit()
+    click.echo(_("%(email)s is published in the open data.", email=user.email) if consent
+               else _("%(email)s is not published in the open data.", email=user.email))
+
+
 @users.command("rotate-totp-key")
 def rotate_totp_key():
     """Re-encrypt every second-factor secret with the first key of

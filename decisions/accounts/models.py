@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedSecret)
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime]
+    # Agreed to be published (name and seats) in the open data interface (decisions/oparl).
+    publish_consent: Mapped[bool] = mapped_column(default=False,
+                                                  server_default=text("false"))
 
     member: Mapped[Member | None] = relationship()
 

@@ -58,6 +58,7 @@ ACTS = {
     "user.main_representative_replaced": _l("No longer the member's main representative"),
     "user.deactivated": _l("Account deactivated"),
     "user.reactivated": _l("Account reactivated"),
+    "user.publish_consent": _l("Consent to be published as open data changed"),
     "notifications.preferences_changed": _l("Notification settings changed"),
     "group.created": _l("Group created"),
     "group.membership_added": _l("Seat in a group added"),

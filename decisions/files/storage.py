@@ -142,13 +142,18 @@ def read(key: str) -> bytes:
     return path_of(key).read_bytes()
 
 
-def send_pdf(key: str, download_name: str, sha256: str) -> Response:
+def send_pdf(key: str, download_name: str | None, sha256: str, *,
+             inline: bool = False) -> Response:
     """A stored PDF as a download that no browser runs: streamed from its file
     (sendfile under gunicorn), not read into memory; its hash is the ETag, so a
-    browser that has it gets a 304."""
+    browser that has it gets a 304. `inline`: shown, without Content-Disposition (the
+    open data interface's accessUrl)."""
     # An absolute path: send_file would look for a relative one in the app's package.
     response = send_file(path_of(key).absolute(), mimetype="application/pdf",
-                         as_attachment=True, download_name=download_name, etag=sha256)
+                         as_attachment=not inline,
+                         download_name=None if inline else download_name, etag=sha256)
+    if inline:  # send_file names the stored file even inline
+        del response.headers["Content-Disposition"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = SANDBOX
     response.cache_control.private = True

@@ -218,6 +218,18 @@ def reactivate(actor: User | None, user: User) -> None:
     record(actor, "user.reactivated", user, before={"active": False}, after={"active": True})
 
 
+def set_publish_consent(actor: User | None, user: User, consent: bool) -> None:
+    """The person agreed (or no longer agrees) to be published by name with their seats
+    in the open data interface (decisions/oparl); by default nobody is."""
+    _allowed(actor, "manage", user)
+    if user.publish_consent == consent:
+        return
+    user.publish_consent = consent
+    db.session.flush()
+    record(actor, "user.publish_consent", user, before={"publish_consent": not consent},
+           after={"publish_consent": consent})
+
+
 def reset_second_factor(actor: User | None, user: User) -> None:
     """A lost phone: the code is removed and the owner told by email."""
     _allowed(actor, "reset_second_factor", user)

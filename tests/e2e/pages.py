@@ -59,6 +59,12 @@ SKIPPED = {
     "public.meetings_download": "CSV or JSON, not HTML",
     "register.download": "CSV or JSON, not HTML",
     "papers.document": "PDF for a seat holder outside Samråd, not HTML",
+    **{f"oparl.{endpoint}": "OParl JSON (tests/test_oparl.py), not HTML" for endpoint in (
+        "system", "bodies", "body", "legislative_terms", "legislative_term",
+        "organizations", "group", "member", "persons", "person", "membership", "meetings",
+        "meeting", "location", "agenda_item", "files", "file", "papers", "paper",
+        "round_consultation", "item_consultation", "ratification_consultation")},
+    "oparl.file_content": "PDF (OParl File's accessUrl), not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
     "followup.new_for_action": "the form of followup.new_for_decision, for an action",

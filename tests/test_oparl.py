@@ -1,0 +1,342 @@
+"""The OParl 1.1 interface: a crawl of the whole demo from the System object, every
+object (embedded ones too) valid against its type's schema, the specification's rules,
+and what is never published."""
+
+import hashlib
+import json
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import event, func, select
+
+from decisions.accounts.models import Role, User
+from decisions.audit.models import AuditEntry
+from decisions.clock import from_oslo, now
+from decisions.demo.data import load
+from decisions.extensions import db
+from decisions.meetings import agenda
+from decisions.meetings.models import (
+    DocumentKind,
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    ItemKind,
+    Meeting,
+    MeetingDocument,
+    MeetingState,
+)
+from decisions.members.models import Member, MemberKind, Subregion
+from decisions.proposals.models import Proposal, ProposalStatus
+
+SCHEMAS = Path(__file__).parent / "oparl-schemas"
+PREFIX = "http://localhost/oparl/1.1/"
+TYPE = re.compile(r"^https://schema\.oparl\.org/1\.1/(\w+)$")
+MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
+DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
+JSON_TYPES = {"string": str, "boolean": bool, "integer": int, "object": dict, "array": list}
+
+
+def schema(kind: str) -> dict:
+    return json.loads((SCHEMAS / f"{kind}.json").read_text())
+
+
+def validate(found, kind: str, where: str = "") -> list[dict]:
+    """Checks `found` against the schema of `kind` (required fields, types, formats,
+    patterns, no null; the embedded objects against theirs; jsonschema is not installed)
+    and returns every object met, the embedded ones included."""
+    rules = schema(kind)
+    assert isinstance(found, dict), where
+    for name in rules["required"]:
+        assert name in found, f"{where} {kind} lacks {name}"
+    met = [found]
+    for name, value in found.items():
+        assert name in rules["properties"], f"{where} {kind}.{name} is not in the schema"
+        met += _check(value, rules["properties"][name], f"{where} {kind}.{name}")
+    assert TYPE.match(found["type"]).group(1) == kind
+    return met
+
+
+def _check(value, rule: dict, where: str) -> list[dict]:
+    assert value is not None, f"{where} is null"
+    if rule.get("type") == "string" and rule.get("references") == "externalList":
+        assert isinstance(value, str) and value.startswith(PREFIX), where
+        return []
+    assert isinstance(value, JSON_TYPES[rule["type"]]), where
+    assert not (rule["type"] == "integer" and isinstance(value, bool)), where
+    if rule.get("format") == "date-time":
+        assert MOMENT.match(value), f"{where}: {value} has no offset"
+    if rule.get("format") == "date":
+        assert DAY.match(value), where
+    if rule.get("format") == "url":
+        assert urlsplit(value).scheme in ("http", "https"), where
+    if "pattern" in rule:
+        assert re.match(rule["pattern"], value), where
+    if rule["type"] == "object" and "schema" in rule:
+        return validate(value, rule["schema"].removesuffix(".json"), where)
+    met = []
+    if rule["type"] == "array":
+        for element in value:
+            met += _check(element, rule["items"], where)
+    return met
+
+
+def objects_type(kind: str) -> str:
+    return f"https://schema.oparl.org/1.1/{kind}"
+
+
+def get(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.headers["Access-Control-Allow-Origin"] == "*", url
+    return response
+
+
+def crawl(client) -> dict[str, dict]:
+    """Every object reachable from the System object, by id, each validated; the
+    list pages followed by links.next to the last."""
+    objects: dict[str, dict] = {}
+    pending = [PREFIX]
+    seen: set[str] = set()
+    while pending:
+        url = pending.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        body = get(client, url).get_json()
+        if "data" in body and "pagination" in body:
+            found = [(o, TYPE.match(o["type"]).group(1)) for o in body["data"]]
+            ids = [o["id"] for o, _ in found]
+            assert body["pagination"]["currentPage"] < body["pagination"]["totalPages"] \
+                or "next" not in body["links"]
+            if "next" in body["links"]:
+                pending.append(body["links"]["next"])
+            assert not body.get("data") or ids == sorted(ids, key=_id_order), url
+        else:
+            found = [(body, TYPE.match(body["type"]).group(1))]
+            assert body["id"] == url, "an object's id is its own address"
+        for thing, kind in found:
+            for met in validate(thing, kind, url):
+                for key in ("created", "modified", "type", "id"):
+                    assert key in met, f"{met['id']} lacks {key}"
+                if met["id"] in objects:
+                    assert objects[met["id"]] == met, f"{met['id']} differs between places"
+                objects[met["id"]] = met
+                pending += [u for u in _urls(met) if u not in seen]
+    return objects
+
+
+def _id_order(url: str):
+    *_, tail = urlsplit(url).path.rstrip("/").split("/")
+    return (urlsplit(url).path.rsplit("/", 1)[0], int(tail) if tail.isdigit() else tail)
+
+
+def _urls(found: dict) -> list[str]:
+    """The interface's URLs the object points at (not its embedded objects' own)."""
+    urls = []
+    for key, value in found.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, str) and v.startswith(PREFIX) and not key.endswith("Url"):
+                urls.append(v)
+    return urls
+
+
+def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_answers(
+        app, client):
+    load()
+    objects = crawl(client)
+    for url, found in objects.items():
+        assert get(client, url).get_json() == found, f"{url} answers with another object"
+    for found in objects.values():  # the schemas' own keyword "references"
+        kind = TYPE.match(found["type"]).group(1)
+        for name, rule in schema(kind)["properties"].items():
+            if rule.get("references") in (None, "externalList") or name not in found:
+                continue
+            for target in found[name] if isinstance(found[name], list) else [found[name]]:
+                assert objects[target]["type"] == objects_type(rule["references"]), \
+                    f"{found['id']}.{name} -> {target}"
+    counts: dict[str, int] = {}
+    for found in objects.values():
+        kind = TYPE.match(found["type"]).group(1)
+        counts[kind] = counts.get(kind, 0) + 1
+    print("OParl objects served for the demo:", dict(sorted(counts.items())))
+    for kind in ("System", "Body", "Organization", "Meeting", "AgendaItem", "File",
+                 "Location", "LegislativeTerm", "Paper", "Consultation"):
+        assert counts.get(kind), f"no {kind} served"
+    roles = {c.get("role", "") for c in objects.values() if c["id"].startswith(
+        f"{PREFIX}consultation/ratification/")}
+    assert roles and all(r.startswith("Tilslutning") for r in roles), \
+        "the members' own handlings are consultations"
+    assert "Person" not in counts and "Membership" not in counts, \
+        "nobody agreed to be published"
+    files = [f for f in objects.values() if f["type"].endswith("/File")]
+    content = get(client, files[0]["accessUrl"])
+    assert "Content-Disposition" not in content.headers
+    assert content.mimetype == "application/pdf"
+    assert hashlib.sha512(content.data).hexdigest() == files[0]["sha512Checksum"]
+
+
+def _secretariat() -> User:
+    return db.session.scalar(select(User).where(User.email == "sekretariat@samraad.test"))
+
+
+def _board_meeting(state: MeetingState) -> Meeting:
+    return db.session.scalar(select(Meeting).join(Meeting.group)
+                             .where(Group.kind == GroupKind.BOARD, Meeting.state == state)
+                             .order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case(
+        app, client):
+    load()
+    meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
+    decided = db.session.scalar(select(Proposal).where(
+        Proposal.title == "Felles satsing på talentattraksjon 2027"))
+    paper_url = f"{PREFIX}paper/{decided.id}"
+    assert get(client, paper_url).get_json()["reference"] == decided.case_ref
+    agenda.add_item(_secretariat(), meeting, kind=ItemKind.DECISION,
+                    title="Hemmelig personalsak", background="Hemmelig bakgrunn",
+                    proposal=decided, exempt_basis="offl. § 13")
+    agenda.publish_notice(_secretariat(), meeting)
+    db.session.commit()
+
+    served = get(client, f"{PREFIX}meeting/{meeting.id}")
+    assert "Hemmelig" not in served.get_data(as_text=True)
+    found = served.get_json()
+    exempt = next(i for i in found["agendaItem"] if not i["public"])
+    assert exempt["name"] == "exempt, offl. § 13"
+    assert exempt["number"].startswith("Sak ")
+    assert set(exempt) == {"id", "type", "meeting", "number", "order", "name", "public",
+                           "created", "modified"}
+    assert get(client, exempt["id"]).get_json() == exempt
+    # The stored notice prints the exempt item in full: no PDF of the meeting is served.
+    assert "invitation" not in found and "auxiliaryFile" not in found
+    files = crawl(client)
+    assert not [f for f in files.values() if f["type"].endswith("/File")
+                and found["id"] in f.get("meeting", [])]
+    # The case handled under it is not published as a paper at all.
+    assert paper_url not in files
+    assert client.get(paper_url).status_code == 404
+
+
+def test_only_published_things_are_served(app, client):
+    load()
+    planned = _board_meeting(MeetingState.PLANNED)
+    assert client.get(f"{PREFIX}meeting/{planned.id}").status_code == 404
+    draft = db.session.scalar(select(Proposal).where(Proposal.status == ProposalStatus.DRAFT)
+                              .limit(1))
+    assert client.get(f"{PREFIX}paper/{draft.id}").status_code == 404
+    drafted = _board_meeting(MeetingState.MINUTES_DRAFTED)
+    found = get(client, f"{PREFIX}meeting/{drafted.id}").get_json()
+    assert "resultsProtocol" not in found
+    assert not [i for i in found["agendaItem"] if "resolutionText" in i]
+    unapproved = db.session.scalar(select(MeetingDocument.id).where(
+        MeetingDocument.meeting_id == drafted.id, MeetingDocument.kind == DocumentKind.MINUTES))
+    if unapproved is not None:
+        assert client.get(f"{PREFIX}file/{unapproved}").status_code == 404
+    approved = _board_meeting(MeetingState.MINUTES_APPROVED)
+    found = get(client, f"{PREFIX}meeting/{approved.id}").get_json()
+    assert found["resultsProtocol"]["accessUrl"]
+    assert [i for i in found["agendaItem"] if "resolutionText" in i]
+    assert client.get(f"{PREFIX}meeting/999999").headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_person_and_their_seats_are_served_only_with_their_consent(app, client):
+    load()
+    chair = db.session.scalar(select(GroupMembership).where(
+        GroupMembership.role == GroupRole.CHAIR, GroupMembership.user_id.is_not(None))
+        .order_by(GroupMembership.id).limit(1))
+    person_url = f"{PREFIX}person/{chair.user_id}"
+    assert client.get(person_url).status_code == 404
+    assert get(client, f"{PREFIX}body/1/person").get_json()["data"] == []
+    chair.user.publish_consent = True
+    db.session.commit()
+    objects = crawl(client)
+    assert objects[person_url]["name"] == chair.user.name
+    assert "email" not in objects[person_url]
+    seat = objects[f"{PREFIX}membership/{chair.id}"]
+    assert seat["person"] == person_url
+    assert seat["organization"] == f"{PREFIX}group/{chair.group_id}"
+    assert seat["id"] in objects[f"{PREFIX}group/{chair.group_id}"]["membership"]
+    assert {TYPE.match(o["type"]).group(1) for o in objects.values()
+            if o["id"].startswith(f"{PREFIX}person/")} == {"Person"}
+
+
+def test_list_pages_link_to_the_next_until_the_last_and_keep_the_filters(app, client):
+    load()
+    app.config["OPARL_PAGE_SIZE"] = 5
+    since = "2000-01-01T00:00:00+01:00"
+    url = f"{PREFIX}body/1/meeting?modified_since={since}&omit_internal=true"
+    ids, pages = [], 0
+    while url:
+        body = get(client, url).get_json()
+        pages += 1
+        assert len(body["data"]) <= 5
+        ids += [m["id"] for m in body["data"]]
+        url = body["links"].get("next")
+        if url:
+            assert "modified_since=2000-01-01T00" in url and "omit_internal=true" in url
+    assert pages == body["pagination"]["totalPages"] > 1
+    assert len(ids) == len(set(ids)) == body["pagination"]["totalElements"]
+    assert ids == sorted(ids, key=_id_order)
+    later = (now() + timedelta(days=400)).isoformat()
+    for name in ("meeting", "paper", "organization", "file", "person"):
+        empty = get(client, f"{PREFIX}body/1/{name}",).get_json()
+        assert empty["data"] or name == "person"
+        assert get(client, f"{PREFIX}body/1/{name}?created_since={later}"
+                   .replace("+", "%2B")).get_json()["data"] == []
+    assert client.get(f"{PREFIX}body/1/meeting?created_since=yesterday").status_code == 400
+
+
+def _queries(client, url: str) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        get(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, client):
+    """The demo, then 20 more published meetings and members up to 372."""
+    load()
+    db.session.commit()  # the demo's own writes are not the page's
+    lists = ("meeting", "paper", "organization", "file")
+    before = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
+    group = db.session.scalar(select(Group).where(Group.kind == GroupKind.BOARD))
+    for days in range(100, 120):
+        starts = from_oslo(datetime.combine(date.today() + timedelta(days=days),
+                                            datetime.min.time()).replace(hour=10))
+        meeting = agenda.plan_meeting(_secretariat(), group, starts_at=starts,
+                                      place=f"Rom {days}")
+        agenda.add_item(_secretariat(), meeting, kind=ItemKind.DISCUSSION, title="Sak")
+        agenda.publish_notice(_secretariat(), meeting)
+    subregion = db.session.scalar(select(Subregion).limit(1))
+    shown = db.session.scalar(select(func.count()).select_from(Member))
+    db.session.add_all(Member(name=f"Kommune {n}", kind=MemberKind.MUNICIPALITY,
+                              subregion=subregion) for n in range(372 - shown))
+    db.session.commit()
+    after = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
+    print("queries per list page:", before, after)
+    assert after == before
+
+
+def test_the_consent_to_be_published_is_given_and_withdrawn_on_the_command_line_audited(
+        app, client, runner, make):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    result = runner.invoke(args=["users", "publish-consent", user.email, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
+    runner.invoke(args=["users", "publish-consent", user.email, "--no"])
+    assert client.get(f"{PREFIX}person/{user.id}").status_code == 404
+    acts = db.session.scalars(select(AuditEntry.act).where(
+        AuditEntry.object_id == user.id, AuditEntry.act == "user.publish_consent"))
+    assert len(list(acts)) == 2
