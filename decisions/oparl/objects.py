@@ -29,8 +29,8 @@ SCHEMA = "https://schema.oparl.org/1.1/"
 # (the body, groups, members, seats, legislative terms).
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
-DOCUMENT_NAMES = {DocumentKind.NOTICE: "Innkalling", DocumentKind.PACK: "Sakspapirer",
-                  DocumentKind.MINUTES: "Protokoll"}
+DOCUMENT_NAMES = {DocumentKind.PUBLIC_NOTICE: "Innkalling", DocumentKind.PACK: "Sakspapirer",
+                  DocumentKind.PUBLIC_MINUTES: "Protokoll"}
 
 
 def url(endpoint: str, **args) -> str:
@@ -134,7 +134,8 @@ def meeting(found: Meeting, documents: dict[DocumentKind, MeetingDocument],
             papers: set[int]) -> dict:
     created, modified = _meeting_times(found)
     notice, pack, minutes = (documents.get(kind) for kind in
-                             (DocumentKind.NOTICE, DocumentKind.PACK, DocumentKind.MINUTES))
+                             (DocumentKind.PUBLIC_NOTICE, DocumentKind.PACK,
+                              DocumentKind.PUBLIC_MINUTES))
     return _object(
         "Meeting", url("meeting", id=found.id), created, modified,
         name=f"{found.group.name} {oslo(found.starts_at).date().isoformat()}",

@@ -113,21 +113,29 @@ def public_rounds() -> Select:
 
 
 def public_documents() -> Select:
-    """The public PDFs of public meetings: the latest revision of each kind; the minutes
-    only once approved; none of a meeting with an exempt item (the stored PDFs print
-    exempt items in full)."""
+    """The PDFs anyone may read, the latest revision of each kind: the public (redacted)
+    notice of a group whose meetings are public, the public minutes once approved, and
+    the meeting pack only of such a group's meeting with no exempt item (the pack holds
+    the members' notice, which prints exempt items in full)."""
     later = aliased(MeetingDocument)
     exempt = (select(AgendaItem.id)
               .where(AgendaItem.meeting_id == MeetingDocument.meeting_id,
                      AgendaItem.removed.is_(False), AgendaItem.number.is_not(None),
                      AgendaItem.exempt_basis != ""))
-    return (select(MeetingDocument).join(MeetingDocument.meeting)
-            .where(Meeting.notice_published_at.is_not(None), ~exists(exempt),
+    return (select(MeetingDocument).join(MeetingDocument.meeting).join(Meeting.group)
+            .where(Meeting.notice_published_at.is_not(None),
+                   MeetingDocument.kind.in_(PUBLIC_KINDS),
+                   or_(MeetingDocument.kind != DocumentKind.PACK, ~exists(exempt)),
+                   or_(MeetingDocument.kind == DocumentKind.PUBLIC_MINUTES,
+                       Group.public_meetings.is_(True)),
                    ~exists(select(later.id).where(later.meeting_id == MeetingDocument.meeting_id,
                                                   later.kind == MeetingDocument.kind,
                                                   later.revision > MeetingDocument.revision)),
-                   or_(MeetingDocument.kind != DocumentKind.MINUTES,
+                   or_(MeetingDocument.kind != DocumentKind.PUBLIC_MINUTES,
                        Meeting.state == MeetingState.MINUTES_APPROVED)))
+
+
+PUBLIC_KINDS = (DocumentKind.PUBLIC_NOTICE, DocumentKind.PUBLIC_MINUTES, DocumentKind.PACK)
 
 
 def documents_of(meeting_ids: Iterable[int]) -> dict[int, dict[DocumentKind, MeetingDocument]]:
