@@ -452,7 +452,7 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
         return {"id": _item_treating(m.approved, decision.proposal_id).id}
     minutes_pdf = db.session.scalar(select(MeetingDocument.id).where(
         MeetingDocument.meeting_id == m.approved.id,
-        MeetingDocument.kind == DocumentKind.MINUTES))
+        MeetingDocument.kind == DocumentKind.PUBLIC_MINUTES))
     return {
         "oparl.legislative_term": {"year": 2023},
         "oparl.group": {"id": m.group.id},
