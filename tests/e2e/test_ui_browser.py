@@ -162,6 +162,7 @@ def test_an_htmx_form_sent_back_with_errors_focuses_the_first_invalid_field_and_
     the_form = page.locator(form)
     if before == "summary":
         the_form.locator("xpath=ancestor::details/summary").click()
+        expect(the_form.locator("button").last).to_be_visible()  # the section is open
     elif before:
         the_form.locator(before).check()
 
