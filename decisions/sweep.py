@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from decisions.clock import now
+from decisions.clock import now, oslo_today
 from decisions.database import expect_writes
 from decisions.extensions import db
 from decisions.files.services import remove_orphan_files
@@ -80,7 +80,7 @@ def record_ended_rounds(limit: int | None = None) -> int:
 
 def remind_followup_owners() -> int:
     """Remind the owners of follow-up items due soon or today, once each."""
-    due = followup_queries.due_reminders(followup_services.today(),
+    due = followup_queries.due_reminders(oslo_today(),
                                          followup_services.remind_days())
     return _each(due, followup_services.send_reminder, "reminding follow-up item")
 

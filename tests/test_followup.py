@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
+from decisions.clock import oslo_today
 from decisions.demo.data import load
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
@@ -403,7 +404,7 @@ def test_the_demo_has_a_decision_with_follow_up_items_in_every_state(app):
     load()
     db.session.commit()
     items = db.session.scalars(select(FollowupItem)).all()
-    today = services.today()
+    today = oslo_today()
 
     assert {i.status for i in items} == set(FollowupStatus)
     assert any(rules.is_overdue(i, today) for i in items)

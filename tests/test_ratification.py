@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.clock import now
+from decisions.clock import oslo_today as today
 from decisions.demo.data import load
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
@@ -31,7 +32,7 @@ from decisions.notifications.models import (
 from decisions.proposals.models import PositionKind
 from decisions.ratification import queries, services
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
-from decisions.ratification.rules import StateKind, public_link, today
+from decisions.ratification.rules import StateKind, public_link
 from decisions.ratification.views import table_csv
 from decisions.register.models import Decision
 from decisions.sweep import sweep

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from decisions.accounts.models import User
 from decisions.audit.chain import verify
 from decisions.clock import now
+from decisions.clock import oslo_today as today
 from decisions.demo import scale
 from decisions.demo.data import DEMO_PASSWORD
 from decisions.extensions import db
@@ -36,7 +37,6 @@ from decisions.proposals.models import (
 from decisions.proposals.rules import evaluate
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome
-from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.test_board_queries import counting_queries
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select, text
 from decisions.accounts.models import NO_PASSWORD, Invitation, Role, User
 from decisions.accounts.services import hash_token, new_totp_secret
 from decisions.clock import now
+from decisions.clock import oslo_today as today
 from decisions.extensions import db
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
@@ -50,7 +51,6 @@ from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
-from decisions.ratification.rules import today
 from decisions.register.models import Decision
 from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, pdf_bytes

@@ -42,10 +42,6 @@ def _lock(item: FollowupItem) -> FollowupItem:
         .execution_options(populate_existing=True)).scalar_one()
 
 
-def today() -> date:
-    return oslo_today()
-
-
 def remind_days() -> int:
     return current_app.config.get("FOLLOWUP_REMIND_DAYS", rules.DEFAULT_REMIND_DAYS)
 
@@ -54,7 +50,7 @@ def owners(item: FollowupItem, day: date | None = None) -> list[User]:
     """The people who answer for the item: the member's active representatives, the
     group's chair and secretary seat holders with a login serving on `day`, or the
     secretariat."""
-    day = day or today()
+    day = day or oslo_today()
     if item.owner_kind == OwnerKind.MEMBER:
         users = db.session.scalars(select(User).where(
             User.role == Role.REPRESENTATIVE, User.member_id == item.owner_member_id,
@@ -183,7 +179,7 @@ def send_reminder(item_id: int) -> int:
     """The sweep's act for one item: the reminder the rules say is due, once per due
     date (recorded on the item under its lock). Returns how many people were told."""
     item = _lock(db.session.get(FollowupItem, item_id))
-    day = today()
+    day = oslo_today()
     stage = rules.reminder_due(item, day, remind_days())
     if stage is None:
         return 0

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import decisions.lifecycle as lifecycle
+from decisions.clock import oslo_today
 from decisions.extensions import db
 from decisions.followup import queries, rules, services
 from decisions.followup.forms import STATUS_LABELS, ItemForm, ReviewForm, UpdateForm
@@ -62,7 +63,7 @@ def _back(item: FollowupItem):
 @bp.route("/")
 def index():
     require("list", "followup")
-    today = services.today()
+    today = oslo_today()
     owner = request.args.get("owner") or ""
     status = request.args.get("status") or ""
     overdue = request.args.get("overdue") == "1"
@@ -81,7 +82,7 @@ def show(id: int):
     form = UpdateForm(status=item.status.value, progress=item.progress,
                       lock_version=item.lock_version)
     return render_template("followup/show.html", item=item, form=form,
-                           today=services.today(), rules=rules, statuses=STATUS_LABELS)
+                           today=oslo_today(), rules=rules, statuses=STATUS_LABELS)
 
 
 @bp.route("/<int:id>/update", methods=["POST"])
@@ -96,7 +97,7 @@ def update(id: int):
             flash(_("The follow-up item is updated."), "success")
             return see_other("followup.show", id=id)
     return render_template("followup/show.html", item=queries.item(id), form=form,
-                           today=services.today(), rules=rules,
+                           today=oslo_today(), rules=rules,
                            statuses=STATUS_LABELS), 422
 
 

@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from decisions.clock import oslo
+from decisions.clock import oslo, oslo_today
 from decisions.extensions import db
 from decisions.followup import queries as followup_queries
 from decisions.followup.models import OwnerKind
 from decisions.meetings.models import Meeting, MeetingState
 from decisions.ratification import queries
 from decisions.ratification.models import Body
-from decisions.ratification.rules import today
 
 BODY_NB = {Body.COUNCIL: "kommunestyret", Body.EXECUTIVE: "formannskapet"}
 
@@ -29,7 +28,7 @@ class Section:
 def ratification_section(moment: datetime) -> Section:
     """Every ratification still awaited: the decision, its deadline, how many have
     adopted it of how many needed, and the members that have not recorded theirs."""
-    day = today(moment)
+    day = oslo_today(moment)
     awaited = queries.awaiting(day)
     states = queries.states_of([d for d, _r in awaited], day)
     waiting = queries.waiting_members(d.id for d, _r in awaited)
@@ -72,7 +71,7 @@ def _owner_nb(item) -> str:
 def followup_section(meeting: Meeting, moment: datetime) -> Section:
     """Follow-up items overdue, or due before the group's next meeting (or within
     NO_NEXT_MEETING_DAYS when none is planned): what, whose, when, how far."""
-    day = today(moment)
+    day = oslo_today(moment)
     until = _next_meeting_day(meeting) or oslo(meeting.starts_at).date() + timedelta(
         days=NO_NEXT_MEETING_DAYS)
     lines = []

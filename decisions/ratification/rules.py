@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from decisions.clock import from_oslo, oslo
+from decisions.clock import from_oslo
 from decisions.ratification.models import InForce, LocalOutcome
 
 MAX_REMIND_DAYS = 90
@@ -82,10 +82,6 @@ def reminders_due(deadline: date, remind_days: int, reminded_before: datetime | 
     if reminded_after is None and moment >= after:
         due.append("after")
     return due
-
-
-def today(moment: datetime) -> date:
-    return oslo(moment).date()
 
 
 def public_link(url: str) -> bool:

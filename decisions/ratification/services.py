@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from decisions.accounts.models import User
 from decisions.audit.services import record, snapshot
-from decisions.clock import now
+from decisions.clock import now, oslo_today
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files.services import store_pdf
@@ -34,7 +34,6 @@ from decisions.ratification.rules import (
     StateKind,
     public_link,
     reminders_due,
-    today,
 )
 from decisions.register.models import Decision
 from decisions.signals import ratification_reminder_due
@@ -91,7 +90,7 @@ def set_requirement(actor: User, proposal: Proposal, *, body: Body, deadline: da
                 .limit(1)) is not None:
             raise DomainError(_l("Members have recorded their handling: the requirement "
                                  "can no longer be changed."))
-    elif deadline <= today(now()):
+    elif deadline <= oslo_today():
         raise DomainError(_l("The deadline must be in the future."), field="deadline")
     before = snapshot(requirement, *REQUIREMENT_FIELDS) if requirement else None
     if requirement is None:
@@ -154,7 +153,7 @@ def record_handling(actor: User, decision: Decision, member: Member, *, body: Bo
     if not case_number or len(case_number) > 60:
         raise DomainError(_l("Give the member's case number (at most 60 characters)."),
                           field="case_number")
-    if meeting_date > today(now()):
+    if meeting_date > oslo_today():
         raise DomainError(_l("The meeting date cannot be in the future."),
                           field="meeting_date")
     if meeting_date < decision.adopted_at.date():
@@ -219,7 +218,7 @@ def send_reminder(requirement_id: int, which: str) -> int:
     decision = queries.decision_for_requirement(requirement)
     count = waiting = 0
     if decision is not None:
-        board = queries.board(decision, requirement, today(moment))
+        board = queries.board(decision, requirement, oslo_today(moment))
         if board.state.kind != StateKind.IN_FORCE and board.waiting:
             waiting = len(board.waiting)
             told = ratification_reminder_due.send(

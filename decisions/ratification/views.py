@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import decisions.lifecycle as lifecycle
-from decisions.clock import now
+from decisions.clock import oslo_today
 from decisions.files import storage
 from decisions.http import load, require, see_other
 from decisions.meetings.models import Meeting
@@ -28,7 +28,6 @@ from decisions.ratification.forms import (
     RequirementForm,
 )
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
-from decisions.ratification.rules import today
 from decisions.register.models import Decision
 
 bp = Blueprint("ratification", __name__, url_prefix="/ratification")
@@ -53,7 +52,7 @@ def _decision(id: int) -> Decision:
 def show(id: int):
     decision = _decision(id)
     requirement = queries.requirement_for(decision.proposal_id)
-    board = (queries.board(decision, requirement, today(now()))
+    board = (queries.board(decision, requirement, oslo_today())
              if requirement is not None else None)
     return render_template("ratification/show.html", decision=decision,
                            requirement=requirement, board=board,
@@ -167,7 +166,7 @@ def export(id: int):
 def member(id: int):
     found = load(Member, id)
     require("list", "ratification")
-    moment = today(now())
+    moment = oslo_today()
     return render_template("ratification/member.html", member=found,
                            owed=queries.owed_by(found.id, moment),
                            done=queries.done_by(found.id))
