@@ -284,7 +284,7 @@ def test_the_migration_backfills_the_index_from_the_rows_already_there(
     after = db.session.execute(select(SearchEntry.kind, SearchEntry.object_id,
                                       SearchEntry.body)).all()
     assert sorted(after) == sorted(before) and len(after) >= 7
-    assert titles(client, "kommune") == [f"Decision {ref} Samarbeid mellom kommunene"]
+    assert f"Decision {ref} Samarbeid mellom kommunene" in titles(client, "kommune")
 
 
 def test_the_filtered_search_costs_the_same_queries_for_few_and_many_results(
