@@ -7,8 +7,8 @@ A query of plain words is matched by the database's full-text engine, every word
 stemmed (Snowball, Norwegian: "kommunene" finds "kommune") and as a prefix
 ("kollektiv" finds "kollektivfelt"), ranked by ts_rank (PostgreSQL) or bm25 (SQLite
 FTS5), the title weighing more; the text as typed is also found inside a word
-("ekspressvei" in "sykkelekspressveier"), ranked after. A query with other characters
-("50%", "Vedtak: Høringssvar") is matched literally.
+("ekspressvei" in "sykkelekspressveier") where no word form is. A query with other
+characters ("50%", "Vedtak: Høringssvar"), or of fewer than 3, is matched as typed.
 """
 
 import re
@@ -42,6 +42,7 @@ from decisions.search.index import stems, words
 from decisions.search.models import SearchEntry
 
 LIMIT = 50  # results shown per group
+MIN_WORDS = 3  # a shorter query is matched as typed: a prefix of 1-2 letters says little
 PLAIN = re.compile(r"[^\W_]+(\s+[^\W_]+)*")
 E = SearchEntry
 FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (made by the migration)
@@ -59,7 +60,7 @@ class Query:
 
     @property
     def plain(self) -> bool:
-        """Words only: matched by the full-text engine (and literally inside words)."""
+        """Words only: matched by the full-text engine (or else inside words)."""
         return PLAIN.fullmatch(self.text) is not None
 
     @property
@@ -86,31 +87,36 @@ def _engine_hits(q: Query):
                 .where(tsv.op("@@")(tsquery)).subquery("hits"))
     # FTS5: each stem a quoted prefix (stems are letters and digits only).
     match = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
+    # Materialized: the FTS5 search runs once, not once for each entry it is joined to.
     return (select(FTS.c.rowid.label("id"),
                    (-func.bm25(literal_column("search_fts"), 4.0, 1.0)).label("score"))
             .where(literal_column("search_fts").op("MATCH")(match))
-            .subquery("hits"))
+            .cte("hits").prefix_with("MATERIALIZED"))
 
 
 def entries(q: Query, kinds: tuple[str, ...]) -> Select:
-    """The matching entries of `kinds` with the filters applied: (entry, score) rows to
-    join the objects to. Not yet limited to what the user may see."""
-    kinds = tuple(k for k in kinds if q.wants(k))
-    literal_hit = E.folded.contains(q.text.lower(), autoescape=True)
-    hits = _engine_hits(q)
-    if hits is None:
-        stmt = select(E.kind, E.object_id, cast(literal(0.0), Float).label("score"))
-        where = literal_hit
-    else:
-        stmt = (select(E.kind, E.object_id, func.coalesce(hits.c.score, 0.0).label("score"))
-                .outerjoin(hits, hits.c.id == E.id))
-        where = or_(hits.c.id.is_not(None), literal_hit)
-    filters = [E.kind.in_(kinds or ("none",)), where]
+    """The matching entries of `kinds` with the filters applied: (kind, object_id,
+    score) rows to join the objects to, not yet limited to what the user may see.
+
+    The engine's hits, driven by its index; where it finds none, the text as typed
+    inside words (a scan, only then). A query that is not plain words, or shorter than
+    3 characters, is matched as typed alone."""
+    kinds = tuple(k for k in kinds if q.wants(k)) or ("none",)
+    filters = [E.kind.in_(kinds)]
     for field, value in ((E.year, q.year), (E.group_id, q.group_id),
                          (E.area_id, q.area_id)):
         if value is not None:
             filters.append(field == value)
-    return stmt.where(*filters)
+    typed = E.folded.contains(q.text.lower(), autoescape=True)
+    score = cast(literal(0.0), Float).label("score")
+    hits = _engine_hits(q) if len(q.text) >= MIN_WORDS else None
+    if hits is None:
+        return select(E.kind, E.object_id, score).where(*filters, typed)
+    found = (select(E.kind, E.object_id, hits.c.score.label("score"))
+             .join(hits, hits.c.id == E.id).where(*filters))
+    # The engine's hits first: when there are any, the scan is skipped.
+    return found.union_all(select(E.kind, E.object_id, score)
+                           .where(~found.exists(), *filters, typed))
 
 
 def proposals(user: User, q: Query) -> Select:
