@@ -52,10 +52,15 @@ def words(text: str) -> list[str]:
 
 def stems(text: str) -> list[str]:
     """The Snowball (Norwegian) stems of the words of `text`."""
+    return stems_of(words(text))
+
+
+def stems_of(found: list[str]) -> list[str]:
+    """The Snowball (Norwegian) stems of the words `found` (lowercased here)."""
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("norwegian")
-    return stemmer.stemWords(words(text))
+    return stemmer.stemWords([word.lower() for word in found])
 
 
 def _join(*parts: str) -> str:

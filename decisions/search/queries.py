@@ -38,7 +38,7 @@ from decisions.members.models import Member
 from decisions.permissions import visible
 from decisions.proposals.models import Area, Proposal, Round
 from decisions.register.models import Decision
-from decisions.search.index import stems, words
+from decisions.search.index import WORD, stems, stems_of, words
 from decisions.search.models import SearchEntry
 
 LIMIT = 50  # results shown per group
@@ -203,16 +203,15 @@ def areas(user: User) -> Select:
 
 # --- Snippets ---------------------------------------------------------------------------
 
-def _spans(field: str, q: Query) -> list[tuple[int, int]]:
-    """Where in `field` the query matches: words whose stem starts with a query word's
-    stem (plain queries), and the text as typed."""
+def _spans(field: str, q: Query, wanted: list[str]) -> list[tuple[int, int]]:
+    """Where in `field` the query matches: words whose stem starts with one of the
+    query's stems `wanted` (plain queries), and the text as typed."""
     spans = []
-    if q.plain:
-        wanted = stems(q.text)
-        for found in re.finditer(r"[^\W_]+", field):
-            stem = stems(found.group())
-            if stem and any(stem[0].startswith(w) for w in wanted):
-                spans.append(found.span())
+    if wanted:
+        found = list(WORD.finditer(field))
+        for match, stem in zip(found, stems_of([m.group() for m in found]), strict=True):
+            if stem.startswith(wanted):
+                spans.append(match.span())
     needle, lowered, at = q.text.lower(), field.lower(), 0
     while needle and (at := lowered.find(needle, at)) >= 0:
         spans.append((at, at + len(needle)))
@@ -230,8 +229,10 @@ def snippet(fields: list[str], q: Query, width: int = 160) -> Markup:
     """A passage of the first of `fields` the query matches, around the first match,
     every match marked: the text escaped, only <mark> is markup. Empty when none of
     `fields` matches (the title alone did)."""
+    wanted = tuple(stems(q.text)) if q.plain and len(q.text) >= MIN_WORDS else ()
     for field in fields:
-        spans = _spans(field, q)
+        field = " ".join(field.split())
+        spans = _spans(field, q, wanted)
         if not spans:
             continue
         first = spans[0][0]
@@ -249,8 +250,7 @@ def snippet(fields: list[str], q: Query, width: int = 160) -> Markup:
             parts.append(Markup("<mark>%s</mark>") % field[s:e])
             at = e
         parts.append(escape(field[at:end]))
-        passage = Markup(" ").join(Markup("").join(parts).split())
-        return (Markup("…") if start > 0 else Markup("")) + passage + (
+        return (Markup("…") if start > 0 else Markup("")) + Markup("").join(parts) + (
             Markup("…") if end < len(field) else Markup(""))
     return Markup("")
 
