@@ -58,6 +58,7 @@ BENCH_TITLE = "Benchmark: "  # the proposals this script makes; never a page it 
 # The budgets of issue 7.
 BOARD_VS_REFERENCE = 0.75
 SCALE_P50_GROWTH = 1.3
+SEARCH_VS_REGISTER = 1.3  # full-text search p50 <= this x the decision register search's
 PDF_SECONDS = 2.0
 STORED_VS_STATIC = 0.8
 REGISTRATIONS, REGISTRATION_WINDOW, REGISTRATION_P99_MS = 372, 60.0, 500.0
@@ -902,6 +903,14 @@ def budgets(results: dict) -> list[dict]:
                 line(database, scale, f"round board >= {BOARD_VS_REFERENCE}x the reference "
                      "page's req/s", ratio >= BOARD_VS_REFERENCE,
                      f"{w['board']['rps']:.0f} / {w['reference']['rps']:.0f} = {ratio:.2f}x")
+            if scale == "national" and "search" in w and "register_search" in w:
+                # Full-text search over proposals, agendas, minutes and decisions (issue
+                # 18: 4) against the register's search over decisions alone.
+                ratio = w["search"]["p50_ms"] / w["register_search"]["p50_ms"]
+                line(database, scale, f"search p50 <= {SEARCH_VS_REGISTER}x the decision "
+                     "register search's", ratio <= SEARCH_VS_REGISTER,
+                     f"{w['search']['p50_ms']:.1f} / {w['register_search']['p50_ms']:.1f} ms"
+                     f" = {ratio:.2f}x")
             if "minutes_pdf" in w:
                 ratio = w["minutes_pdf"]["rps"] / w["static_pdf"]["rps"]
                 line(database, scale, f"stored minutes PDF >= {STORED_VS_STATIC}x a static "

@@ -55,6 +55,7 @@ from decisions.public.views import bp as public_bp
 from decisions.ratification.subscribers import subscribe as subscribe_ratification
 from decisions.ratification.views import bp as ratification_bp
 from decisions.register.views import bp as register_bp
+from decisions.search.cli import search
 from decisions.search.views import bp as search_bp
 from decisions.submissions import nonce_input
 
@@ -174,6 +175,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (members, users, demo, rounds, areas, groups, meetings, audit, cli.sweep,
-                    cli.backup, cli.restore):
+    for command in (members, users, demo, rounds, areas, groups, meetings, audit, search,
+                    cli.sweep, cli.backup, cli.restore):
         app.cli.add_command(with_write_intent(command))

@@ -43,4 +43,5 @@ from decisions.proposals.models import (  # noqa: F401
     RoundMember,
 )
 from decisions.register.models import Decision, DecisionNote  # noqa: F401
+from decisions.search.models import SearchEntry  # noqa: F401
 from decisions.submissions import FormSubmission  # noqa: F401

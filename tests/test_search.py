@@ -174,7 +174,7 @@ def test_the_secretariat_finds_planned_meetings_and_draft_minutes(app, client, m
     assert titles(client, "nedbemanning") == ["Omorganisering av sekretariatet"]
     assert titles(client, "kostnadsdelingen") == [
         f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
-    assert "Utkast: uenighet om kostnadsdelingen." in client.get(
+    assert "Utkast: uenighet om <mark>kostnadsdelingen</mark>." in client.get(
         "/search?q=kostnadsdelingen").text
 
 
@@ -189,7 +189,7 @@ def test_the_chair_finds_the_draft_minutes_the_permissions_let_him_read(
         f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
     assert titles(client, "Vedtak: Høringssvar") == [  # draft decision
         f"Item {world.drafted_item.ref} Høringssvar om jernbane"]
-    assert "Utkast: uenighet om kostnadsdelingen." in client.get(
+    assert "Utkast: uenighet om <mark>kostnadsdelingen</mark>." in client.get(
         "/search?q=kostnadsdelingen").text
     # Still not the planned meeting: its notice is not out.
     assert titles(client, "nedbemanning") == []

@@ -70,6 +70,7 @@ from decisions.proposals.models import (
 )
 from decisions.proposals.rules import Answer, evaluate
 from decisions.register.models import Decision, DecisionNote
+from decisions.search.index import rebuild as rebuild_search_index
 
 PRESETS = {"alliance": (64, 10), "national": (372, 10)}
 PROPOSALS_PER_YEAR = 150
@@ -1254,6 +1255,8 @@ def generate(members: int, years: int, seed: int = SEED,
         history.write_audit()
         writer.flush()
         step("audit trail (hash chain)")
+        rebuild_search_index(conn)  # the rows above were written without the ORM
+        step("search index")
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
             conn.execute(text("ANALYZE"))

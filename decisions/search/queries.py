@@ -1,74 +1,176 @@
-"""Read-only search queries: agenda items and minutes a user may read, decisions,
-proposals and open rounds, and (for the secretariat) members and people.
+"""Read-only search queries over the search index (decisions/search/index.py), joined
+back to the objects so that `decisions.permissions.visible` decides what a user sees:
+proposals, open rounds, agenda items and their minutes, decisions; and, for the
+secretariat, members and people by name (not stemmed: names are not words).
 
-What a user may read is decisions.permissions' rule, applied in SQL by `visible`: the
-same rule as `can` for an object in hand.
+A query of plain words is matched by the database's full-text engine, every word
+stemmed (Snowball, Norwegian: "kommunene" finds "kommune") and as a prefix
+("kollektiv" finds "kollektivfelt"), ranked by ts_rank (PostgreSQL) or bm25 (SQLite
+FTS5), the title weighing more; the text as typed is also found inside a word
+("ekspressvei" in "sykkelekspressveier") where no word form is. A query with other
+characters ("50%", "Vedtak: Høringssvar"), or of fewer than 3, is matched as typed.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from decisions.accounts.models import User
-from decisions.meetings.models import AgendaItem, Meeting
+from decisions.extensions import db
+from decisions.meetings.models import AgendaItem, Group, Meeting
 from decisions.members.models import Member
 from decisions.permissions import visible
-from decisions.proposals.models import Proposal, ProposalVersion, Round
+from decisions.proposals.models import Area, Proposal, Round
 from decisions.register.models import Decision
-from decisions.register.queries import matching
+from decisions.search.index import WORD, stems, stems_of, words
+from decisions.search.models import SearchEntry
 
 LIMIT = 50  # results shown per group
+MIN_WORDS = 3  # a shorter query is matched as typed: a prefix of 1-2 letters says little
+PLAIN = re.compile(r"[^\W_]+(\s+[^\W_]+)*")
+E = SearchEntry
+FTS = table("search_fts", column("rowid"))  # SQLite's FTS5 table (made by the migration)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was asked: the text as typed and the filters (None: any)."""
+
+    text: str
+    kind: str | None = None  # one of models.KINDS
+    year: int | None = None
+    group_id: int | None = None
+    area_id: int | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Words only: matched by the full-text engine (or else inside words)."""
+        return PLAIN.fullmatch(self.text) is not None
+
+    @property
+    def filtered(self) -> bool:
+        return any(v is not None for v in (self.kind, self.year, self.group_id,
+                                            self.area_id))
+
+    def wants(self, *kinds: str) -> bool:
+        return self.kind is None or self.kind in kinds
+
+
+def _engine_hits(q: Query):
+    """(id, score) of the entries the full-text engine matches, best first by a higher
+    score; None when the query is not one of plain words."""
+    if not q.plain:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Each word a prefix (the words are letters and digits only), stemmed by
+        # PostgreSQL's 'norwegian' configuration, as the index was.
+        tsquery = func.to_tsquery(literal_column("'norwegian'::regconfig"),
+                                  " & ".join(f"{word}:*" for word in words(q.text)))
+        tsv = literal_column("search_entries.tsv")
+        return (select(E.id.label("id"), func.ts_rank(tsv, tsquery).label("score"))
+                .where(tsv.op("@@")(tsquery)).subquery("hits"))
+    # FTS5: each stem a quoted prefix (stems are letters and digits only).
+    match = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
+    # Materialized: the FTS5 search runs once, not once for each entry it is joined to.
+    return (select(FTS.c.rowid.label("id"),
+                   (-func.bm25(literal_column("search_fts"), 4.0, 1.0)).label("score"))
+            .where(literal_column("search_fts").op("MATCH")(match))
+            .cte("hits").prefix_with("MATERIALIZED"))
+
+
+def entries(q: Query, kinds: tuple[str, ...]) -> Select:
+    """The matching entries of `kinds` with the filters applied: (kind, object_id,
+    score) rows to join the objects to, not yet limited to what the user may see.
+
+    The engine's hits, driven by its index; where it finds none, the text as typed
+    inside words (a scan, only then). A query that is not plain words, or shorter than
+    3 characters, is matched as typed alone."""
+    kinds = tuple(k for k in kinds if q.wants(k)) or ("none",)
+    filters = [E.kind.in_(kinds)]
+    for field, value in ((E.year, q.year), (E.group_id, q.group_id),
+                         (E.area_id, q.area_id)):
+        if value is not None:
+            filters.append(field == value)
+    typed = E.folded.contains(q.text.lower(), autoescape=True)
+    score = cast(literal(0.0), Float).label("score")
+    hits = _engine_hits(q) if len(q.text) >= MIN_WORDS else None
+    if hits is None:
+        return select(E.kind, E.object_id, score).where(*filters, typed)
+    found = (select(E.kind, E.object_id, hits.c.score.label("score"))
+             .join(hits, hits.c.id == E.id).where(*filters))
+    # The engine's hits first: when there are any, the scan is skipped.
+    return found.union_all(select(E.kind, E.object_id, score)
+                           .where(~found.exists(), *filters, typed))
+
+
+def proposals(user: User, q: Query) -> Select:
+    """Proposals `user` may view whose current text (title, background, proposed
+    resolution: the draft's, or the latest version's once circulated, which a revision
+    writes back) matches; the best first."""
+    found = entries(q, ("proposal",)).subquery()
+    return (select(Proposal).join(found, found.c.object_id == Proposal.id)
+            .where(visible(user, "proposal"))
+            .options(selectinload(Proposal.area))
+            .order_by(found.c.score.desc(), Proposal.updated_at.desc(), Proposal.id.desc()))
+
+
+def open_rounds(user: User, q: Query, now: datetime) -> Select:
+    """Open rounds `user` may view of the proposals that match (a round circulates its
+    proposal's latest text); the nearest deadline first."""
+    found = entries(q, ("proposal",)).subquery()
+    return (select(Round).join(found, found.c.object_id == Round.proposal_id)
+            .join(Round.version)
+            .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now)
+            .options(contains_eager(Round.version), joinedload(Round.proposal))
+            .order_by(Round.deadline, Round.id))
+
+
+def items(user: User, q: Query) -> Select:
+    """Agenda items `user` may view whose case papers match, or whose minutes match
+    where `user` may read them; the best first, then the latest meetings. Each row is
+    the item and `minutes`: whether `user` may read its minutes."""
+    minutes = visible(user, "minutes")
+    found = entries(q, ("item", "minutes")).subquery()
+    readable = (select(found.c.object_id.label("item_id"),
+                       func.max(found.c.score).label("score"))
+                .join(AgendaItem, AgendaItem.id == found.c.object_id)
+                .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+                .where(visible(user, "item"), or_(found.c.kind == "item", minutes))
+                .group_by(found.c.object_id).subquery())
+    return (select(AgendaItem, minutes.label("minutes"))
+            .join(readable, readable.c.item_id == AgendaItem.id)
+            .join(AgendaItem.meeting).join(Meeting.group)
+            .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group))
+            .order_by(readable.c.score.desc(), Meeting.starts_at.desc(),
+                      AgendaItem.position, AgendaItem.id))
+
+
+def decisions(user: User, q: Query) -> Select:
+    found = entries(q, ("decision",)).subquery()
+    return (select(Decision).join(found, found.c.object_id == Decision.id)
+            .where(visible(user, "decision"))
+            .order_by(found.c.score.desc(), Decision.adopted_at.desc(), Decision.id.desc()))
 
 
 def _contains(column, text: str) -> ColumnElement[bool]:
     # autoescape: a % or _ the user typed is a character, not a wildcard.
     return column.icontains(text, autoescape=True)
-
-
-def items(user: User, text: str) -> Select:
-    """Agenda items `user` may view whose case presentation, or whose minutes where
-    `user` may read them, contain `text`; the latest meetings first. Each row is the
-    item and `minutes`: whether `user` may read its minutes."""
-    minutes = visible(user, "minutes")
-    in_case = or_(_contains(AgendaItem.title, text), _contains(AgendaItem.background, text),
-                  _contains(AgendaItem.proposed_resolution, text))
-    in_minutes = and_(minutes, or_(_contains(AgendaItem.notes, text),
-                                   _contains(AgendaItem.decision_text, text)))
-    return (select(AgendaItem, minutes.label("minutes"))
-            .join(AgendaItem.meeting).join(Meeting.group)
-            .where(visible(user, "item"), or_(in_case, in_minutes))
-            .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group))
-            .order_by(Meeting.starts_at.desc(), AgendaItem.position, AgendaItem.id))
-
-
-def decisions(user: User, text: str) -> Select:
-    return (matching(select(Decision).where(visible(user, "decision")), text)
-            .order_by(Decision.adopted_at.desc(), Decision.id.desc()))
-
-
-def proposals(user: User, text: str) -> Select:
-    """Proposals `user` may view whose current text (title, background, proposed
-    resolution: the draft's, or the latest version's once circulated, which a revision
-    writes back) contains `text`; the latest changed first."""
-    return (select(Proposal)
-            .where(visible(user, "proposal"),
-                   or_(_contains(Proposal.title, text), _contains(Proposal.background, text),
-                       _contains(Proposal.resolution, text)))
-            .options(selectinload(Proposal.area))
-            .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
-
-
-def open_rounds(user: User, text: str, now: datetime) -> Select:
-    """Open rounds `user` may view whose circulated version contains `text`; the
-    nearest deadline first."""
-    return (select(Round).join(Round.version)
-            .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now,
-                   or_(_contains(ProposalVersion.title, text),
-                       _contains(ProposalVersion.background, text),
-                       _contains(ProposalVersion.resolution, text)))
-            .options(contains_eager(Round.version), joinedload(Round.proposal))
-            .order_by(Round.deadline, Round.id))
 
 
 def members(text: str) -> Select:
@@ -84,21 +186,77 @@ def people(text: str) -> Select:
             .options(joinedload(User.member)).order_by(User.name, User.id))
 
 
-def excerpt(item: AgendaItem, text: str, *, minutes: bool, width: int = 160) -> str:
-    """A short passage of `item` around the first `text` found, its minutes included
-    when `minutes` (the user may read them; see `items`), or "" when only the title
-    matched."""
-    fields = [item.background, item.proposed_resolution]
-    if minutes:
-        fields += [item.decision_text, item.notes]
-    needle = text.lower()
+# --- The filters' choices ---------------------------------------------------------------
+
+def years() -> Select:
+    return (select(E.year).where(E.year.is_not(None)).distinct()
+            .order_by(E.year.desc()))
+
+
+def groups(user: User) -> Select:
+    return select(Group).where(visible(user, "group")).order_by(Group.name)
+
+
+def areas(user: User) -> Select:
+    return select(Area).where(visible(user, "area")).order_by(Area.name_nb)
+
+
+# --- Snippets ---------------------------------------------------------------------------
+
+def _spans(field: str, q: Query, wanted: list[str]) -> list[tuple[int, int]]:
+    """Where in `field` the query matches: words whose stem starts with one of the
+    query's stems `wanted` (plain queries), and the text as typed."""
+    spans = []
+    if wanted:
+        found = list(WORD.finditer(field))
+        for match, stem in zip(found, stems_of([m.group() for m in found]), strict=True):
+            if stem.startswith(wanted):
+                spans.append(match.span())
+    needle, lowered, at = q.text.lower(), field.lower(), 0
+    while needle and (at := lowered.find(needle, at)) >= 0:
+        spans.append((at, at + len(needle)))
+        at += len(needle)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet(fields: list[str], q: Query, width: int = 160) -> Markup:
+    """A passage of the first of `fields` the query matches, around the first match,
+    every match marked: the text escaped, only <mark> is markup. Empty when none of
+    `fields` matches (the title alone did)."""
+    wanted = tuple(stems(q.text)) if q.plain and len(q.text) >= MIN_WORDS else ()
     for field in fields:
-        at = field.lower().find(needle)
-        if at < 0:
+        field = " ".join(field.split())
+        spans = _spans(field, q, wanted)
+        if not spans:
             continue
-        start = max(at - width // 2, 0)
+        first = spans[0][0]
+        start = max(first - width // 3, 0)
         end = min(start + width, len(field))
-        passage = " ".join(field[start:end].split())
-        return ("…" if start > 0 else "") + passage + ("…" if end < len(field) else "")
-    return ""
+        if start > 0:  # begin at a word
+            space = field.find(" ", start, first)
+            start = space + 1 if space >= 0 else start
+        parts, at = [], start
+        for s, e in spans:
+            if e <= start or s >= end:
+                continue
+            s, e = max(s, start), min(e, end)
+            parts.append(escape(field[at:s]))
+            parts.append(Markup("<mark>%s</mark>") % field[s:e])
+            at = e
+        parts.append(escape(field[at:end]))
+        return (Markup("…") if start > 0 else Markup("")) + Markup("").join(parts) + (
+            Markup("…") if end < len(field) else Markup(""))
+    return Markup("")
+
+
+def item_fields(item: AgendaItem, *, minutes: bool) -> list[str]:
+    fields = [item.background, item.proposed_resolution]
+    return fields + [item.decision_text, item.notes] if minutes else fields
+
 

@@ -1,4 +1,4 @@
-"""Search over agendas, minutes and decisions for signed-in users."""
+"""Search over proposals, agendas, minutes and decisions for signed-in users."""
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
@@ -8,6 +8,7 @@ from decisions.extensions import db
 from decisions.meetings.blueprint import item_url
 from decisions.permissions import can
 from decisions.search import queries
+from decisions.search.models import KINDS
 
 bp = Blueprint("search", __name__)
 
@@ -20,42 +21,63 @@ def _signed_in():
     pass
 
 
+def _asked() -> queries.Query:
+    """The query of the GET form; a filter value that is not one of the choices is
+    no filter."""
+    kind = request.args.get("kind") or None
+    return queries.Query(
+        text=(request.args.get("q") or "").strip()[:SEARCH_MAX],
+        kind=kind if kind in KINDS else None,
+        year=request.args.get("year", type=int),
+        group_id=request.args.get("group", type=int),
+        area_id=request.args.get("area", type=int))
+
+
 @bp.route("/search")
 def index():
-    text = (request.args.get("q") or "").strip()[:SEARCH_MAX]
-    items = decisions = None
+    q = _asked()
     found: dict[str, list | None] = {
-        "proposals": None, "rounds": None, "members": None, "people": None}
+        "proposals": None, "rounds": None, "items": None, "decisions": None,
+        "members": None, "people": None}
     readable = set()  # ids of the items whose minutes the user may read
-    if text:
-        # One more than shown, to know whether there are more.
-        rows = db.session.execute(
-            queries.items(current_user, text).limit(queries.LIMIT + 1)).all()
-        items = [row.AgendaItem for row in rows]
-        readable = {row.AgendaItem.id for row in rows if row.minutes}
-        decisions = []
-        if can(current_user, "list", kind="decision"):
-            decisions = db.session.scalars(
-                queries.decisions(current_user, text).limit(queries.LIMIT + 1)).all()
-        found.update(_more(text))
-    return render_template("search/index.html", text=text, items=items, **found,
-                           decisions=decisions, limit=queries.LIMIT, item_url=item_url,
-                           excerpt=lambda item: queries.excerpt(
-                               item, text, minutes=item.id in readable))
+    more = queries.LIMIT + 1  # one more than shown, to know whether there are more
+    if q.text:
+        if q.wants("item", "minutes"):
+            rows = db.session.execute(queries.items(current_user, q).limit(more)).all()
+            found["items"] = [row.AgendaItem for row in rows]
+            readable = {row.AgendaItem.id for row in rows if row.minutes}
+        if q.wants("decision") and can(current_user, "list", kind="decision"):
+            found["decisions"] = db.session.scalars(
+                queries.decisions(current_user, q).limit(more)).all()
+        found.update(_more(q))
+    choices = {
+        "years": db.session.scalars(queries.years()).all(),
+        "groups": db.session.scalars(queries.groups(current_user)).all(),
+        "areas": db.session.scalars(queries.areas(current_user)).all(),
+    }
+    return render_template(
+        "search/index.html", q=q, text=q.text, **found, **choices, kinds=KINDS,
+        limit=queries.LIMIT, item_url=item_url,
+        excerpt=lambda item: queries.snippet(
+            queries.item_fields(item, minutes=item.id in readable), q),
+        snippet=lambda *fields: queries.snippet(list(fields), q))
 
 
-def _more(text: str) -> dict[str, list]:
-    """Proposals and open rounds the user may view, and members and people for those
-    who may find them; each list one longer than shown when there are more."""
+def _more(q: queries.Query) -> dict[str, list]:
+    """Proposals and open rounds the user may view, and (with no filter) members and
+    people for those who may find them; each list one longer than shown when there
+    are more."""
     found = {}
     more = queries.LIMIT + 1
-    if can(current_user, "list", kind="proposal"):
+    if q.wants("proposal") and can(current_user, "list", kind="proposal"):
         found["proposals"] = db.session.scalars(
-            queries.proposals(current_user, text).limit(more)).all()
+            queries.proposals(current_user, q).limit(more)).all()
         found["rounds"] = db.session.scalars(
-            queries.open_rounds(current_user, text, now()).limit(more)).unique().all()
+            queries.open_rounds(current_user, q, now()).limit(more)).unique().all()
+    if q.filtered:
+        return found
     if can(current_user, "find", kind="member"):
-        found["members"] = db.session.scalars(queries.members(text).limit(more)).all()
+        found["members"] = db.session.scalars(queries.members(q.text).limit(more)).all()
     if can(current_user, "find", kind="person"):
-        found["people"] = db.session.scalars(queries.people(text).limit(more)).all()
+        found["people"] = db.session.scalars(queries.people(q.text).limit(more)).all()
     return found

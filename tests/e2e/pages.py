@@ -270,6 +270,8 @@ PAGES: list[PageSpec] = [
              args=lambda ids: {"id": ids.oslo}),
     PageSpec("search", "search.index", SIGNED_IN, query="q=transport"),
     PageSpec("search, proposals and people", "search.index", SIGNED_IN, query="q=oslo"),
+    PageSpec("search, filtered", "search.index", SIGNED_IN,
+             query="q=transport&kind=decision&year=2026"),
     PageSpec("areas", "areas.index", SIGNED_IN),
     PageSpec("area", "areas.show", SIGNED_IN, args=lambda ids: {"id": ids.area}),
     PageSpec("groups", "meetings.groups", SIGNED_IN),
