@@ -31,6 +31,7 @@ from decisions.notifications.models import (  # noqa: F401
     OutboundEmail,
 )
 from decisions.numbering import Counter  # noqa: F401
+from decisions.oparl.models import Tombstone  # noqa: F401
 from decisions.proposals.models import (  # noqa: F401
     Area,
     ObjectionEntry,

@@ -222,9 +222,12 @@ def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case
     assert [f["id"] for f in served_files] == [found["invitation"]["id"]]
     document = db.session.get(MeetingDocument, int(found["invitation"]["id"].split("/")[-1]))
     assert document.kind == DocumentKind.PUBLIC_NOTICE
-    # The case handled under it is not published as a paper at all.
+    # The case handled under it is not published as a paper any more: its address
+    # answers its tombstone, with nothing of the case.
     assert paper_url not in files
-    assert client.get(paper_url).status_code == 404
+    gone = get(client, paper_url).get_json()
+    assert set(gone) == {"id", "type", "created", "modified", "deleted"} and gone["deleted"]
+    assert decided.title not in get(client, paper_url).get_data(as_text=True)
 
 
 def test_only_published_things_are_served(app, client):
@@ -341,7 +344,8 @@ def test_the_consent_to_be_published_is_given_and_withdrawn_on_the_command_line_
     assert result.exit_code == 0, result.output
     assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
     runner.invoke(args=["users", "publish-consent", user.email, "--no"])
-    assert client.get(f"{PREFIX}person/{user.id}").status_code == 404
+    gone = get(client, f"{PREFIX}person/{user.id}").get_json()
+    assert gone["deleted"] is True and "name" not in gone
     acts = db.session.scalars(select(AuditEntry.act).where(
         AuditEntry.object_id == user.id, AuditEntry.act == "user.publish_consent"))
     assert len(list(acts)) == 2
