@@ -5,7 +5,7 @@ and what is never published."""
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,8 +16,9 @@ from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo, now
 from decisions.demo.data import load
 from decisions.extensions import db
-from decisions.meetings import agenda
+from decisions.meetings import agenda, services
 from decisions.meetings.models import (
+    AgendaItem,
     DocumentKind,
     Group,
     GroupKind,
@@ -349,3 +350,153 @@ def test_the_consent_to_be_published_is_given_and_withdrawn_on_the_command_line_
     acts = db.session.scalars(select(AuditEntry.act).where(
         AuditEntry.object_id == user.id, AuditEntry.act == "user.publish_consent"))
     assert len(list(acts)) == 2
+
+
+def _every(client, url: str) -> list[dict]:
+    """Every object of a list, its pages followed to the last."""
+    found = []
+    while url:
+        body = get(client, url).get_json()
+        found += body["data"]
+        assert len({o["id"] for o in found}) == len(found), "an object on two pages"
+        url = body["links"].get("next")
+    assert len(found) == body["pagination"]["totalElements"]
+    return found
+
+
+def _assert_tombstone(found: dict, kind: str) -> None:
+    validate(found, kind)
+    assert found["deleted"] is True
+    assert found["modified"] >= found["created"]
+    assert set(found) - {"id", "type", "created", "modified", "deleted"} <= {
+        "order", "accessUrl"}, "only what the schema requires of every object"
+
+
+def test_a_removed_item_and_a_superseded_notice_answer_their_tombstones_and_are_listed_only_since(
+        app, client, clock):
+    load()
+    app.config["OPARL_PAGE_SIZE"] = 7
+    meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
+    served = get(client, f"{PREFIX}meeting/{meeting.id}").get_json()
+    item_url = [i["id"] for i in served["agendaItem"] if i["public"]][0]
+    notice_url = served["invitation"]["id"]
+    item = db.session.get(AgendaItem, int(item_url.rsplit("/", 1)[1]))
+    clock.advance(days=1)
+    since = clock().isoformat().replace("+", "%2B")
+    agenda.remove_item(_secretariat(), item)
+    agenda.publish_notice(_secretariat(), meeting)  # a revised notice without the item
+    db.session.commit()
+
+    gone_item = get(client, item_url).get_json()
+    _assert_tombstone(gone_item, "AgendaItem")
+    assert gone_item["id"] == item_url and gone_item["created"] == served["created"]
+    assert item.title not in get(client, item_url).get_data(as_text=True)
+    now_served = get(client, f"{PREFIX}meeting/{meeting.id}").get_json()
+    assert item_url not in [i["id"] for i in now_served["agendaItem"]]
+    assert now_served["invitation"]["id"] != notice_url
+    _assert_tombstone(get(client, notice_url).get_json(), "File")
+
+    files = _every(client, f"{PREFIX}body/1/file")
+    assert notice_url not in [f["id"] for f in files]
+    assert not [f for f in files if f.get("deleted")]
+    recent = _every(client, f"{PREFIX}body/1/file?modified_since={since}")
+    assert [f["id"] for f in recent if f.get("deleted")] == [notice_url]
+    assert now_served["invitation"]["id"] in [f["id"] for f in recent]
+    everything = _every(client, f"{PREFIX}body/1/file?modified_since=2000-01-01T00:00:00Z")
+    assert {f["id"] for f in everything} == {f["id"] for f in files} | {notice_url}
+    for found in everything:
+        validate(found, "File")
+    # The tombstone has its place among the list's ids; the crawl stays green.
+    assert [f["id"] for f in everything] == sorted((f["id"] for f in everything),
+                                                   key=_id_order)
+    assert not [o for o in crawl(client).values() if o.get("deleted")]
+
+
+def test_a_withdrawn_consent_leaves_tombstones_of_the_person_and_the_seats(
+        app, client, runner, make, clock):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    group = make.group("Styret")
+    seat = make.seat(group, "Berit Styreleder", user_=user)
+    user.publish_consent = True
+    db.session.commit()
+    served = get(client, f"{PREFIX}person/{user.id}").get_json()
+    clock.advance(hours=1)
+    since = clock().isoformat().replace("+", "%2B")
+    runner.invoke(args=["users", "publish-consent", user.email, "--no"])
+
+    person = get(client, f"{PREFIX}person/{user.id}").get_json()
+    _assert_tombstone(person, "Person")
+    assert person["created"] == served["created"]
+    _assert_tombstone(get(client, f"{PREFIX}membership/{seat.id}").get_json(), "Membership")
+    assert "membership" not in get(client, f"{PREFIX}group/{group.id}").get_json()
+    assert _every(client, f"{PREFIX}body/1/person") == []
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={since}") == [person]
+    later = (clock() + timedelta(hours=1)).isoformat().replace("+", "%2B")
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={later}") == []
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={since}"
+                  f"&created_since={later}") == []
+    # Given again, the person is served again and the tombstone is gone.
+    runner.invoke(args=["users", "publish-consent", user.email, "--yes"])
+    assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
+    back = _every(client, f"{PREFIX}body/1/person?modified_since=2000-01-01T00:00:00Z")
+    assert [(p["id"], p.get("deleted")) for p in back] == [(served["id"], None)]
+
+
+def test_groups_members_and_seats_have_their_own_moments_and_modified_since_finds_them(
+        app, client, make, clock):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    user.publish_consent = True
+    group = make.group("Styret")
+    quiet = make.group("Fagnettverket")
+    member = make.member("Ås")
+    db.session.commit()
+    made = clock().isoformat().replace("+", "%2B")
+    clock.advance(days=2)
+    since = clock().isoformat().replace("+", "%2B")
+    seat = make.seat(group, "Berit Styreleder", user_=user)
+    db.session.commit()
+
+    def ids(query: str = "") -> set[str]:
+        return {o["id"] for o in _every(client, f"{PREFIX}body/1/organization{query}")}
+
+    assert ids() == {f"{PREFIX}group/{group.id}", f"{PREFIX}group/{quiet.id}",
+                     f"{PREFIX}member/{member.id}"}
+    # The seat changed the group (its membership), not the other group or the member.
+    assert ids(f"?modified_since={since}") == {f"{PREFIX}group/{group.id}"}
+    assert ids(f"?modified_until={made}") == {f"{PREFIX}group/{quiet.id}",
+                                              f"{PREFIX}member/{member.id}"}
+    served = get(client, f"{PREFIX}group/{group.id}").get_json()
+    assert served["created"] < served["modified"]
+    assert served["modified"] == get(client, f"{PREFIX}membership/{seat.id}").get_json()[
+        "created"]
+    assert get(client, f"{PREFIX}member/{member.id}").get_json()["created"].startswith(
+        "2026-03-02T10:00:00+01:00")
+    clock.advance(days=1)
+    member.name = "Ås kommune"
+    db.session.commit()
+    assert ids(f"?modified_since={since}") == {f"{PREFIX}group/{group.id}",
+                                               f"{PREFIX}member/{member.id}"}
+
+
+def test_the_migration_gives_existing_groups_seats_and_members_their_audited_moments(
+        app, make, clock):
+    from flask_migrate import downgrade, upgrade
+
+    group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
+    member = make.member("Ås")  # made without an audit entry
+    db.session.commit()
+    created = clock()
+    clock.advance(days=3)
+    services.add_membership(None, group, person_name="Berit", role=GroupRole.CHAIR,
+                            term_start=date(2026, 1, 1))
+    db.session.commit()
+    ids = group.id, member.id
+    db.session.remove()
+    try:
+        downgrade(revision="oparl0001")
+    finally:
+        upgrade()
+    group, member = db.session.get(Group, ids[0]), db.session.get(Member, ids[1])
+    assert group.created_at == group.updated_at == created
+    assert group.memberships[0].created_at == created + timedelta(days=3)
+    assert member.created_at == member.updated_at == datetime(2026, 1, 1, tzinfo=UTC)
