@@ -43,5 +43,5 @@ from decisions.proposals.models import (  # noqa: F401
     Round,
     RoundMember,
 )
-from decisions.register.models import Decision, DecisionNote  # noqa: F401
+from decisions.register.models import Decision, DecisionDocument, DecisionNote  # noqa: F401
 from decisions.submissions import FormSubmission  # noqa: F401

@@ -47,11 +47,12 @@ from decisions.notifications.models import (
     OutboundEmail,
     OutboxState,
 )
+from decisions.oparl import papers
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionDocument
 from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, pdf_bytes
 
@@ -450,6 +451,13 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
     decision = db.session.scalar(select(Decision).order_by(Decision.id).limit(1))
     if endpoint == "oparl.item_consultation":
         return {"id": _item_treating(m.approved, decision.proposal_id).id}
+    if endpoint.startswith("oparl.paper_file"):
+        main_file = db.session.scalar(select(DecisionDocument.id).where(
+            DecisionDocument.decision_id == decision.id))
+        if main_file is None:
+            main_file = papers.render(decision.id).id
+            db.session.commit()
+        return {"id": main_file}
     minutes_pdf = db.session.scalar(select(MeetingDocument.id).where(
         MeetingDocument.meeting_id == m.approved.id,
         MeetingDocument.kind == DocumentKind.PUBLIC_MINUTES))
@@ -464,6 +472,7 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
         "oparl.agenda_item": {"id": m.approved.items[0].id},
         "oparl.file": {"id": minutes_pdf},
         "oparl.file_content": {"id": minutes_pdf},
+        "oparl.file_download": {"id": minutes_pdf},
         "oparl.paper": {"id": decision.proposal_id},
         "oparl.round_consultation": {"id": decision.round_id},
         "oparl.ratification_consultation": {"id": db.session.scalar(

@@ -24,7 +24,7 @@ from decisions.oparl.models import Tombstone
 from decisions.oparl.tombstones import TYPES as TOMBSTONE_TYPES
 from decisions.proposals.models import Procedure, Proposal, Round
 from decisions.ratification.models import Body, Ratification
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionDocument
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 # The interface's own beginning: the moment of objects that keep no time of their own
@@ -188,19 +188,33 @@ def file(doc: MeetingDocument) -> dict:
         fileName=f"{doc.kind.value}-{doc.meeting_id}-{doc.revision}.pdf",
         mimeType="application/pdf", date=day(oslo(doc.created_at).date()), size=len(data),
         sha512Checksum=hashlib.sha512(data).hexdigest(),
-        accessUrl=url("file_content", id=doc.id),
+        accessUrl=url("file_content", id=doc.id), downloadUrl=url("file_download", id=doc.id),
         meeting=[url("meeting", id=doc.meeting_id)])
+
+
+def paper_file(doc: DecisionDocument) -> dict:
+    """A decided paper's main file: its decision's public PDF."""
+    data = storage.read(doc.storage_key)
+    number = f"{doc.decision.year}/{doc.decision.number:03d}"
+    return _object(
+        "File", url("paper_file", id=doc.id), doc.created_at, doc.created_at,
+        name=f"Vedtak {number}", fileName=f"vedtak-{number.replace('/', '-')}.pdf",
+        mimeType="application/pdf", date=day(oslo(doc.decision.adopted_at).date()),
+        size=len(data), sha512Checksum=hashlib.sha512(data).hexdigest(),
+        accessUrl=url("paper_file_content", id=doc.id),
+        downloadUrl=url("paper_file_download", id=doc.id),
+        paper=[url("paper", id=doc.decision.proposal_id)])
 
 
 # -- Papers (decided proposals) and their handlings.
 
 def paper(found: Proposal, decision: Decision | None, items: list[AgendaItem],
-          ratifications: list[Ratification]) -> dict:
+          ratifications: list[Ratification], main: DecisionDocument | None = None) -> dict:
     return _object(
         "Paper", url("paper", id=found.id), found.created_at, found.updated_at,
         body=url("body"), name=found.title, reference=found.case_ref,
         date=day(oslo(decision.adopted_at).date()) if decision else None,
-        paperType="Sak",
+        paperType="Sak", mainFile=paper_file(main) if main else None,
         consultation=[round_consultation(r) for r in found.rounds]
         + [item_consultation(item) for item in items]
         + [ratification_consultation(r, found.id) for r in ratifications],
@@ -251,6 +265,6 @@ def tombstone(found: Tombstone) -> dict:
     if kind == "AgendaItem":  # the schema requires these, deleted or not
         fields["order"] = found.item_order or 0
     if kind == "File":
-        fields["accessUrl"] = url("file_content", id=found.object_id)
+        fields["accessUrl"] = url(f"{found.kind}_content", id=found.object_id)
     return _object(kind, url(found.kind, id=found.object_id), found.created_at,
                    found.deleted_at, **fields)

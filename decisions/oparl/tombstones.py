@@ -22,18 +22,18 @@ from decisions.meetings.models import (
     MeetingDocument,
 )
 from decisions.members.models import Member
-from decisions.oparl import queries
+from decisions.oparl import papers, queries
 from decisions.oparl.models import Tombstone
 from decisions.proposals.models import Proposal, Round
 from decisions.ratification.models import Ratification
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionDocument
 
 # The OParl type of each kind of object (a kind is the endpoint of its address).
 TYPES = {"meeting": "Meeting", "location": "Location", "agenda_item": "AgendaItem",
          "item_consultation": "Consultation", "file": "File", "paper": "Paper",
          "round_consultation": "Consultation", "ratification_consultation": "Consultation",
          "person": "Person", "membership": "Membership", "group": "Organization",
-         "member": "Organization"}
+         "member": "Organization", "paper_file": "File"}
 
 PENDING = "oparl_tombstones_before"
 
@@ -83,6 +83,10 @@ def _served(kind: str, touched: Touched) -> Select | None:
                          .with_only_columns(MeetingDocument.id, MeetingDocument.created_at,
                                             literal(None))
                          .where(MeetingDocument.meeting_id.in_(t.meetings))),
+        "paper_file": lambda: (papers.public_documents()
+                               .with_only_columns(DecisionDocument.id,
+                                                  DecisionDocument.created_at, literal(None))
+                               .where(Decision.proposal_id.in_(t.proposals))),
         "paper": lambda: (queries.public_papers()
                           .with_only_columns(Proposal.id, Proposal.created_at, literal(None))
                           .where(Proposal.id.in_(t.proposals))),
@@ -112,6 +116,7 @@ def _served(kind: str, touched: Touched) -> Select | None:
     }
     needs = {"meeting": t.meetings, "location": t.meetings, "agenda_item": items,
              "item_consultation": items, "file": t.meetings, "paper": t.proposals,
+             "paper_file": t.proposals,
              "round_consultation": t.proposals,
              "ratification_consultation": t.proposals or t.ratifications,
              "person": t.users, "membership": t.seats or t.users, "group": t.groups,

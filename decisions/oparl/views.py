@@ -18,8 +18,10 @@ from decisions.files import storage
 from decisions.meetings.models import AgendaItem, GroupMembership, Meeting, MeetingDocument
 from decisions.members.models import Member
 from decisions.oparl import objects, queries
+from decisions.oparl import papers as main_files
 from decisions.oparl.models import Tombstone
 from decisions.proposals.models import Proposal, Round
+from decisions.register.models import DecisionDocument
 
 bp = Blueprint("oparl", __name__, url_prefix="/oparl/1.1")
 
@@ -325,8 +327,20 @@ def _files(found: list[MeetingDocument]) -> list[dict]:
 
 @bp.route("/body/1/file")
 def files():
-    return _paged("files", queries.public_documents(), MeetingDocument.id,
-                  MeetingDocument.created_at, MeetingDocument.created_at, _files, "file")
+    """The meetings' PDFs first, then the papers' main files."""
+    meeting_files = Section(queries.public_documents(), MeetingDocument.id,
+                            MeetingDocument.created_at, MeetingDocument.created_at, "file")
+    paper_files = Section(main_files.public_documents(), DecisionDocument.id,
+                          DecisionDocument.created_at, DecisionDocument.created_at,
+                          "paper_file")
+    number, size = _page_number(), _page_size()
+    start = (number - 1) * size
+    shown, gone = meeting_files.page(start, size)
+    more, more_gone = paper_files.page(max(0, start - meeting_files.total),
+                                       size - len(shown) - len(gone))
+    data = (_in_order(_files(shown), gone)
+            + _in_order([objects.paper_file(d) for d in more], more_gone))
+    return _list("files", meeting_files.total + paper_files.total, data, number)
 
 
 def _public_document(id: int) -> MeetingDocument:
@@ -349,6 +363,38 @@ def file_content(id: int):
     return storage.send_pdf(doc.storage_key, None, doc.sha256, inline=True)
 
 
+@bp.route("/file/<int:id>/download")
+def file_download(id: int):
+    doc = _public_document(id)
+    return storage.send_pdf(doc.storage_key, objects.file(doc)["fileName"], doc.sha256)
+
+
+def _paper_document(id: int) -> DecisionDocument | None:
+    return db.session.scalar(main_files.public_documents().where(DecisionDocument.id == id))
+
+
+@bp.route("/paper-file/<int:id>")
+def paper_file(id: int):
+    found = _paper_document(id)
+    if found is None:
+        return _gone("paper_file", id)
+    return _json(objects.paper_file(found))
+
+
+@bp.route("/paper-file/<int:id>/content")
+def paper_file_content(id: int):
+    """The decision's PDF itself, shown in the browser: no Content-Disposition."""
+    doc = _found(_paper_document(id))
+    return storage.send_pdf(doc.storage_key, None, doc.sha256, inline=True)
+
+
+@bp.route("/paper-file/<int:id>/download")
+def paper_file_download(id: int):
+    doc = _found(_paper_document(id))
+    number = f"{doc.decision.year}-{doc.decision.number:03d}"
+    return storage.send_pdf(doc.storage_key, f"vedtak-{number}.pdf", doc.sha256)
+
+
 # -- Papers and consultations
 
 def _papers(found: list[Proposal]) -> list[dict]:
@@ -356,8 +402,9 @@ def _papers(found: list[Proposal]) -> list[dict]:
     decisions = queries.decisions_of(ids)
     items = queries.items_treating(ids)
     ratifications = queries.ratifications_of(ids)
-    return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id])
-            for p in found]
+    main = main_files.documents_of(ids)
+    return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id],
+                          main.get(p.id)) for p in found]
 
 
 @bp.route("/body/1/paper")

@@ -1,5 +1,5 @@
 """oparl: tombstones of objects gone from the interface; created_at/updated_at on
-groups, seats and members (backfilled from their audit entries)
+groups, seats and members (backfilled from their audit entries); a decision's public PDF
 
 Revision ID: oparl0002
 Revises: oparl0001
@@ -41,6 +41,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_oparl_tombstones_deleted_at'), ['deleted_at'],
                               unique=False)
 
+    op.create_table(
+        'decision_documents',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('decision_id', sa.Integer(), nullable=False),
+        sa.Column('storage_key', sa.String(length=80), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('created_at', decisions.database.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'],
+                                name=op.f('fk_decision_documents_decision_id_decisions')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_decision_documents')),
+        sa.UniqueConstraint('decision_id', name=op.f('uq_decision_documents_decision_id')),
+        sa.UniqueConstraint('storage_key', name=op.f('uq_decision_documents_storage_key')),
+    )
+
     since = sa.bindparam('since', SINCE, type_=decisions.database.UTCDateTime())
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -78,3 +93,4 @@ def downgrade():
     with op.batch_alter_table('oparl_tombstones', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_oparl_tombstones_deleted_at'))
     op.drop_table('oparl_tombstones')
+    op.drop_table('decision_documents')
