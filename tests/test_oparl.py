@@ -16,6 +16,7 @@ from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo, now
 from decisions.demo.data import load
 from decisions.extensions import db
+from decisions.files import storage
 from decisions.meetings import agenda, services
 from decisions.meetings.models import (
     AgendaItem,
@@ -31,6 +32,7 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals.models import Proposal, ProposalStatus
+from decisions.register.models import Decision, DecisionDocument
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
 PREFIX = "http://localhost/oparl/1.1/"
@@ -178,6 +180,18 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     assert "Content-Disposition" not in content.headers
     assert content.mimetype == "application/pdf"
     assert hashlib.sha512(content.data).hexdigest() == files[0]["sha512Checksum"]
+    papers = [p for p in objects.values() if p["type"].endswith("/Paper")]
+    assert papers and all(p["mainFile"]["paper"] == [p["id"]] for p in papers), \
+        "every published paper has its decision's PDF"
+    main = papers[0]["mainFile"]
+    assert main["id"] in {f["id"] for f in _every(client, f"{PREFIX}body/1/file")}
+    content = get(client, main["accessUrl"])
+    assert "Content-Disposition" not in content.headers
+    assert content.mimetype == "application/pdf" and len(content.data) == main["size"]
+    assert hashlib.sha512(content.data).hexdigest() == main["sha512Checksum"]
+    download = get(client, main["downloadUrl"])
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.data == content.data
 
 
 def _secretariat() -> User:
@@ -229,6 +243,11 @@ def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case
     gone = get(client, paper_url).get_json()
     assert set(gone) == {"id", "type", "created", "modified", "deleted"} and gone["deleted"]
     assert decided.title not in get(client, paper_url).get_data(as_text=True)
+    main_file = db.session.scalar(select(DecisionDocument).join(DecisionDocument.decision)
+                                  .where(Decision.proposal_id == decided.id))
+    gone_file = get(client, f"{PREFIX}paper-file/{main_file.id}").get_json()
+    _assert_tombstone(gone_file, "File")
+    assert client.get(gone_file["accessUrl"]).status_code == 404
 
 
 def test_only_published_things_are_served(app, client):
@@ -500,3 +519,27 @@ def test_the_migration_gives_existing_groups_seats_and_members_their_audited_mom
     assert group.created_at == group.updated_at == created
     assert group.memberships[0].created_at == created + timedelta(days=3)
     assert member.created_at == member.updated_at == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_the_command_renders_the_missing_decision_pdfs_once_and_only_of_published_papers(
+        app, client, runner):
+    load()
+    made = db.session.scalars(select(DecisionDocument)).all()
+    published = get(client, f"{PREFIX}body/1/paper").get_json()["pagination"]["totalElements"]
+    assert len(made) == published > 0
+    db.session.delete(made[0])
+    db.session.commit()
+    result = runner.invoke(args=["oparl", "render-papers"])
+    assert result.exit_code == 0, result.output
+    again = db.session.scalars(select(DecisionDocument)).all()
+    assert len(again) == published
+    renewed = [d for d in again if d.decision_id == made[0].decision_id][0]
+    assert hashlib.sha256(storage.read(renewed.storage_key)).hexdigest() == renewed.sha256
+    keys = {d.storage_key for d in again}
+    runner.invoke(args=["oparl", "render-papers"])
+    assert {d.storage_key for d in db.session.scalars(select(DecisionDocument))} == keys
+    unpublished = db.session.scalars(select(Decision).where(
+        Decision.id.not_in(select(DecisionDocument.decision_id)))).all()
+    for decision in unpublished:  # a paper an exempt item handled gets no PDF
+        answer = client.get(f"{PREFIX}paper/{decision.proposal_id}")
+        assert answer.status_code == 404 or answer.get_json()["deleted"]
