@@ -19,6 +19,7 @@ from decisions.accounts.services import hash_token, new_totp_secret
 from decisions.clock import now
 from decisions.clock import oslo_today as today
 from decisions.extensions import db
+from decisions.files import storage
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
 from decisions.followup import services as followup
@@ -47,7 +48,6 @@ from decisions.notifications.models import (
     OutboundEmail,
     OutboxState,
 )
-from decisions.oparl import papers
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
@@ -454,9 +454,14 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
     if endpoint.startswith("oparl.paper_file"):
         main_file = db.session.scalar(select(DecisionDocument.id).where(
             DecisionDocument.decision_id == decision.id))
-        if main_file is None:
-            main_file = papers.render(decision.id).id
+        if main_file is None:  # made directly (no audit entry), once, like the item
+            data = pdf_bytes(text="Vedtak")
+            key, digest = storage.save(data)
+            main_file = DecisionDocument(decision_id=decision.id, storage_key=key,
+                                         sha256=digest, size=len(data), created_at=now())
+            db.session.add(main_file)
             db.session.commit()
+            main_file = main_file.id
         return {"id": main_file}
     minutes_pdf = db.session.scalar(select(MeetingDocument.id).where(
         MeetingDocument.meeting_id == m.approved.id,
