@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, func, select
 
 from decisions.accounts.models import Role, User
@@ -499,8 +500,6 @@ def test_groups_members_and_seats_have_their_own_moments_and_modified_since_find
 
 def test_the_migration_gives_existing_groups_seats_and_members_their_audited_moments(
         app, make, clock):
-    from flask_migrate import downgrade, upgrade
-
     group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
     member = make.member("Ås")  # made without an audit entry
     db.session.commit()
