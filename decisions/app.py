@@ -43,6 +43,8 @@ from decisions.members.views import bp as members_bp
 from decisions.notifications.queries import undeliverable_count, unread_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
+from decisions.oparl.cli import oparl
+from decisions.oparl.subscribers import subscribe as subscribe_oparl
 from decisions.oparl.views import bp as oparl_bp
 from decisions.people.views import bp as people_bp
 from decisions.permissions import can
@@ -84,6 +86,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     subscribe_notifications()
     subscribe_meetings()
     subscribe_ratification()
+    subscribe_oparl()
     settle.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -176,5 +179,5 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (members, users, demo, rounds, areas, groups, meetings, audit, search,
-                    cli.sweep, cli.backup, cli.restore):
+                    cli.sweep, cli.backup, cli.restore, oparl):
         app.cli.add_command(with_write_intent(command))

@@ -31,6 +31,7 @@ from decisions.notifications.models import (  # noqa: F401
     OutboundEmail,
 )
 from decisions.numbering import Counter  # noqa: F401
+from decisions.oparl.models import Tombstone  # noqa: F401
 from decisions.proposals.models import (  # noqa: F401
     Area,
     ObjectionEntry,
@@ -42,6 +43,6 @@ from decisions.proposals.models import (  # noqa: F401
     Round,
     RoundMember,
 )
-from decisions.register.models import Decision, DecisionNote  # noqa: F401
+from decisions.register.models import Decision, DecisionDocument, DecisionNote  # noqa: F401
 from decisions.search.models import SearchEntry  # noqa: F401
 from decisions.submissions import FormSubmission  # noqa: F401

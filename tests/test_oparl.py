@@ -5,10 +5,11 @@ and what is never published."""
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, func, select
 
 from decisions.accounts.models import Role, User
@@ -16,8 +17,10 @@ from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo, now
 from decisions.demo.data import load
 from decisions.extensions import db
-from decisions.meetings import agenda
+from decisions.files import storage
+from decisions.meetings import agenda, services
 from decisions.meetings.models import (
+    AgendaItem,
     DocumentKind,
     Group,
     GroupKind,
@@ -30,6 +33,7 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals.models import Proposal, ProposalStatus
+from decisions.register.models import Decision, DecisionDocument
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
 PREFIX = "http://localhost/oparl/1.1/"
@@ -177,6 +181,18 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     assert "Content-Disposition" not in content.headers
     assert content.mimetype == "application/pdf"
     assert hashlib.sha512(content.data).hexdigest() == files[0]["sha512Checksum"]
+    papers = [p for p in objects.values() if p["type"].endswith("/Paper")]
+    assert papers and all(p["mainFile"]["paper"] == [p["id"]] for p in papers), \
+        "every published paper has its decision's PDF"
+    main = papers[0]["mainFile"]
+    assert main["id"] in {f["id"] for f in _every(client, f"{PREFIX}body/1/file")}
+    content = get(client, main["accessUrl"])
+    assert "Content-Disposition" not in content.headers
+    assert content.mimetype == "application/pdf" and len(content.data) == main["size"]
+    assert hashlib.sha512(content.data).hexdigest() == main["sha512Checksum"]
+    download = get(client, main["downloadUrl"])
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.data == content.data
 
 
 def _secretariat() -> User:
@@ -222,9 +238,17 @@ def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case
     assert [f["id"] for f in served_files] == [found["invitation"]["id"]]
     document = db.session.get(MeetingDocument, int(found["invitation"]["id"].split("/")[-1]))
     assert document.kind == DocumentKind.PUBLIC_NOTICE
-    # The case handled under it is not published as a paper at all.
+    # The case handled under it is not published as a paper any more: its address
+    # answers its tombstone, with nothing of the case.
     assert paper_url not in files
-    assert client.get(paper_url).status_code == 404
+    gone = get(client, paper_url).get_json()
+    assert set(gone) == {"id", "type", "created", "modified", "deleted"} and gone["deleted"]
+    assert decided.title not in get(client, paper_url).get_data(as_text=True)
+    main_file = db.session.scalar(select(DecisionDocument).join(DecisionDocument.decision)
+                                  .where(Decision.proposal_id == decided.id))
+    gone_file = get(client, f"{PREFIX}paper-file/{main_file.id}").get_json()
+    _assert_tombstone(gone_file, "File")
+    assert client.get(gone_file["accessUrl"]).status_code == 404
 
 
 def test_only_published_things_are_served(app, client):
@@ -341,7 +365,180 @@ def test_the_consent_to_be_published_is_given_and_withdrawn_on_the_command_line_
     assert result.exit_code == 0, result.output
     assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
     runner.invoke(args=["users", "publish-consent", user.email, "--no"])
-    assert client.get(f"{PREFIX}person/{user.id}").status_code == 404
+    gone = get(client, f"{PREFIX}person/{user.id}").get_json()
+    assert gone["deleted"] is True and "name" not in gone
     acts = db.session.scalars(select(AuditEntry.act).where(
         AuditEntry.object_id == user.id, AuditEntry.act == "user.publish_consent"))
     assert len(list(acts)) == 2
+
+
+def _every(client, url: str) -> list[dict]:
+    """Every object of a list, its pages followed to the last."""
+    found = []
+    while url:
+        body = get(client, url).get_json()
+        found += body["data"]
+        assert len({o["id"] for o in found}) == len(found), "an object on two pages"
+        url = body["links"].get("next")
+    assert len(found) == body["pagination"]["totalElements"]
+    return found
+
+
+def _assert_tombstone(found: dict, kind: str) -> None:
+    validate(found, kind)
+    assert found["deleted"] is True
+    assert found["modified"] >= found["created"]
+    assert set(found) - {"id", "type", "created", "modified", "deleted"} <= {
+        "order", "accessUrl"}, "only what the schema requires of every object"
+
+
+def test_a_removed_item_and_a_superseded_notice_answer_their_tombstones_and_are_listed_only_since(
+        app, client, clock):
+    load()
+    app.config["OPARL_PAGE_SIZE"] = 7
+    meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
+    served = get(client, f"{PREFIX}meeting/{meeting.id}").get_json()
+    item_url = [i["id"] for i in served["agendaItem"] if i["public"]][0]
+    notice_url = served["invitation"]["id"]
+    item = db.session.get(AgendaItem, int(item_url.rsplit("/", 1)[1]))
+    clock.advance(days=1)
+    since = clock().isoformat().replace("+", "%2B")
+    agenda.remove_item(_secretariat(), item)
+    agenda.publish_notice(_secretariat(), meeting)  # a revised notice without the item
+    db.session.commit()
+
+    gone_item = get(client, item_url).get_json()
+    _assert_tombstone(gone_item, "AgendaItem")
+    assert gone_item["id"] == item_url and gone_item["created"] == served["created"]
+    assert item.title not in get(client, item_url).get_data(as_text=True)
+    now_served = get(client, f"{PREFIX}meeting/{meeting.id}").get_json()
+    assert item_url not in [i["id"] for i in now_served["agendaItem"]]
+    assert now_served["invitation"]["id"] != notice_url
+    _assert_tombstone(get(client, notice_url).get_json(), "File")
+
+    files = _every(client, f"{PREFIX}body/1/file")
+    assert notice_url not in [f["id"] for f in files]
+    assert not [f for f in files if f.get("deleted")]
+    recent = _every(client, f"{PREFIX}body/1/file?modified_since={since}")
+    assert [f["id"] for f in recent if f.get("deleted")] == [notice_url]
+    assert now_served["invitation"]["id"] in [f["id"] for f in recent]
+    everything = _every(client, f"{PREFIX}body/1/file?modified_since=2000-01-01T00:00:00Z")
+    assert {f["id"] for f in everything} == {f["id"] for f in files} | {notice_url}
+    for found in everything:
+        validate(found, "File")
+    # The tombstone has its place among the list's ids; the crawl stays green.
+    assert [f["id"] for f in everything] == sorted((f["id"] for f in everything),
+                                                   key=_id_order)
+    assert not [o for o in crawl(client).values() if o.get("deleted")]
+
+
+def test_a_withdrawn_consent_leaves_tombstones_of_the_person_and_the_seats(
+        app, client, runner, make, clock):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    group = make.group("Styret")
+    seat = make.seat(group, "Berit Styreleder", user_=user)
+    user.publish_consent = True
+    db.session.commit()
+    served = get(client, f"{PREFIX}person/{user.id}").get_json()
+    clock.advance(hours=1)
+    since = clock().isoformat().replace("+", "%2B")
+    runner.invoke(args=["users", "publish-consent", user.email, "--no"])
+
+    person = get(client, f"{PREFIX}person/{user.id}").get_json()
+    _assert_tombstone(person, "Person")
+    assert person["created"] == served["created"]
+    _assert_tombstone(get(client, f"{PREFIX}membership/{seat.id}").get_json(), "Membership")
+    assert "membership" not in get(client, f"{PREFIX}group/{group.id}").get_json()
+    assert _every(client, f"{PREFIX}body/1/person") == []
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={since}") == [person]
+    later = (clock() + timedelta(hours=1)).isoformat().replace("+", "%2B")
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={later}") == []
+    assert _every(client, f"{PREFIX}body/1/person?modified_since={since}"
+                  f"&created_since={later}") == []
+    # Given again, the person is served again and the tombstone is gone.
+    runner.invoke(args=["users", "publish-consent", user.email, "--yes"])
+    assert get(client, f"{PREFIX}person/{user.id}").get_json()["name"] == "Berit Styreleder"
+    back = _every(client, f"{PREFIX}body/1/person?modified_since=2000-01-01T00:00:00Z")
+    assert [(p["id"], p.get("deleted")) for p in back] == [(served["id"], None)]
+
+
+def test_groups_members_and_seats_have_their_own_moments_and_modified_since_finds_them(
+        app, client, make, clock):
+    user = make.user(Role.BOARD, name="Berit Styreleder")
+    user.publish_consent = True
+    group = make.group("Styret")
+    quiet = make.group("Fagnettverket")
+    member = make.member("Ås")
+    db.session.commit()
+    made = clock().isoformat().replace("+", "%2B")
+    clock.advance(days=2)
+    since = clock().isoformat().replace("+", "%2B")
+    seat = make.seat(group, "Berit Styreleder", user_=user)
+    db.session.commit()
+
+    def ids(query: str = "") -> set[str]:
+        return {o["id"] for o in _every(client, f"{PREFIX}body/1/organization{query}")}
+
+    assert ids() == {f"{PREFIX}group/{group.id}", f"{PREFIX}group/{quiet.id}",
+                     f"{PREFIX}member/{member.id}"}
+    # The seat changed the group (its membership), not the other group or the member.
+    assert ids(f"?modified_since={since}") == {f"{PREFIX}group/{group.id}"}
+    assert ids(f"?modified_until={made}") == {f"{PREFIX}group/{quiet.id}",
+                                              f"{PREFIX}member/{member.id}"}
+    served = get(client, f"{PREFIX}group/{group.id}").get_json()
+    assert served["created"] < served["modified"]
+    assert served["modified"] == get(client, f"{PREFIX}membership/{seat.id}").get_json()[
+        "created"]
+    assert get(client, f"{PREFIX}member/{member.id}").get_json()["created"].startswith(
+        "2026-03-02T10:00:00+01:00")
+    clock.advance(days=1)
+    member.name = "Ås kommune"
+    db.session.commit()
+    assert ids(f"?modified_since={since}") == {f"{PREFIX}group/{group.id}",
+                                               f"{PREFIX}member/{member.id}"}
+
+
+def test_the_migration_gives_existing_groups_seats_and_members_their_audited_moments(
+        app, make, clock):
+    group = services.create_group(None, name="Styret", kind=GroupKind.BOARD)
+    member = make.member("Ås")  # made without an audit entry
+    db.session.commit()
+    created = clock()
+    clock.advance(days=3)
+    services.add_membership(None, group, person_name="Berit", role=GroupRole.CHAIR,
+                            term_start=date(2026, 1, 1))
+    db.session.commit()
+    ids = group.id, member.id
+    db.session.remove()
+    try:
+        downgrade(revision="oparl0001")
+    finally:
+        upgrade()
+    group, member = db.session.get(Group, ids[0]), db.session.get(Member, ids[1])
+    assert group.created_at == group.updated_at == created
+    assert group.memberships[0].created_at == created + timedelta(days=3)
+    assert member.created_at == member.updated_at == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_the_command_renders_the_missing_decision_pdfs_once_and_only_of_published_papers(
+        app, client, runner):
+    load()
+    made = db.session.scalars(select(DecisionDocument)).all()
+    published = get(client, f"{PREFIX}body/1/paper").get_json()["pagination"]["totalElements"]
+    assert len(made) == published > 0
+    db.session.delete(made[0])
+    db.session.commit()
+    result = runner.invoke(args=["oparl", "render-papers"])
+    assert result.exit_code == 0, result.output
+    again = db.session.scalars(select(DecisionDocument)).all()
+    assert len(again) == published
+    renewed = [d for d in again if d.decision_id == made[0].decision_id][0]
+    assert hashlib.sha256(storage.read(renewed.storage_key)).hexdigest() == renewed.sha256
+    keys = {d.storage_key for d in again}
+    runner.invoke(args=["oparl", "render-papers"])
+    assert {d.storage_key for d in db.session.scalars(select(DecisionDocument))} == keys
+    unpublished = db.session.scalars(select(Decision).where(
+        Decision.id.not_in(select(DecisionDocument.decision_id)))).all()
+    for decision in unpublished:  # a paper an exempt item handled gets no PDF
+        answer = client.get(f"{PREFIX}paper/{decision.proposal_id}")
+        assert answer.status_code == 404 or answer.get_json()["deleted"]

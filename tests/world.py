@@ -19,6 +19,7 @@ from decisions.accounts.services import hash_token, new_totp_secret
 from decisions.clock import now
 from decisions.clock import oslo_today as today
 from decisions.extensions import db
+from decisions.files import storage
 from decisions.files.models import Attachment
 from decisions.files.services import add_attachment
 from decisions.followup import services as followup
@@ -51,7 +52,7 @@ from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionDocument
 from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, pdf_bytes
 
@@ -450,6 +451,18 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
     decision = db.session.scalar(select(Decision).order_by(Decision.id).limit(1))
     if endpoint == "oparl.item_consultation":
         return {"id": _item_treating(m.approved, decision.proposal_id).id}
+    if endpoint.startswith("oparl.paper_file"):
+        main_file = db.session.scalar(select(DecisionDocument.id).where(
+            DecisionDocument.decision_id == decision.id))
+        if main_file is None:  # made directly (no audit entry), once, like the item
+            data = pdf_bytes(text="Vedtak")
+            key, digest = storage.save(data)
+            main_file = DecisionDocument(decision_id=decision.id, storage_key=key,
+                                         sha256=digest, size=len(data), created_at=now())
+            db.session.add(main_file)
+            db.session.commit()
+            main_file = main_file.id
+        return {"id": main_file}
     minutes_pdf = db.session.scalar(select(MeetingDocument.id).where(
         MeetingDocument.meeting_id == m.approved.id,
         MeetingDocument.kind == DocumentKind.PUBLIC_MINUTES))
@@ -464,6 +477,7 @@ def _oparl_url_args(endpoint: str, m: Meetings) -> dict:
         "oparl.agenda_item": {"id": m.approved.items[0].id},
         "oparl.file": {"id": minutes_pdf},
         "oparl.file_content": {"id": minutes_pdf},
+        "oparl.file_download": {"id": minutes_pdf},
         "oparl.paper": {"id": decision.proposal_id},
         "oparl.round_consultation": {"id": decision.round_id},
         "oparl.ratification_consultation": {"id": db.session.scalar(

@@ -20,6 +20,7 @@ from decisions.meetings.models import GroupKind, GroupRole, ItemKind, Meeting
 from decisions.members.models import Member
 from decisions.members.services import import_members
 from decisions.notifications.models import EmailState, Notification, OutboundEmail
+from decisions.oparl import papers
 from decisions.people import services as people
 from decisions.proposals import services
 from decisions.proposals.models import Area, PositionKind, Procedure, Proposal, Round
@@ -128,6 +129,7 @@ def load() -> bool:
     load_followup()
     load_ratifications()
     _history_notified()
+    papers.render_missing()  # the decisions' public PDFs (OParl's Paper.mainFile)
     return True
 
 

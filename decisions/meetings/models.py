@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
+from decisions.clock import now
 from decisions.enums import enum_column
 from decisions.extensions import db
 from decisions.files.models import Attachment
@@ -42,6 +43,9 @@ class Group(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Its meetings are listed in the public calendar (with their public agenda).
     public_meetings: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the row was made and last changed (OParl's created/modified).
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list["GroupMembership"]] = relationship(
@@ -78,6 +82,9 @@ class GroupMembership(db.Model):
     term_end: Mapped[date | None]
     # For a person outside Samråd (no login): notices and approved minutes go here.
     email: Mapped[str | None] = mapped_column(String(254))
+    # When the row was made and last changed (OParl's created/modified).
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     group: Mapped[Group] = relationship(back_populates="memberships")

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from decisions.clock import now
 from decisions.enums import enum_column
 from decisions.extensions import db
 
@@ -64,6 +65,9 @@ class Member(db.Model):
     # A member closed by a merger: from which day, and into which member.
     closed_on: Mapped[date | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # When the row was made and last changed (OParl's created/modified).
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     subregion: Mapped[Subregion] = relationship(back_populates="members")

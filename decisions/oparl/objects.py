@@ -20,13 +20,15 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member
 from decisions.oparl import queries
+from decisions.oparl.models import Tombstone
+from decisions.oparl.tombstones import TYPES as TOMBSTONE_TYPES
 from decisions.proposals.models import Procedure, Proposal, Round
 from decisions.ratification.models import Body, Ratification
-from decisions.register.models import Decision
+from decisions.register.models import Decision, DecisionDocument
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 # The interface's own beginning: the moment of objects that keep no time of their own
-# (the body, groups, members, seats, legislative terms).
+# (the system, the body, legislative terms).
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 DOCUMENT_NAMES = {DocumentKind.PUBLIC_NOTICE: "Innkalling", DocumentKind.PACK: "Sakspapirer",
@@ -92,14 +94,16 @@ def legislative_term(year: int) -> dict:
 # -- Organizations: the groups that meet, and the member municipalities.
 
 def group(found: Group, memberships: list[GroupMembership]) -> dict:
-    return _object("Organization", url("group", id=found.id), SINCE, SINCE,
+    modified = max([found.updated_at, *(m.updated_at for m in memberships)])
+    return _object("Organization", url("group", id=found.id), found.created_at, modified,
                    body=url("body"), name=found.name, organizationType="Gremium",
                    classification=found.kind.value,
                    membership=[url("membership", id=m.id) for m in memberships] or None)
 
 
 def member(found: Member) -> dict:
-    return _object("Organization", url("member", id=found.id), SINCE, SINCE,
+    return _object("Organization", url("member", id=found.id), found.created_at,
+                   found.updated_at,
                    body=url("body"), name=found.name, organizationType="Mitglied",
                    classification=found.kind.value,
                    endDate=day(found.closed_on) if found.closed_on else None)
@@ -108,13 +112,15 @@ def member(found: Member) -> dict:
 # -- People who agreed to be published, and their seats.
 
 def person(user: User, memberships: list[GroupMembership]) -> dict:
-    return _object("Person", url("person", id=user.id), user.created_at, user.created_at,
+    modified = max([user.created_at, *(m.updated_at for m in memberships)])
+    return _object("Person", url("person", id=user.id), user.created_at, modified,
                    body=url("body"), name=user.name,
                    membership=[membership(m) for m in memberships] or None)
 
 
 def membership(seat: GroupMembership) -> dict:
-    return _object("Membership", url("membership", id=seat.id), SINCE, SINCE,
+    return _object("Membership", url("membership", id=seat.id), seat.created_at,
+                   seat.updated_at,
                    person=url("person", id=seat.user_id),
                    organization=url("group", id=seat.group_id), role=seat.role.value,
                    startDate=day(seat.term_start),
@@ -182,19 +188,33 @@ def file(doc: MeetingDocument) -> dict:
         fileName=f"{doc.kind.value}-{doc.meeting_id}-{doc.revision}.pdf",
         mimeType="application/pdf", date=day(oslo(doc.created_at).date()), size=len(data),
         sha512Checksum=hashlib.sha512(data).hexdigest(),
-        accessUrl=url("file_content", id=doc.id),
+        accessUrl=url("file_content", id=doc.id), downloadUrl=url("file_download", id=doc.id),
         meeting=[url("meeting", id=doc.meeting_id)])
+
+
+def paper_file(doc: DecisionDocument) -> dict:
+    """A decided paper's main file: its decision's public PDF."""
+    data = storage.read(doc.storage_key)
+    number = f"{doc.decision.year}/{doc.decision.number:03d}"
+    return _object(
+        "File", url("paper_file", id=doc.id), doc.created_at, doc.created_at,
+        name=f"Vedtak {number}", fileName=f"vedtak-{number.replace('/', '-')}.pdf",
+        mimeType="application/pdf", date=day(oslo(doc.decision.adopted_at).date()),
+        size=len(data), sha512Checksum=hashlib.sha512(data).hexdigest(),
+        accessUrl=url("paper_file_content", id=doc.id),
+        downloadUrl=url("paper_file_download", id=doc.id),
+        paper=[url("paper", id=doc.decision.proposal_id)])
 
 
 # -- Papers (decided proposals) and their handlings.
 
 def paper(found: Proposal, decision: Decision | None, items: list[AgendaItem],
-          ratifications: list[Ratification]) -> dict:
+          ratifications: list[Ratification], main: DecisionDocument | None = None) -> dict:
     return _object(
         "Paper", url("paper", id=found.id), found.created_at, found.updated_at,
         body=url("body"), name=found.title, reference=found.case_ref,
         date=day(oslo(decision.adopted_at).date()) if decision else None,
-        paperType="Sak",
+        paperType="Sak", mainFile=paper_file(main) if main else None,
         consultation=[round_consultation(r) for r in found.rounds]
         + [item_consultation(item) for item in items]
         + [ratification_consultation(r, found.id) for r in ratifications],
@@ -235,3 +255,16 @@ def ratification_consultation(found: Ratification, proposal_id: int) -> dict:
         organization=[url("member", id=found.member_id)],
         authoritative=found.outcome.adopts,
         role=f"Tilslutning: {LOCAL_BODIES[found.body]}, {found.outcome.value}")
+
+
+# -- What was served once and is gone: {id, type, created, modified, deleted}.
+
+def tombstone(found: Tombstone) -> dict:
+    kind = TOMBSTONE_TYPES[found.kind]
+    fields: dict = {"deleted": True}
+    if kind == "AgendaItem":  # the schema requires these, deleted or not
+        fields["order"] = found.item_order or 0
+    if kind == "File":
+        fields["accessUrl"] = url(f"{found.kind}_content", id=found.object_id)
+    return _object(kind, url(found.kind, id=found.object_id), found.created_at,
+                   found.deleted_at, **fields)

@@ -3,7 +3,7 @@ list and its objects' own addresses cannot disagree on what is public."""
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from decisions.accounts.models import User
@@ -146,6 +146,30 @@ def documents_of(meeting_ids: Iterable[int]) -> dict[int, dict[DocumentKind, Mee
                                       .where(MeetingDocument.meeting_id.in_(ids))):
             found[doc.meeting_id][doc.kind] = doc
     return found
+
+
+def _later(first, second):
+    """The later of two moments, the first when the second is NULL (both databases)."""
+    return case((second > first, second), else_=first)
+
+
+def _latest_seat(*where):
+    """When a published seat (of a person who agreed) last changed."""
+    seated = aliased(User)
+    return (select(func.max(GroupMembership.updated_at))
+            .join(seated, seated.id == GroupMembership.user_id)
+            .where(*where, seated.publish_consent.is_(True), seated.active.is_(True))
+            .scalar_subquery())
+
+
+def group_modified():
+    """A group changes with itself and with its published seats (its `membership`)."""
+    return _later(Group.updated_at, _latest_seat(GroupMembership.group_id == Group.id))
+
+
+def person_modified():
+    """A person changes with their published seats."""
+    return _later(User.created_at, _latest_seat(GroupMembership.user_id == User.id))
 
 
 def groups() -> Select:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, func, literal, select, union_all
 
 from decisions.accounts.models import User
 from decisions.extensions import db
@@ -18,7 +18,10 @@ from decisions.files import storage
 from decisions.meetings.models import AgendaItem, GroupMembership, Meeting, MeetingDocument
 from decisions.members.models import Member
 from decisions.oparl import objects, queries
+from decisions.oparl import papers as main_files
+from decisions.oparl.models import Tombstone
 from decisions.proposals.models import Proposal, Round
+from decisions.register.models import DecisionDocument
 
 bp = Blueprint("oparl", __name__, url_prefix="/oparl/1.1")
 
@@ -110,15 +113,58 @@ def _page_size() -> int:
     return current_app.config.get("OPARL_PAGE_SIZE", PAGE_SIZE)
 
 
+class Section:
+    """One kind of object in a list, in the order of its ids: the served objects, and
+    with `modified_since` the tombstones of those gone (`kind`) among them."""
+
+    def __init__(self, stmt: Select, order, created, modified, kind: str) -> None:
+        self.stmt = _filtered(stmt, created, modified)
+        self.order, self.kind = order, kind
+        ids = self.stmt.with_only_columns(order.label("id"), literal(False).label("gone"))
+        if "modified_since" in request.args:
+            gone = _filtered(select(Tombstone.object_id.label("id"),
+                                    literal(True).label("gone"))
+                             .where(Tombstone.kind == kind),
+                             Tombstone.created_at, Tombstone.deleted_at)
+            ids = union_all(ids, gone)
+        self.ids = ids.subquery()
+        self.total = db.session.scalar(select(func.count()).select_from(self.ids))
+
+    def page(self, start: int, size: int) -> tuple[list, list[Tombstone]]:
+        """The served objects and the tombstones of the page, by id."""
+        if size <= 0 or start >= self.total:
+            return [], []
+        shown = db.session.execute(select(self.ids.c.id, self.ids.c.gone)
+                                   .order_by(self.ids.c.id).offset(start).limit(size)).all()
+        served = [id for id, gone in shown if not gone]
+        gone = [id for id, gone in shown if gone]
+        rows = list(db.session.scalars(self.stmt.where(self.order.in_(served))
+                                       .order_by(self.order)).unique()) if served else []
+        dead = list(db.session.scalars(select(Tombstone).where(
+            Tombstone.kind == self.kind, Tombstone.object_id.in_(gone)))) if gone else []
+        return rows, dead
+
+
+def _in_order(served: list[dict], gone: list[Tombstone]) -> list[dict]:
+    found = served + [objects.tombstone(t) for t in gone]
+    return sorted(found, key=lambda o: int(o["id"].rsplit("/", 1)[1]))
+
+
 def _paged(endpoint: str, stmt: Select, order, created, modified,
-           build: Callable[[list], list[dict]]) -> Response:
-    stmt = _filtered(stmt, created, modified)
-    number = _page_number()
-    size = _page_size()
-    total = queries.count(stmt)
-    rows = list(db.session.scalars(stmt.order_by(order).offset((number - 1) * size)
-                                   .limit(size)).unique())
-    return _list(endpoint, total, build(rows), number)
+           build: Callable[[list], list[dict]], kind: str) -> Response:
+    section = Section(stmt, order, created, modified, kind)
+    number, size = _page_number(), _page_size()
+    rows, gone = section.page((number - 1) * size, size)
+    return _list(endpoint, section.total, _in_order(build(rows), gone), number)
+
+
+def _gone(kind: str, id: int) -> Response:
+    """The tombstone of an object served once and gone, else 404."""
+    found = db.session.scalar(select(Tombstone).where(Tombstone.kind == kind,
+                                                      Tombstone.object_id == id))
+    if found is None:
+        abort(404)
+    return _json(objects.tombstone(found))
 
 
 # -- System, body, legislative terms
@@ -157,20 +203,20 @@ def legislative_term(year: int):
 
 @bp.route("/body/1/organization")
 def organizations():
-    groups = _filtered(queries.groups(), objects.SINCE, objects.SINCE)
-    members = _filtered(queries.members(), objects.SINCE, objects.SINCE)
+    groups = Section(queries.groups(), queries.Group.id, queries.Group.created_at,
+                     queries.group_modified(), "group")
+    members = Section(queries.members(), Member.id, Member.created_at, Member.updated_at,
+                      "member")
     number, size = _page_number(), _page_size()
-    group_count, member_count = queries.count(groups), queries.count(members)
     start = (number - 1) * size
-    shown_groups = list(db.session.scalars(groups.order_by(queries.Group.id)
-                                           .offset(start).limit(size)))
-    shown_members = list(db.session.scalars(
-        members.order_by(Member.id).offset(max(0, start - group_count))
-        .limit(size - len(shown_groups)))) if len(shown_groups) < size else []
+    shown_groups, gone_groups = groups.page(start, size)
+    shown = len(shown_groups) + len(gone_groups)
+    shown_members, gone_members = members.page(max(0, start - groups.total), size - shown)
     seats = _seats_by_group([g.id for g in shown_groups])
-    data = ([objects.group(g, seats.get(g.id, [])) for g in shown_groups]
-            + [objects.member(m) for m in shown_members])
-    return _list("organizations", group_count + member_count, data, number)
+    data = (_in_order([objects.group(g, seats.get(g.id, [])) for g in shown_groups],
+                      gone_groups)
+            + _in_order([objects.member(m) for m in shown_members], gone_members))
+    return _list("organizations", groups.total + members.total, data, number)
 
 
 def _seats_by_group(ids: list[int]) -> dict[int, list[GroupMembership]]:
@@ -182,13 +228,18 @@ def _seats_by_group(ids: list[int]) -> dict[int, list[GroupMembership]]:
 
 @bp.route("/group/<int:id>")
 def group(id: int):
-    found = _found(db.session.get(queries.Group, id))
+    found = db.session.get(queries.Group, id)
+    if found is None:
+        return _gone("group", id)
     return _json(objects.group(found, _seats_by_group([id]).get(id, [])))
 
 
 @bp.route("/member/<int:id>")
 def member(id: int):
-    return _json(objects.member(_found(db.session.get(Member, id))))
+    found = db.session.get(Member, id)
+    if found is None:
+        return _gone("member", id)
+    return _json(objects.member(found))
 
 
 # -- People and their seats
@@ -207,20 +258,24 @@ def _persons(users: list[User]) -> list[dict]:
 
 @bp.route("/body/1/person")
 def persons():
-    return _paged("persons", queries.persons(), User.id, User.created_at, User.created_at,
-                  _persons)
+    return _paged("persons", queries.persons(), User.id, User.created_at,
+                  queries.person_modified(), _persons, "person")
 
 
 @bp.route("/person/<int:id>")
 def person(id: int):
-    return _json(_persons([_found(db.session.scalar(queries.persons()
-                                                     .where(User.id == id)))])[0])
+    found = db.session.scalar(queries.persons().where(User.id == id))
+    if found is None:
+        return _gone("person", id)
+    return _json(_persons([found])[0])
 
 
 @bp.route("/membership/<int:id>")
 def membership(id: int):
-    return _json(objects.membership(_found(db.session.scalar(
-        queries.memberships().where(GroupMembership.id == id)))))
+    found = db.session.scalar(queries.memberships().where(GroupMembership.id == id))
+    if found is None:
+        return _gone("membership", id)
+    return _json(objects.membership(found))
 
 
 # -- Meetings, agenda items, locations, files
@@ -235,29 +290,34 @@ def _meetings(found: list[Meeting]) -> list[dict]:
 @bp.route("/body/1/meeting")
 def meetings():
     return _paged("meetings", queries.public_meetings(), Meeting.id, Meeting.created_at,
-                  queries.meeting_modified(), _meetings)
+                  queries.meeting_modified(), _meetings, "meeting")
 
 
-def _public_meeting(id: int) -> Meeting:
-    return _found(db.session.scalar(queries.public_meetings().where(Meeting.id == id)))
+def _public_meeting(id: int) -> Meeting | None:
+    return db.session.scalar(queries.public_meetings().where(Meeting.id == id))
 
 
 @bp.route("/meeting/<int:id>")
 def meeting(id: int):
-    return _json(_meetings([_public_meeting(id)])[0])
+    found = _public_meeting(id)
+    if found is None:
+        return _gone("meeting", id)
+    return _json(_meetings([found])[0])
 
 
 @bp.route("/location/<int:id>")
 def location(id: int):
     found = _public_meeting(id)
-    if not found.place:
-        abort(404)
+    if found is None or not found.place:
+        return _gone("location", id)
     return _json(objects.location(found))
 
 
 @bp.route("/agenda-item/<int:id>")
 def agenda_item(id: int):
-    item = _found(db.session.scalar(queries.public_items().where(AgendaItem.id == id)))
+    item = db.session.scalar(queries.public_items().where(AgendaItem.id == id))
+    if item is None:
+        return _gone("agenda_item", id)
     return _json(objects.agenda_item(item, queries.public_paper_ids([item.proposal_id])))
 
 
@@ -267,8 +327,20 @@ def _files(found: list[MeetingDocument]) -> list[dict]:
 
 @bp.route("/body/1/file")
 def files():
-    return _paged("files", queries.public_documents(), MeetingDocument.id,
-                  MeetingDocument.created_at, MeetingDocument.created_at, _files)
+    """The meetings' PDFs first, then the papers' main files."""
+    meeting_files = Section(queries.public_documents(), MeetingDocument.id,
+                            MeetingDocument.created_at, MeetingDocument.created_at, "file")
+    paper_files = Section(main_files.public_documents(), DecisionDocument.id,
+                          DecisionDocument.created_at, DecisionDocument.created_at,
+                          "paper_file")
+    number, size = _page_number(), _page_size()
+    start = (number - 1) * size
+    shown, gone = meeting_files.page(start, size)
+    more, more_gone = paper_files.page(max(0, start - meeting_files.total),
+                                       size - len(shown) - len(gone))
+    data = (_in_order(_files(shown), gone)
+            + _in_order([objects.paper_file(d) for d in more], more_gone))
+    return _list("files", meeting_files.total + paper_files.total, data, number)
 
 
 def _public_document(id: int) -> MeetingDocument:
@@ -278,7 +350,10 @@ def _public_document(id: int) -> MeetingDocument:
 
 @bp.route("/file/<int:id>")
 def file(id: int):
-    return _json(objects.file(_public_document(id)))
+    found = db.session.scalar(queries.public_documents().where(MeetingDocument.id == id))
+    if found is None:
+        return _gone("file", id)
+    return _json(objects.file(found))
 
 
 @bp.route("/file/<int:id>/content")
@@ -288,6 +363,38 @@ def file_content(id: int):
     return storage.send_pdf(doc.storage_key, None, doc.sha256, inline=True)
 
 
+@bp.route("/file/<int:id>/download")
+def file_download(id: int):
+    doc = _public_document(id)
+    return storage.send_pdf(doc.storage_key, objects.file(doc)["fileName"], doc.sha256)
+
+
+def _paper_document(id: int) -> DecisionDocument | None:
+    return db.session.scalar(main_files.public_documents().where(DecisionDocument.id == id))
+
+
+@bp.route("/paper-file/<int:id>")
+def paper_file(id: int):
+    found = _paper_document(id)
+    if found is None:
+        return _gone("paper_file", id)
+    return _json(objects.paper_file(found))
+
+
+@bp.route("/paper-file/<int:id>/content")
+def paper_file_content(id: int):
+    """The decision's PDF itself, shown in the browser: no Content-Disposition."""
+    doc = _found(_paper_document(id))
+    return storage.send_pdf(doc.storage_key, None, doc.sha256, inline=True)
+
+
+@bp.route("/paper-file/<int:id>/download")
+def paper_file_download(id: int):
+    doc = _found(_paper_document(id))
+    number = f"{doc.decision.year}-{doc.decision.number:03d}"
+    return storage.send_pdf(doc.storage_key, f"vedtak-{number}.pdf", doc.sha256)
+
+
 # -- Papers and consultations
 
 def _papers(found: list[Proposal]) -> list[dict]:
@@ -295,38 +402,45 @@ def _papers(found: list[Proposal]) -> list[dict]:
     decisions = queries.decisions_of(ids)
     items = queries.items_treating(ids)
     ratifications = queries.ratifications_of(ids)
-    return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id])
-            for p in found]
+    main = main_files.documents_of(ids)
+    return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id],
+                          main.get(p.id)) for p in found]
 
 
 @bp.route("/body/1/paper")
 def papers():
     return _paged("papers", queries.public_papers(), Proposal.id, Proposal.created_at,
-                  Proposal.updated_at, _papers)
+                  Proposal.updated_at, _papers, "paper")
 
 
 @bp.route("/paper/<int:id>")
 def paper(id: int):
-    return _json(_papers([_found(db.session.scalar(queries.public_papers()
-                                                    .where(Proposal.id == id)))])[0])
+    found = db.session.scalar(queries.public_papers().where(Proposal.id == id))
+    if found is None:
+        return _gone("paper", id)
+    return _json(_papers([found])[0])
 
 
 @bp.route("/consultation/round/<int:id>")
 def round_consultation(id: int):
-    return _json(objects.round_consultation(_found(db.session.scalar(
-        queries.public_rounds().where(Round.id == id)))))
+    found = db.session.scalar(queries.public_rounds().where(Round.id == id))
+    if found is None:
+        return _gone("round_consultation", id)
+    return _json(objects.round_consultation(found))
 
 
 @bp.route("/consultation/item/<int:id>")
 def item_consultation(id: int):
-    item = _found(db.session.scalar(queries.public_items().where(AgendaItem.id == id)))
-    if item.proposal_id not in queries.public_paper_ids([item.proposal_id]):
-        abort(404)
+    item = db.session.scalar(queries.public_items().where(AgendaItem.id == id))
+    if item is None or item.proposal_id not in queries.public_paper_ids([item.proposal_id]):
+        return _gone("item_consultation", id)
     return _json(objects.item_consultation(item))
 
 
 @bp.route("/consultation/ratification/<int:id>")
 def ratification_consultation(id: int):
-    found = _found(db.session.execute(queries.public_ratifications()
-                                      .where(queries.Ratification.id == id)).first())
+    found = db.session.execute(queries.public_ratifications()
+                               .where(queries.Ratification.id == id)).first()
+    if found is None:
+        return _gone("ratification_consultation", id)
     return _json(objects.ratification_consultation(*found))

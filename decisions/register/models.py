@@ -54,3 +54,19 @@ class DecisionNote(db.Model):
 
     decision: Mapped[Decision] = relationship(back_populates="notes")
     member: Mapped[Member] = relationship()
+
+
+class DecisionDocument(db.Model):
+    """The public PDF of a decision (the decided version with the decision), rendered
+    once after the decision is stored and served from storage from then on."""
+
+    __tablename__ = "decision_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    created_at: Mapped[datetime]
+
+    decision: Mapped[Decision] = relationship()

@@ -17,7 +17,7 @@ from decisions.search.index import rebuild
 
 # revision identifiers, used by Alembic.
 revision = 'fts0001'
-down_revision = 'oparl0001'
+down_revision = 'oparl0002'
 branch_labels = None
 depends_on = None
 

@@ -63,8 +63,12 @@ SKIPPED = {
         "system", "bodies", "body", "legislative_terms", "legislative_term",
         "organizations", "group", "member", "persons", "person", "membership", "meetings",
         "meeting", "location", "agenda_item", "files", "file", "papers", "paper",
-        "round_consultation", "item_consultation", "ratification_consultation")},
+        "round_consultation", "item_consultation", "ratification_consultation",
+        "paper_file")},
     "oparl.file_content": "PDF (OParl File's accessUrl), not HTML",
+    "oparl.file_download": "PDF (OParl File's downloadUrl), not HTML",
+    "oparl.paper_file_content": "PDF (OParl File's accessUrl), not HTML",
+    "oparl.paper_file_download": "PDF (OParl File's downloadUrl), not HTML",
     # The demo (development) asks no code; tests/test_totp.py covers the page.
     "accounts.second_factor": "only during a login with a code (not in the demo)",
     "followup.new_for_action": "the form of followup.new_for_decision, for an action",
