@@ -25,6 +25,7 @@ docs/benchmarks.md; --report-only rewrites docs/benchmarks.md from the JSON.
 import argparse
 import concurrent.futures
 import contextlib
+import getpass
 import http.client
 import importlib.metadata
 import json
@@ -95,7 +96,7 @@ def free_port() -> int:
 
 NGINX = shutil.which("nginx") or next(
     (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
-NGINX_CONF = """worker_processes 2;
+NGINX_CONF = """{user}worker_processes 2;
 error_log {log}/nginx-error.log warn;
 pid {log}/nginx.pid;
 events {{ worker_connections 1024; }}
@@ -153,7 +154,9 @@ class Nginx:
     def __enter__(self) -> "Nginx":
         self.port = free_port()
         conf = self.log_dir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(log=self.log_dir, upstream=self.upstream,
+        # Started as root, nginx's workers would read the files as nobody: as us instead.
+        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+        conf.write_text(NGINX_CONF.format(user=user, log=self.log_dir, upstream=self.upstream,
                                           port=self.port, files=self.files.absolute(),
                                           static=ROOT / "static"))
         with open(self.log_dir / "nginx-out.log", "ab") as log:
