@@ -71,6 +71,7 @@ PAGES = {  # key: (label, needs a login)
     "proposals": ("proposal list", True),
     "round": ("round page with the board", True),
     "board": ("board fragment (htmx)", True),
+    "board_304": ("board fragment, unchanged (304)", True),
     "meeting": ("meeting page", True),
     "register_search": ("decision register, search", True),
     "search": ("search (agendas, minutes, decisions)", True),
@@ -928,6 +929,13 @@ def measure(target: Target, args, load: Load, workdir: Path, password: str) -> d
         prime(server.port, reader, list(target.pages.values()), server.workers)
         for key in ("proposals", "round", "board", "meeting", "register_search", "search"):
             run(key, server.base + target.pages[key], headers=headers)
+        # The board as its poller asks for it while nothing changes: with the ETag of
+        # what it shows (If-None-Match), answered 304 without building the board.
+        _status, polled, _body = reader.request("GET", target.pages["board"],
+                                                headers={"HX-Request": "true"})
+        if polled.get("ETag"):
+            run("board_304", server.base + target.pages["board"],
+                headers=[*headers, "HX-Request: true", f"If-None-Match: {polled['ETag']}"])
         run("public", server.base + target.pages["public"], headers=anonymous)
         for key in result["wrk"]:
             if key in sizes and result["wrk"][key]["bytes_per_request"] < 0.8 * sizes[key]:
@@ -1212,6 +1220,7 @@ def report(data: dict) -> str:
                 path = r["pages"].get(key, {"hello": "/", "reference": f"/rounds/{r['round']}",
                                             "position": "POST …/position",
                                             "static_pdf": "/static/bench-….pdf",
+                                            "board_304": r["pages"].get("board", ""),
                                             "nginx_minutes_pdf": r["pages"].get("minutes_pdf", ""),
                                             "nginx_static_pdf": "/static/bench-….pdf",
                                             "nginx_static_own": "/nginx-static/bench-….pdf",
