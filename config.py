@@ -72,6 +72,11 @@ class Config:
                                            "postmottak@osloregionen.no")
     # Uploaded attachments and published PDFs; never under static/.
     FILE_STORAGE = os.environ.get("FILE_STORAGE", str(INSTANCE_DIR / "files"))
+    # Who sends a stored PDF once the app has said who may read it: "direct" (the app
+    # streams it), "x-accel" (nginx, from the internal location FILE_ACCEL_PREFIX) or
+    # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
+    FILE_SENDING = os.environ.get("FILE_SENDING", "direct")
+    FILE_ACCEL_PREFIX = os.environ.get("FILE_ACCEL_PREFIX", "/_stored/")
     # What writes the notice, pack and minutes PDFs: "weasyprint" (the archival PDF/A);
     # "stub" writes a blank page with the title, for tests that are not about the PDFs.
     PDF_RENDERER = "weasyprint"

@@ -13,7 +13,8 @@ services (its notice and minutes PDFs timed in this warm process). Then gunicorn
 workers, --no-control-socket) serving benchmarks/hello.py, benchmarks/reference.py and
 Samråd (production configuration behind one proxy the clients stand in for), and wrk
 on 127.0.0.1 against each page with the session of a representative who logged in
-over HTTP; the stored minutes PDF against a static file of the same size; 8
+over HTTP; the stored minutes PDF against a static file of the same size, directly and
+through nginx (X-Accel-Redirect, skipped with a message without nginx); 8
 representatives changing their positions as fast as wrk sends; every representative
 registering a position within one minute, each with its own login (at national scale);
 the round page and proposal list with 1, 2 and 4 workers. Prints the tables and the
@@ -24,6 +25,7 @@ docs/benchmarks.md; --report-only rewrites docs/benchmarks.md from the JSON.
 import argparse
 import concurrent.futures
 import contextlib
+import getpass
 import http.client
 import importlib.metadata
 import json
@@ -70,6 +72,7 @@ PAGES = {  # key: (label, needs a login)
     "proposals": ("proposal list", True),
     "round": ("round page with the board", True),
     "board": ("board fragment (htmx)", True),
+    "board_304": ("board fragment, unchanged (304)", True),
     "meeting": ("meeting page", True),
     "register_search": ("decision register, search", True),
     "search": ("search (agendas, minutes, decisions)", True),
@@ -77,6 +80,9 @@ PAGES = {  # key: (label, needs a login)
     "position": ("position registration (POST)", True),
     "minutes_pdf": ("approved minutes PDF from storage", True),
     "static_pdf": ("static file of the same size", True),
+    "nginx_minutes_pdf": ("nginx: minutes PDF, X-Accel-Redirect", True),
+    "nginx_static_pdf": ("nginx: static file through the app", True),
+    "nginx_static_own": ("nginx: static file sent by nginx", True),
 }
 
 
@@ -88,6 +94,97 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None)
+NGINX_CONF = """{user}worker_processes 2;
+error_log {log}/nginx-error.log warn;
+pid {log}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {log}/nginx-body;
+    proxy_temp_path {log}/nginx-proxy;
+    fastcgi_temp_path {log}/nginx-fastcgi;
+    uwsgi_temp_path {log}/nginx-uwsgi;
+    scgi_temp_path {log}/nginx-scgi;
+    upstream samraad {{ server 127.0.0.1:{upstream}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://samraad;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+        }}
+        # What docs/deploying.md gives for FILE_SENDING=x-accel.
+        location /_stored/ {{
+            internal;
+            alias {files}/;
+            etag off;
+            add_header ETag $upstream_http_etag always;
+            add_header X-Content-Type-Options $upstream_http_x_content_type_options always;
+            add_header Content-Security-Policy $upstream_http_content_security_policy always;
+            add_header Strict-Transport-Security $upstream_http_strict_transport_security always;
+            add_header Referrer-Policy $upstream_http_referrer_policy always;
+            add_header X-Frame-Options $upstream_http_x_frame_options always;
+            add_header Cross-Origin-Opener-Policy $upstream_http_cross_origin_opener_policy always;
+            add_header Permissions-Policy $upstream_http_permissions_policy always;
+        }}
+        # For comparison only: a static file nginx sends without asking the app.
+        location /nginx-static/ {{ alias {static}/; }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """nginx on a free port of 127.0.0.1 in front of one gunicorn, with the X-Accel
+    location of docs/deploying.md; started in the foreground and stopped by us."""
+
+    def __init__(self, upstream: int, files: Path, log_dir: Path):
+        self.upstream, self.files, self.log_dir = upstream, files, log_dir
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "Nginx":
+        self.port = free_port()
+        conf = self.log_dir / "nginx.conf"
+        # Started as root, nginx's workers would read the files as nobody: as us instead.
+        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+        conf.write_text(NGINX_CONF.format(user=user, log=self.log_dir, upstream=self.upstream,
+                                          port=self.port, files=self.files.absolute(),
+                                          static=ROOT / "static"))
+        with open(self.log_dir / "nginx-out.log", "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+                [NGINX, "-p", str(self.log_dir), "-c", str(conf), "-g", "daemon off;"],
+                stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("nginx exited: "
+                                   + (self.log_dir / "nginx-out.log").read_text()[-2000:])
+            with contextlib.suppress(OSError):
+                Client(self.port).get("/health")
+                return self
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("nginx did not start")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 class Server:
@@ -658,6 +755,33 @@ def verify_audit(target: Target) -> tuple[int, float]:
 
 # --- The measurements -----------------------------------------------------------------
 
+def front_server(target: Target, env: dict, logs: Path, reader: "Client", pdf_bytes: bytes,
+                 static: Path, run, result: dict) -> None:
+    """The stored minutes and the static file of the same size through nginx in front
+    of a second Samråd (the same settings and sessions, FILE_SENDING=x-accel): the
+    app authorizes, nginx sends the file. Skipped, said so, without nginx."""
+    if NGINX is None:
+        message = "nginx is not installed (apt-get install nginx-light): front-server path skipped"
+        print(f"  {message}")
+        result.setdefault("warnings", []).append(message)
+        return
+    accel = env | {"FILE_SENDING": "x-accel", "FILE_ACCEL_PREFIX": "/_stored/"}
+    with Server("samraad-accel", "wsgi:app", accel, logs, probe="/health") as app_server, \
+            Nginx(app_server.port, target.files, logs) as front:
+        headers = reader.wrk_headers()
+        through = Client(front.port)
+        through.cookies = dict(reader.cookies)
+        status, got, body = through.get(target.pages["minutes_pdf"])
+        if status != 200 or body != pdf_bytes or "X-Accel-Redirect" in got:
+            raise RuntimeError(f"the PDF through nginx: {status}, {len(body)} bytes, {got}")
+        result["nginx_headers"] = {k: v for k, v in got.items() if k.lower() in (
+            "content-type", "content-disposition", "etag", "cache-control",
+            "x-content-type-options", "content-security-policy")}
+        run("nginx_minutes_pdf", front.base + target.pages["minutes_pdf"], headers=headers)
+        run("nginx_static_pdf", f"{front.base}/static/{static.name}", headers=headers)
+        run("nginx_static_own", f"{front.base}/nginx-static/{static.name}", headers=headers)
+
+
 def samraad_env(target: Target) -> dict:
     """Production settings (the __Host- cookie, HSTS, argon2 at full cost, the login
     limit), behind one proxy (PROXY_COUNT=1) that the benchmark's clients stand in for;
@@ -806,6 +930,13 @@ def measure(target: Target, args, load: Load, workdir: Path, password: str) -> d
         prime(server.port, reader, list(target.pages.values()), server.workers)
         for key in ("proposals", "round", "board", "meeting", "register_search", "search"):
             run(key, server.base + target.pages[key], headers=headers)
+        # The board as its poller asks for it while nothing changes: with the ETag of
+        # what it shows (If-None-Match), answered 304 without building the board.
+        _status, polled, _body = reader.request("GET", target.pages["board"],
+                                                headers={"HX-Request": "true"})
+        if polled.get("ETag"):
+            run("board_304", server.base + target.pages["board"],
+                headers=[*headers, "HX-Request: true", f"If-None-Match: {polled['ETag']}"])
         run("public", server.base + target.pages["public"], headers=anonymous)
         for key in result["wrk"]:
             if key in sizes and result["wrk"][key]["bytes_per_request"] < 0.8 * sizes[key]:
@@ -821,6 +952,7 @@ def measure(target: Target, args, load: Load, workdir: Path, password: str) -> d
             static.write_bytes(pdf_bytes)
             run("minutes_pdf", server.base + target.pages["minutes_pdf"], headers=headers)
             run("static_pdf", f"{server.base}/static/{static.name}", headers=headers)
+            front_server(target, env, logs, reader, pdf_bytes, static, run, result)
         finally:
             static.unlink(missing_ok=True)
         result["pdf_bytes"] = len(pdf_bytes)
@@ -917,6 +1049,13 @@ def budgets(results: dict) -> list[dict]:
                      "file of the same size", ratio >= STORED_VS_STATIC,
                      f"{w['minutes_pdf']['rps']:.0f} / {w['static_pdf']['rps']:.0f} = "
                      f"{ratio:.2f}x ({r.get('pdf_bytes', 0) // 1024} KiB)")
+            if "nginx_minutes_pdf" in w:
+                ratio = w["nginx_minutes_pdf"]["rps"] / w["nginx_static_pdf"]["rps"]
+                line(database, scale, f"stored minutes PDF through nginx (X-Accel-Redirect) >= "
+                     f"{STORED_VS_STATIC}x a static file through it", ratio >= STORED_VS_STATIC,
+                     f"{w['nginx_minutes_pdf']['rps']:.0f} / {w['nginx_static_pdf']['rps']:.0f}"
+                     f" = {ratio:.2f}x; nginx's own static file "
+                     f"{w['nginx_static_own']['rps']:.0f} req/s")
             if r.get("pdf"):
                 p = r["pdf"]
                 for kind in ("notice", "minutes"):
@@ -1089,7 +1228,12 @@ def report(data: dict) -> str:
             for key, numbers in w.items():
                 path = r["pages"].get(key, {"hello": "/", "reference": f"/rounds/{r['round']}",
                                             "position": "POST …/position",
-                                            "static_pdf": "/static/bench-….pdf"}.get(key, ""))
+                                            "static_pdf": "/static/bench-….pdf",
+                                            "board_304": r["pages"].get("board", ""),
+                                            "nginx_minutes_pdf": r["pages"].get("minutes_pdf", ""),
+                                            "nginx_static_pdf": "/static/bench-….pdf",
+                                            "nginx_static_own": "/nginx-static/bench-….pdf",
+                                            }.get(key, ""))
                 out.append(f"| {PAGES[key][0]} | `{path}` | {_fmt(numbers['rps'])} | "
                            f"{_fmt(numbers['p50_ms'], 2)} | {_fmt(numbers['p99_ms'], 2)} | "
                            f"{_fmt(numbers['rps'] / hello, 3) if hello else '–'} | "

@@ -28,6 +28,7 @@ from decisions.database import with_write_intent
 from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from decisions.files.storage import check_sending
 from decisions.files.views import bp as files_bp
 from decisions.followup.views import bp as followup_bp
 from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
@@ -73,6 +74,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _keys_from_instance(app)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
+    check_sending(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("PROXY_COUNT"):
         hops = app.config["PROXY_COUNT"]

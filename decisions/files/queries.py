@@ -1,9 +1,20 @@
 """Read-only queries for attachments."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from decisions.extensions import db
 from decisions.files.models import Attachment
+from decisions.meetings.models import AgendaItem
+
+
+def for_download(id_: int) -> Attachment | None:
+    """An attachment with what says who may read it (its item and meeting, or its
+    proposal), in one query."""
+    return db.session.scalar(
+        select(Attachment).where(Attachment.id == id_)
+        .options(joinedload(Attachment.item).joinedload(AgendaItem.meeting),
+                 joinedload(Attachment.proposal)))
 
 
 def of_item(item_id: int) -> list[Attachment]:

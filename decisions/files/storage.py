@@ -17,10 +17,11 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.utils import send_file as werkzeug_send_file
 
 from decisions.errors import DomainError
 
@@ -142,20 +143,62 @@ def read(key: str) -> bytes:
     return path_of(key).read_bytes()
 
 
+SENDING = ("direct", "x-accel", "x-sendfile")
+
+
+def check_sending(config) -> None:
+    """Refuses, at start, a FILE_SENDING the app does not know or an accel prefix that
+    would not name a location (one slash at each end)."""
+    mode = config.get("FILE_SENDING", "direct")
+    if mode not in SENDING:
+        raise RuntimeError(f"FILE_SENDING must be one of {', '.join(SENDING)}, not {mode!r}; "
+                           "see README, Configuration.")
+    prefix = config.get("FILE_ACCEL_PREFIX", "")
+    if mode == "x-accel" and not (prefix.startswith("/") and prefix.endswith("/")):
+        raise RuntimeError(f"FILE_ACCEL_PREFIX must begin and end with '/', not {prefix!r}.")
+
+
 def send_pdf(key: str, download_name: str | None, sha256: str, *,
              inline: bool = False) -> Response:
-    """A stored PDF as a download that no browser runs: streamed from its file
-    (sendfile under gunicorn), not read into memory; its hash is the ETag, so a
-    browser that has it gets a 304. `inline`: shown, without Content-Disposition (the
-    open data interface's accessUrl)."""
-    # An absolute path: send_file would look for a relative one in the app's package.
-    response = send_file(path_of(key).absolute(), mimetype="application/pdf",
-                         as_attachment=not inline,
-                         download_name=None if inline else download_name, etag=sha256)
+    """A stored PDF as a download that no browser runs; the one way every route sends
+    a stored file, called once the route has said the person may read it. Its hash is
+    the ETag, so a browser that has it gets a 304 from the app. `inline`: shown,
+    without Content-Disposition (the open data interface's accessUrl).
+
+    FILE_SENDING says who sends the bytes: "direct", streamed from the file by the app
+    (sendfile under gunicorn), never read into memory; "x-accel", handed to nginx by
+    `X-Accel-Redirect: <FILE_ACCEL_PREFIX><key[:2]>/<key>` (an `internal` location,
+    docs/deploying.md); "x-sendfile", handed to Apache's mod_xsendfile or lighttpd by
+    `X-Sendfile: <absolute path>`. The headers are the same in every mode; a 304 or a
+    refusal (403/404, before this is called) never carries the hand-over header."""
+    mode = current_app.config["FILE_SENDING"]
+    path = path_of(key).absolute()  # absolute: send_file would look in the app's package
+    response = werkzeug_send_file(
+        path, request.environ, mimetype="application/pdf", as_attachment=not inline,
+        download_name=None if inline else download_name, etag=sha256,
+        conditional=mode == "direct", use_x_sendfile=mode != "direct",
+        response_class=current_app.response_class)
     if inline:  # send_file names the stored file even inline
         del response.headers["Content-Disposition"]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = SANDBOX
     response.cache_control.private = True
     response.cache_control.max_age = 0  # a newer revision has the same address
+    if mode != "direct":
+        _hand_over(response, key, mode)
     return response
+
+
+def _hand_over(response: Response, key: str, mode: str) -> None:
+    """The front server sends the file (and answers a Range itself): the app sends the
+    headers alone, or a 304 when the browser has this revision."""
+    path = response.headers.pop("X-Sendfile")
+    del response.headers["Content-Length"]  # of the file; the app's body is empty
+    response.make_conditional(request.environ)
+    if response.status_code == 304:
+        return
+    if mode == "x-accel":
+        response.headers["X-Accel-Redirect"] = (
+            f"{current_app.config['FILE_ACCEL_PREFIX']}{key[:2]}/{key}")
+    else:
+        response.headers["X-Sendfile"] = path

@@ -116,7 +116,7 @@ def _upload(**owner):
 
 @bp.route("/attachments/<int:id>")
 def download(id: int):
-    attachment = db.session.get(Attachment, id)
+    attachment = queries.for_download(id)
     if attachment is None or attachment.removed:
         abort(404)
     if not can(current_user, "view", attachment):

@@ -278,15 +278,21 @@ def reorder(id: int):
 
 @bp.route("/meetings/<int:id>/documents/<any(notice, pack, minutes):kind>.pdf")
 def document(id: int, kind: str):
-    meeting_ = load(Meeting, id)
     kind_ = DocumentKind(kind)
-    if kind_ == DocumentKind.MINUTES and not can(current_user, "view_minutes", meeting_):
-        abort(403)
-    found = queries.latest_document(meeting_, kind_)
-    if found is None:
+    # One query for the document and its meeting, then the rules on them in hand.
+    found = queries.latest_document_of(id, kind_)
+    if found is None or not _may_read(found.meeting, kind_):
+        meeting_ = load(Meeting, id)  # 404 or 403, as the meeting's page answers
+        if not _may_read(meeting_, kind_):
+            abort(403)
         abort(404)
     names = {DocumentKind.NOTICE: "innkalling", DocumentKind.PACK: "sakspapirer",
              DocumentKind.MINUTES: "protokoll"}
-    day = oslo(meeting_.starts_at).strftime("%Y-%m-%d")
+    day = oslo(found.meeting.starts_at).strftime("%Y-%m-%d")
     return storage.send_pdf(found.storage_key, f"{names[kind_]}-{day}-{found.revision}.pdf",
                             found.sha256)
+
+
+def _may_read(meeting_: Meeting, kind: DocumentKind) -> bool:
+    return can(current_user, "view", meeting_) and (
+        kind != DocumentKind.MINUTES or can(current_user, "view_minutes", meeting_))

@@ -17,7 +17,7 @@ from decisions.errors import DomainError
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.http import load, require, see_other
-from decisions.meetings import queries, seats, services
+from decisions.meetings import seats, services
 from decisions.meetings.blueprint import bp
 from decisions.meetings.forms import ButtonForm
 from decisions.meetings.group_forms import (
@@ -278,14 +278,10 @@ NAMES = {DocumentKind.NOTICE: "innkalling", DocumentKind.PACK: "sakspapirer",
 
 @papers.route("/papers/<token>/<any(notice, pack, minutes):kind>.pdf")
 def document(token: str, kind: str):
-    found = seats.papers_for(token)
-    if found is None:
-        abort(404)
-    _seat, meeting = found
     kind_ = DocumentKind(kind)
-    stored = queries.latest_document(meeting, kind_)
+    stored = seats.papers_document(token, kind_)  # one query
     if stored is None:
         abort(404)
-    day = oslo(meeting.starts_at).strftime("%Y-%m-%d")
+    day = oslo(stored.meeting.starts_at).strftime("%Y-%m-%d")
     return storage.send_pdf(stored.storage_key,
                             f"{NAMES[kind_]}-{day}-{stored.revision}.pdf", stored.sha256)

@@ -130,6 +130,16 @@ def latest_document(meeting: Meeting, kind: DocumentKind) -> MeetingDocument | N
         .order_by(MeetingDocument.revision.desc()).limit(1))
 
 
+def latest_document_of(meeting_id: int, kind: DocumentKind) -> MeetingDocument | None:
+    """The latest revision of a meeting's document with its meeting, in one query:
+    what a download needs to ask who may read it and to name the file."""
+    return db.session.scalar(
+        select(MeetingDocument).join(Meeting, Meeting.id == MeetingDocument.meeting_id)
+        .where(MeetingDocument.meeting_id == meeting_id, MeetingDocument.kind == kind)
+        .options(contains_eager(MeetingDocument.meeting))
+        .order_by(MeetingDocument.revision.desc()).limit(1))
+
+
 @dataclass
 class LinkedProposal:
     """Where a proposal on the agenda stands: its latest round, objections, decision."""

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
 from decisions.accounts.models import User
@@ -19,7 +21,15 @@ from decisions.audit.services import record, snapshot
 from decisions.clock import now, oslo
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
-from decisions.meetings.models import Group, GroupKind, GroupMembership, GroupRole, Meeting
+from decisions.meetings.models import (
+    DocumentKind,
+    Group,
+    GroupKind,
+    GroupMembership,
+    GroupRole,
+    Meeting,
+    MeetingDocument,
+)
 from decisions.meetings.services import (
     add_membership,
     chair_of,
@@ -224,19 +234,47 @@ def papers_token(seat: GroupMembership, meeting: Meeting) -> str:
     return _papers_serializer().dumps([seat.id, meeting.id])
 
 
-def papers_for(token: str) -> tuple[GroupMembership, Meeting] | None:
-    """The seat and meeting a token was made for, if it is genuine and the seat still
-    has an email address and is not over (an ended seat reads no more)."""
+def _signed(token: str) -> tuple[int, int] | None:
     try:
         seat_id, meeting_id = _papers_serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
-    seat = db.session.get(GroupMembership, seat_id)
-    meeting = db.session.get(Meeting, meeting_id)
+    return seat_id, meeting_id
+
+
+def _reads(seat: GroupMembership) -> bool:
+    today = oslo(now()).date()
+    return bool(seat.email) and (seat.term_end is None or seat.term_end >= today)
+
+
+def papers_for(token: str) -> tuple[GroupMembership, Meeting] | None:
+    """The seat and meeting a token was made for, if it is genuine and the seat still
+    has an email address and is not over (an ended seat reads no more)."""
+    signed = _signed(token)
+    if signed is None:
+        return None
+    seat = db.session.get(GroupMembership, signed[0])
+    meeting = db.session.get(Meeting, signed[1])
     if seat is None or meeting is None or seat.group_id != meeting.group_id:
         return None
-    today = oslo(now()).date()
-    if not seat.email or (seat.term_end is not None and seat.term_end < today):
+    return (seat, meeting) if _reads(seat) else None
+
+
+def papers_document(token: str, kind: DocumentKind) -> MeetingDocument | None:
+    """The latest `kind` document of the meeting a token was made for, with its
+    meeting, in one query: None where `papers_for` finds nothing, or there is no such
+    document."""
+    signed = _signed(token)
+    if signed is None:
         return None
-    return seat, meeting
+    seat_id, meeting_id = signed
+    found = db.session.execute(
+        select(MeetingDocument, GroupMembership)
+        .join(Meeting, Meeting.id == MeetingDocument.meeting_id)
+        .join(GroupMembership, and_(GroupMembership.id == seat_id,
+                                    GroupMembership.group_id == Meeting.group_id))
+        .where(MeetingDocument.meeting_id == meeting_id, MeetingDocument.kind == kind)
+        .options(contains_eager(MeetingDocument.meeting))
+        .order_by(MeetingDocument.revision.desc()).limit(1)).first()
+    return found[0] if found is not None and _reads(found[1]) else None
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from decisions.accounts.models import User
+from decisions.audit.models import AuditEntry
 from decisions.extensions import db
 from decisions.members.models import Member
 from decisions.permissions import visible
@@ -353,6 +354,31 @@ class Board:
         """Members whose objection stands in this round: made in it, or carried."""
         return [m for m in self.members if m.id in self.carried or (
             m.id in self.positions and self.positions[m.id].kind.blocks)]
+
+
+# Acts that change a name the board shows without a change in the round: members,
+# subregions (the board's headings) and people (the authors in objection threads).
+NAMES_SHOWN = or_(AuditEntry.object_type.in_(("members", "subregions")),
+                  AuditEntry.act == "user.changed")
+
+
+def board_stamp(round_id: int, user: User) -> tuple | None:
+    """What the board of a round shows, as of its last change, in one small query
+    (before any of the board is built): the round's own columns, its latest position
+    change, the latest entry in its proposal's objection threads and the latest change
+    of a name it shows. None when there is no such round or `user` may not see it."""
+    latest_change = (select(func.max(PositionChange.id))
+                     .where(PositionChange.round_id == Round.id).scalar_subquery())
+    latest_entry = (select(func.max(ObjectionEntry.id))
+                    .join(ObjectionThread, ObjectionThread.id == ObjectionEntry.thread_id)
+                    .where(ObjectionThread.proposal_id == Round.proposal_id)
+                    .scalar_subquery())
+    latest_name = select(func.max(AuditEntry.id)).where(NAMES_SHOWN).scalar_subquery()
+    row = db.session.execute(
+        select(Round.id, Round.version_id, Round.deadline, Round.closed_at, Round.outcome,
+               latest_change, latest_entry, latest_name)
+        .where(Round.id == round_id, visible(user, "round"))).first()
+    return None if row is None else tuple(row)
 
 
 def board(round_id: int, now: datetime) -> Board | None:

@@ -16,7 +16,9 @@ from decisions.sweep import record_ended_rounds
 # Requests that show no round: files, calendars, the health check, the unread count
 # that every open page polls. They need not wait for an outcome to be recorded.
 NOT_SETTLING = {None, "static", "meetings.document", "files.download", "calendar.feed",
-                "calendar.meeting", "main.health", "notifications.count"}
+                "calendar.meeting", "main.health", "notifications.count",
+                "papers.document", "public.document", "ratification.local_pdf",
+                "oparl.file_content"}
 
 
 def register(app: Flask) -> None:

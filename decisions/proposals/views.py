@@ -1,10 +1,11 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -342,12 +343,41 @@ def _revision_offered(board: queries.Board) -> bool:
 
 @bp.route("/rounds/<int:id>/board")
 def board(id: int):
+    """The polled fragment. Its ETag is known from one small query before the board is
+    built, so a poller that shows the current board gets a 304 for that query alone."""
+    etag = _board_etag(id)
+    if etag is not None and request.if_none_match.contains(etag):
+        return _fresh(make_response("", 304), etag)
     board = _board_or_404(id)
-    html = render_template("proposals/_board.html", board=board)
+    html = render_template("proposals/_board.html", board=board, etag=etag)
     shown = re.search(r'data-version="(\w+)"', html)
     if shown and request.args.get("v") == shown.group(1):
-        return "", 204  # what the poller shows is current: nothing to swap
-    return html
+        # What the poller shows is current (a change elsewhere moved the ETag only):
+        # nothing to swap; the ETag it sends next comes with this answer.
+        return _fresh(make_response("", 204), etag)
+    return _fresh(make_response(html), etag)
+
+
+def _board_etag(id: int) -> str | None:
+    """Everything the fragment depends on: the round as of its last change (None: no
+    such round, or not the viewer's to see; the full path answers 404 or 403), whether
+    its deadline has passed, who is looking (a role and a member change what the board
+    offers) and in which language."""
+    stamp = queries.board_stamp(id, current_user)
+    if stamp is None:
+        return None
+    deadline = stamp[2]
+    parts = (stamp, now() >= deadline, current_user.id, current_user.role,
+             current_user.member_id, _locale())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+
+
+def _fresh(response, etag: str | None):
+    if etag is not None:
+        response.set_etag(etag)
+        response.cache_control.private = True
+        response.cache_control.no_cache = True  # asked again each time, answered 304
+    return response
 
 
 def _member_in(board: queries.Board, member_id: int) -> Member:

@@ -106,6 +106,7 @@ def public_document(meeting_id: int, kind: str) -> MeetingDocument | None:
     stmt = (select(MeetingDocument).join(Meeting, Meeting.id == MeetingDocument.meeting_id)
             .where(MeetingDocument.meeting_id == meeting_id,
                    MeetingDocument.kind == PUBLIC_KINDS[kind])
+            .options(contains_eager(MeetingDocument.meeting))  # its day names the file
             .order_by(MeetingDocument.revision.desc()).limit(1))
     if kind == "minutes":
         stmt = stmt.where(Meeting.state == MeetingState.MINUTES_APPROVED)

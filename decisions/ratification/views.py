@@ -126,9 +126,9 @@ def record(id: int, member_id: int):
 
 @bp.route("/decisions/<int:id>/members/<int:member_id>/decision.pdf")
 def local_pdf(id: int, member_id: int):
-    decision = _decision(id)
-    found = queries.row(decision.id, member_id)
+    found = queries.row(id, member_id)  # one query; the rule needs only the row in hand
     if found is None or found.pdf_key is None or not can(current_user, "view", found):
+        _decision(id)  # 404 or 403, as the decision's page answers
         abort(404)
     return storage.send_pdf(found.pdf_key, found.pdf_filename, found.pdf_sha256)
 

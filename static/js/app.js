@@ -249,6 +249,26 @@
     if (elt && elt.id && paused["#" + elt.id] && evt.detail.verb === "get") evt.preventDefault();
   });
 
+  // A polled part with data-etag sends it as If-None-Match: the server answers 304,
+  // without building the part, while nothing it shows has changed. A 304 or a 204
+  // swaps nothing and brings the ETag to send next.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.getAttribute && elt.getAttribute("data-etag") && evt.detail.verb === "get") {
+      evt.detail.headers["If-None-Match"] = elt.getAttribute("data-etag");
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (!xhr || (xhr.status !== 304 && xhr.status !== 204)) return;
+    evt.detail.shouldSwap = false;
+    evt.detail.isError = false;
+    var etag = xhr.getResponseHeader("ETag");
+    var elt = evt.detail.elt || (evt.detail.requestConfig && evt.detail.requestConfig.elt);
+    if (etag && elt && elt.hasAttribute && elt.hasAttribute("hx-get")) elt.setAttribute("data-etag", etag);
+  });
+
   // 7. Busy forms. Without script the form posts as usual; its hint says it takes time.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

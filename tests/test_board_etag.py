@@ -1,0 +1,144 @@
+"""The polled board fragment answers 304 Not Modified, without building the board, while
+nothing it shows has changed for the person looking; anything that changes what it
+shows (a position, an objection's conversation, the deadline passing, the viewer, the
+language) changes its ETag."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from decisions.accounts.models import Role
+from decisions.extensions import db
+from decisions.proposals import services
+from decisions.proposals.models import PositionKind
+
+POLL = {"HX-Request": "true", "X-Samraad-Poll": "1"}
+# Tables only building the board reads; the ETag's one query reads none of them.
+BOARD_TABLES = ("FROM round_members", "FROM positions", "JOIN round_members",
+                "FROM members", "FROM proposal_versions", "FROM objection_threads")
+
+
+@contextmanager
+def counting_queries():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def board(app, make):
+    secretariat = make.user(Role.SECRETARIAT)
+    members = make.members(5)
+    round_ = make.round_(secretariat, members)
+    make.position(secretariat, round_, members[0], PositionKind.SUPPORT)
+    return {"secretariat": secretariat, "members": members, "round": round_,
+            "url": f"/rounds/{round_.id}/board",
+            "reps": [make.representative(m) for m in members[:2]]}
+
+
+def poll(app, client, url: str, etag: str | None = None, **headers):
+    if etag is not None:
+        headers["If-None-Match"] = etag
+    with app.app_context(), counting_queries() as statements:
+        response = client.get(url, headers={**POLL, **headers})
+    return response, statements
+
+
+def test_an_unchanged_board_answers_304_after_one_query_and_builds_nothing(
+        app, client, make, board):
+    make.login(client, board["reps"][0])
+    first, _ = poll(app, client, board["url"])
+    etag = first.headers["ETag"]
+
+    again, statements = poll(app, client, board["url"], etag)
+
+    assert first.status_code == 200
+    assert f'data-etag="&quot;{etag.strip(chr(34))}&quot;"' in first.text
+    assert "private" in first.headers["Cache-Control"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    print("304 statements:", len(statements), [s[:70] for s in selects])
+    stamp = [s for s in selects if "position_changes" in s]
+    assert len(stamp) == 1, selects
+    assert not [s for s in selects if any(t in s for t in BOARD_TABLES)], selects
+    with app.app_context(), counting_queries() as full:
+        assert client.get(board["url"], headers=POLL).status_code == 200
+    assert len(statements) < len(full), (statements, full)
+
+
+def test_a_position_change_gives_200_with_a_new_etag(app, client, make, board):
+    make.login(client, board["reps"][0])
+    etag = poll(app, client, board["url"])[0].headers["ETag"]
+
+    make.position(board["secretariat"], board["round"], board["members"][1],
+                  PositionKind.STAND_ASIDE)
+    changed, _ = poll(app, client, board["url"], etag)
+
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert 'data-position="stand_aside"' in changed.text
+    assert poll(app, client, board["url"], changed.headers["ETag"])[0].status_code == 304
+
+
+def test_an_answer_to_an_objection_gives_200(app, client, make, board):
+    objector = board["members"][2]
+    make.position(board["secretariat"], board["round"], objector, PositionKind.OBJECT,
+                  comment="Kostnadene er ikke utredet.")
+    make.login(client, board["reps"][0])
+    etag = poll(app, client, board["url"])[0].headers["ETag"]
+
+    services.answer_objection(board["secretariat"], board["round"], objector,
+                              "Utredningen kommer i mars.")
+    db.session.commit()
+    changed, _ = poll(app, client, board["url"], etag)
+
+    assert changed.status_code == 200 and "Utredningen kommer i mars." in changed.text
+
+
+def test_another_language_another_user_or_a_passed_deadline_gives_200(
+        app, client, make, clock, board):
+    make.login(client, board["reps"][0])
+    etag = poll(app, client, board["url"], **{"Accept-Language": "nb"})[0].headers["ETag"]
+    assert poll(app, client, board["url"], etag,
+                **{"Accept-Language": "nb"})[0].status_code == 304
+
+    english, _ = poll(app, client, board["url"], etag, **{"Accept-Language": "en"})
+    other = app.test_client()
+    make.login(other, board["reps"][1])
+    someone_else, _ = poll(app, other, board["url"], etag, **{"Accept-Language": "nb"})
+    secretariat = app.test_client()
+    make.login(secretariat, board["secretariat"])
+    with_more_offered, _ = poll(app, secretariat, board["url"], etag,
+                                **{"Accept-Language": "nb"})
+
+    assert english.status_code == 200 and "Consensus board" in english.text
+    assert someone_else.status_code == 200 and someone_else.headers["ETag"] != etag
+    assert with_more_offered.status_code == 200  # the secretariat registers on behalf
+
+    clock.set(board["round"].deadline + timedelta(minutes=1))
+    make.login(client, board["reps"][0])
+    ended, _ = poll(app, client, board["url"], etag, **{"Accept-Language": "nb"})
+    assert ended.status_code == 200 and ended.headers["ETag"] != etag
+
+
+def test_an_etag_opens_nothing_to_a_person_who_may_not_see_the_round(
+        app, client, make, board):
+    make.login(client, board["reps"][0])
+    etag = poll(app, client, board["url"])[0].headers["ETag"]
+
+    missing, _ = poll(app, client, "/rounds/999999/board", etag)
+    anonymous, _ = poll(app, app.test_client(), board["url"], etag)
+
+    assert missing.status_code == 404
+    assert anonymous.status_code in (302, 401) and "ETag" not in anonymous.headers
