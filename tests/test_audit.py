@@ -4,15 +4,15 @@ from sqlalchemy import select
 
 from decisions.audit.labels import ACTS, OBJECT_TYPES
 from decisions.audit.models import AuditEntry
-from decisions.demo.data import load
 from decisions.extensions import db
 from tests.factories import login
+from tests.world import demo_data
 
 
 def _demo_secretariat():
     from decisions.accounts.models import User
 
-    load()
+    demo_data()
     db.session.commit()
     return db.session.scalar(select(User).where(User.email == "sekretariat@samraad.test"))
 

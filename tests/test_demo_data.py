@@ -8,17 +8,18 @@ from sqlalchemy import select
 
 from decisions.accounts.models import User
 from decisions.clock import now, oslo
-from decisions.demo.data import DEMO_LOGINS, load
+from decisions.demo.data import DEMO_LOGINS
 from decisions.extensions import db
 from decisions.meetings.models import Group, GroupMembership, Meeting, MeetingState
 from decisions.meetings.services import chair_of
 from decisions.members.models import Member, MemberKind
 from decisions.notifications.models import OutboundEmail
 from decisions.permissions import can
+from tests.world import demo_data
 
 
 def test_every_seat_of_a_person_with_a_login_is_linked_and_the_others_have_an_email(app):
-    load()
+    demo_data()
     logins = {u.name: u.id for u in db.session.scalars(select(User))}
 
     seats = db.session.scalars(select(GroupMembership)).all()
@@ -32,7 +33,7 @@ def test_every_seat_of_a_person_with_a_login_is_linked_and_the_others_have_an_em
 
 
 def test_every_groups_chair_has_a_login_and_may_approve_the_groups_draft_minutes(app):
-    load()
+    demo_data()
     today = oslo(now()).date()
 
     for group in db.session.scalars(select(Group)):
@@ -44,7 +45,7 @@ def test_every_groups_chair_has_a_login_and_may_approve_the_groups_draft_minutes
 
 
 def test_the_boards_drafted_minutes_await_the_chairs_approval(app):
-    load()
+    demo_data()
 
     drafted = db.session.scalars(select(Meeting).join(Group).where(
         Group.name == "Styret", Meeting.state == MeetingState.MINUTES_DRAFTED)).all()
@@ -53,7 +54,7 @@ def test_the_boards_drafted_minutes_await_the_chairs_approval(app):
 
 
 def test_each_demo_member_with_representatives_has_one_main_representative(app):
-    load()
+    demo_data()
 
     mains = {u.member.name: u.name for u in db.session.scalars(select(User).where(
         User.is_main_representative.is_(True)))}
@@ -63,7 +64,7 @@ def test_each_demo_member_with_representatives_has_one_main_representative(app):
 
 
 def test_every_demo_member_has_its_county(app):
-    load()
+    demo_data()
     county = {m.name: m.county.name for m in db.session.scalars(select(Member))
               if m.county is not None}
 
@@ -77,7 +78,7 @@ def test_every_demo_member_has_its_county(app):
 
 
 def test_the_demos_past_leaves_no_email_to_send(app):
-    load()
+    demo_data()
 
     assert db.session.scalar(select(OutboundEmail.id)) is None
 

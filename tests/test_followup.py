@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.clock import oslo_today
-from decisions.demo.data import load
 from decisions.errors import DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.followup import queries, rules, services
@@ -27,6 +26,7 @@ from decisions.register import queries as register_queries
 from decisions.register.models import Decision
 from decisions.sweep import sweep
 from tests.factories import login
+from tests.world import demo_data
 
 
 def _item(status="planned", progress=0, weight=1, due=date(2026, 3, 10)):
@@ -401,7 +401,7 @@ def test_the_decision_page_shows_rollup_review_date_and_overdue(app, client, dec
 
 
 def test_the_demo_has_a_decision_with_follow_up_items_in_every_state(app):
-    load()
+    demo_data()
     db.session.commit()
     items = db.session.scalars(select(FollowupItem)).all()
     today = oslo_today()

@@ -15,7 +15,6 @@ from sqlalchemy import event, func, select
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo, now
-from decisions.demo.data import load
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.meetings import agenda, services
@@ -34,6 +33,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals.models import Proposal, ProposalStatus
 from decisions.register.models import Decision, DecisionDocument
+from tests.world import demo_data
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
 PREFIX = "http://localhost/oparl/1.1/"
@@ -150,7 +150,7 @@ def _urls(found: dict) -> list[str]:
 
 def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_answers(
         app, client):
-    load()
+    demo_data()
     objects = crawl(client)
     for url, found in objects.items():
         assert get(client, url).get_json() == found, f"{url} answers with another object"
@@ -207,7 +207,7 @@ def _board_meeting(state: MeetingState) -> Meeting:
 
 def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case(
         app, client):
-    load()
+    demo_data()
     meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
     decided = db.session.scalar(select(Proposal).where(
         Proposal.title == "Felles satsing på talentattraksjon 2027"))
@@ -252,7 +252,7 @@ def test_an_exempt_item_shows_only_its_number_and_legal_basis_and_hides_its_case
 
 
 def test_only_published_things_are_served(app, client):
-    load()
+    demo_data()
     planned = _board_meeting(MeetingState.PLANNED)
     assert client.get(f"{PREFIX}meeting/{planned.id}").status_code == 404
     draft = db.session.scalar(select(Proposal).where(Proposal.status == ProposalStatus.DRAFT)
@@ -274,7 +274,7 @@ def test_only_published_things_are_served(app, client):
 
 
 def test_a_person_and_their_seats_are_served_only_with_their_consent(app, client):
-    load()
+    demo_data()
     chair = db.session.scalar(select(GroupMembership).where(
         GroupMembership.role == GroupRole.CHAIR, GroupMembership.user_id.is_not(None))
         .order_by(GroupMembership.id).limit(1))
@@ -295,7 +295,7 @@ def test_a_person_and_their_seats_are_served_only_with_their_consent(app, client
 
 
 def test_list_pages_link_to_the_next_until_the_last_and_keep_the_filters(app, client):
-    load()
+    demo_data()
     app.config["OPARL_PAGE_SIZE"] = 5
     since = "2000-01-01T00:00:00+01:00"
     url = f"{PREFIX}body/1/meeting?modified_since={since}&omit_internal=true"
@@ -336,7 +336,7 @@ def _queries(client, url: str) -> int:
 
 def test_a_list_page_asks_the_same_number_of_queries_at_two_data_sizes(app, client):
     """The demo, then 20 more published meetings and members up to 372."""
-    load()
+    demo_data()
     db.session.commit()  # the demo's own writes are not the page's
     lists = ("meeting", "paper", "organization", "file")
     before = {name: _queries(client, f"{PREFIX}body/1/{name}") for name in lists}
@@ -394,7 +394,7 @@ def _assert_tombstone(found: dict, kind: str) -> None:
 
 def test_a_removed_item_and_a_superseded_notice_answer_their_tombstones_and_are_listed_only_since(
         app, client, clock):
-    load()
+    demo_data()
     app.config["OPARL_PAGE_SIZE"] = 7
     meeting = _board_meeting(MeetingState.NOTICE_PUBLISHED)
     served = get(client, f"{PREFIX}meeting/{meeting.id}").get_json()
@@ -522,7 +522,7 @@ def test_the_migration_gives_existing_groups_seats_and_members_their_audited_mom
 
 def test_the_command_renders_the_missing_decision_pdfs_once_and_only_of_published_papers(
         app, client, runner):
-    load()
+    demo_data()
     made = db.session.scalars(select(DecisionDocument)).all()
     published = get(client, f"{PREFIX}body/1/paper").get_json()["pagination"]["totalElements"]
     assert len(made) == published > 0

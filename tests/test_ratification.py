@@ -16,7 +16,6 @@ from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.clock import oslo_today as today
-from decisions.demo.data import load
 from decisions.errors import Conflict, DomainError, NotAllowed
 from decisions.extensions import db
 from decisions.files import storage
@@ -36,6 +35,7 @@ from decisions.ratification.rules import StateKind, public_link
 from decisions.ratification.views import table_csv
 from decisions.register.models import Decision
 from decisions.sweep import sweep
+from tests.world import demo_data
 
 DEADLINE = date(2026, 4, 15)
 
@@ -283,7 +283,7 @@ def test_the_views_show_what_is_owed_and_the_state_everywhere(app, client, make,
 
 
 def test_the_demo_has_a_decision_in_every_state_and_handlings_in_every_outcome(app):
-    load()
+    demo_data()
     db.session.commit()
     decisions = db.session.scalars(select(Decision)).all()
     states = queries.states_of(decisions, today(now()))

@@ -18,6 +18,7 @@ from decisions.accounts.models import NO_PASSWORD, Invitation, Role, User
 from decisions.accounts.services import hash_token, new_totp_secret
 from decisions.clock import now
 from decisions.clock import oslo_today as today
+from decisions.demo import data as demo
 from decisions.extensions import db
 from decisions.files import storage
 from decisions.files.models import Attachment
@@ -666,6 +667,23 @@ def build(make, with_meetings: bool = False) -> World:
         _SNAPSHOTS[key] = _take(world)
         return world
     return _restore(snapshot)
+
+
+def demo_data() -> None:
+    """The demo data (`flask demo load`) in the test's database: loaded once per test
+    process, database, moment and renderer, then restored from that first load's rows
+    and files (loading it takes seconds; a dozen tests read it)."""
+    key = ("demo", str(db.engine.url), now(), current_app.config["PDF_RENDERER"])
+    snapshot = _SNAPSHOTS.get(key)
+    if not _database_is_empty():
+        demo.load()
+        return
+    if snapshot is None:
+        assert demo.load()
+        db.session.commit()
+        _SNAPSHOTS[key] = _take(None)
+        return
+    _restore(snapshot)
 
 
 def fresh(make, with_meetings: bool = False) -> World:
