@@ -12,6 +12,7 @@ The data is `flask demo scale --preset alliance` (see benchmarks/bench.py `prepa
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -89,20 +90,19 @@ def main() -> None:
     statements = []
     with app.app_context():
         engine = db.engine
+    clock = {}
     event.listen(engine, "before_cursor_execute",
-                 lambda *a, **k: statements.append(a[2]))
+                 lambda *a, **k: clock.__setitem__("t", time.perf_counter()))
+    event.listen(engine, "after_cursor_execute", lambda *a, **k: statements.append(
+        f"{(time.perf_counter() - clock['t']) * 1000:6.2f} ms  {' '.join(a[2].split())}"))
     chosen = [p for p in args.pages.split(",") if p] or list(pages)
     print(f"reader {reader}")
     for key in chosen:
         path = pages[key]
         headers = {"HX-Request": "true"} if key == "board" else {}
-        if key == "public":
-            public = app.test_client()
-            get = lambda: public.get(path, base_url=base)  # noqa: E731
-        elif key == "audit":  # the secretariat's page
-            get = lambda: admin.get(path, base_url=base)  # noqa: E731
-        else:
-            get = lambda: client.get(path, base_url=base, headers=headers)  # noqa: E731
+        # the public register without a login; the audit list is the secretariat's
+        who = {"public": app.test_client(), "audit": admin}.get(key, client)
+        get = functools.partial(who.get, path, base_url=base, headers=headers)
         for _ in range(5):  # warm
             status = get().status_code
         statements.clear()
@@ -126,7 +126,7 @@ def main() -> None:
         if os.environ.get("PROFILE_VERBOSE"):
             print(out.getvalue())
         if os.environ.get("PROFILE_SQL"):
-            print("\n".join(s[:300] for s in statements[:queries]))
+            print("\n".join(statements[:queries]))
 
 
 if __name__ == "__main__":
