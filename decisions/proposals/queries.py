@@ -83,7 +83,8 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
                Position.kind)
         .join(Round, Round.id == Position.round_id)
         .join(ProposalVersion, ProposalVersion.id == Round.version_id)
-        .where(Round.proposal_id.in_({r.proposal_id for r in consent}))
+        .where(Round.proposal_id.in_({r.proposal_id for r in consent}),
+               Round.id < max(r.id for r in consent))  # only earlier rounds weigh
         .order_by(Round.id)
     ).all()
     of_proposal: dict[int, list] = defaultdict(list)  # each round reads its proposal's rows
@@ -279,23 +280,17 @@ def open_rounds_of(member_id: int, now: datetime) -> Select:
             .order_by(Round.deadline))
 
 
-def board_members(round_id: int) -> list[Member]:
-    """The round's members with their subregions, ordered for the board."""
-    return list(db.session.scalars(
-        select(Member).join(RoundMember, RoundMember.member_id == Member.id)
+def board_rows(round_id: int) -> tuple[list[Member], dict[int, Position]]:
+    """The round's members with their subregions, ordered for the board, and their
+    positions by member (who registered each loaded with it): one query."""
+    rows = db.session.execute(
+        select(Member, Position).join(RoundMember, RoundMember.member_id == Member.id)
+        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
+                                  Position.member_id == Member.id))
         .where(RoundMember.round_id == round_id)
-        .options(joinedload(Member.subregion))
-        .order_by(Member.name)
-    ))
-
-
-def positions_in(round_id: int) -> dict[int, Position]:
-    """The round's positions by member. Load the round's members first (board_members):
-    `position.member` is then found in the session, without a query."""
-    return {p.member_id: p for p in db.session.scalars(
-        select(Position).where(Position.round_id == round_id)
-        .options(joinedload(Position.registered_by))
-    )}
+        .options(joinedload(Member.subregion), joinedload(Position.registered_by))
+        .order_by(Member.name)).all()
+    return [m for m, _p in rows], {m.id: p for m, p in rows if p is not None}
 
 
 def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, ObjectionThread]:
@@ -315,7 +310,9 @@ def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, Obj
                    ObjectionThread.closed_round_id >= round_.id))
         .options(selectinload(ObjectionThread.entries).options(
             joinedload(ObjectionEntry.author),
-            joinedload(ObjectionEntry.round).joinedload(Round.version)))
+            # The thread names each entry's version by its number: not its texts.
+            joinedload(ObjectionEntry.round).joinedload(Round.version)
+            .load_only(ProposalVersion.number)))
         .order_by(ObjectionThread.id))
     return {t.member_id: t for t in threads}  # the latest wins
 
@@ -413,8 +410,7 @@ def board(round_id: int, now: datetime) -> Board | None:
         .options(joinedload(Round.version), joinedload(Round.proposal)))
     if round_ is None:
         return None
-    members = board_members(round_id)
-    positions = positions_in(round_id)
+    members, positions = board_rows(round_id)
     answers = {m: Answer(p.kind, p.registered_at) for m, p in positions.items()}
     member_ids = [m.id for m in members]
     groups: dict[str, list[Member]] = defaultdict(list)
