@@ -81,6 +81,9 @@ def main() -> None:
     parser.add_argument("--pages", default="")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--reader", default="")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="only time the requests (best of --repeat runs of --n)")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     app = create_app()
     pages, reader, secretariat = discover(app)
@@ -108,10 +111,17 @@ def main() -> None:
         statements.clear()
         get()
         queries = len(statements)
-        started = time.perf_counter()
-        for _ in range(args.n):
-            get()
-        plain = (time.perf_counter() - started) / args.n * 1000
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            for _ in range(args.n):
+                get()
+            runs.append((time.perf_counter() - started) / args.n * 1000)
+        plain = min(runs)
+        if args.no_profile:
+            print(f"=== {key} {path}: status {status}, {plain:.2f} ms a request (best of "
+                  f"{args.repeat}), {queries} SQL statements")
+            continue
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.n):
