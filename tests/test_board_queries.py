@@ -1,13 +1,16 @@
 """Pages that list many things run a fixed number of SQL queries, whatever the data size."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
 from decisions.accounts.models import Role
+from decisions.clock import now
 from decisions.extensions import db
-from decisions.proposals import services
-from decisions.proposals.models import PositionKind, Proposal, ProposalStatus
+from decisions.proposals import queries, services
+from decisions.proposals.models import PositionKind, Procedure, Proposal, ProposalStatus
+from decisions.proposals.rules import evaluate, evaluate_counts
 from decisions.register.models import Decision
 
 KINDS = [PositionKind.SUPPORT, PositionKind.RESERVATION, PositionKind.STAND_ASIDE]
@@ -170,3 +173,65 @@ def test_a_position_post_is_one_pass_of_half_the_statements_it_took(app, client,
     assert counts[0] <= 28 // 2, plain
     assert counts[1] <= 34 // 2, panel
     assert counts[2] <= 37 - 12, round_page  # the board and its history, built once
+
+
+def test_round_states_counted_in_sql_are_the_states_the_rules_give_from_the_answers(
+        app, make):
+    """The lists tell a running round's state from counts in SQL (answer_counts); at
+    any moment, before or after the deadline, they agree with the rules applied to
+    the members' answers themselves."""
+    secretariat = make.user(Role.SECRETARIAT)
+    members = make.members(12)
+    rounds = []
+    for procedure, quorum, kinds in [
+        (Procedure.CONSENT, None, []),
+        (Procedure.CONSENT, None, [PositionKind.SUPPORT, PositionKind.STAND_ASIDE]),
+        (Procedure.CONSENT, 50, [PositionKind.SUPPORT] * 4),
+        (Procedure.CONSENT, 50, [PositionKind.SUPPORT] * 7),
+        (Procedure.CONSENT, None, [PositionKind.RESERVATION, PositionKind.OBJECT]),
+        (Procedure.SILENCE, None, [PositionKind.SUPPORT]),
+        (Procedure.SILENCE, None, [PositionKind.SUPPORT, PositionKind.AMENDMENT]),
+    ]:
+        round_ = make.round_(secretariat, members, procedure=procedure, quorum_percent=quorum)
+        for member, kind in zip(members, kinds, strict=False):
+            make.position(secretariat, round_, member, kind)
+        rounds.append(round_)
+    # Every member answered: consent closes early (whether the outcome is recorded is
+    # not what this compares: the rules are asked as if it were not).
+    almost = make.round_(secretariat, members)
+    for member in members:
+        make.position(secretariat, almost, member, PositionKind.SUPPORT)
+    rounds.append(almost)
+    db.session.expire_all()
+
+    counts = queries.answer_counts(r.id for r in rounds)
+    member_ids = queries.member_ids_for(r.id for r in rounds)
+    answers = queries.answers_for(r.id for r in rounds)
+    assert counts[rounds[4].id].blocking == 1 and counts[rounds[3].id].answered == 7
+    for moment in (now(), rounds[0].deadline, rounds[0].deadline + timedelta(days=1)):
+        for round_ in rounds:
+            from_counts = evaluate_counts(round_.procedure, round_.quorum_percent,
+                                          counts[round_.id], round_.deadline, moment)
+            from_answers = evaluate(round_.procedure, round_.quorum_percent,
+                                    member_ids[round_.id], answers[round_.id],
+                                    round_.deadline, moment)
+            assert from_counts == from_answers, (round_.procedure, moment)
+
+
+def test_proposal_list_shows_the_states_of_rounds_of_6_and_60_members_in_the_same_queries(
+        app, client, make):
+    """A list does not read a round's members one by one: a round of 60 members costs
+    what a round of 6 does, and both show their state."""
+    secretariat = make.user(Role.SECRETARIAT)
+    make.login(client, secretariat)
+    db.session.commit()
+    small = make.round_(secretariat, make.members(6))
+    few = queries_for(app, client, "/proposals/")
+    members = make.members(60)
+    large = make.round_(secretariat, members)
+    for member in members[:30]:
+        make.position(secretariat, large, member, PositionKind.SUPPORT)
+    many = queries_for(app, client, "/proposals/")
+    page = client.get("/proposals/").text
+    assert few == many
+    assert page.count("state-open") == 2, (small.id, large.id)

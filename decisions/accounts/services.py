@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from decisions.accounts import passwords, rules
@@ -261,8 +262,11 @@ def session_user(token: str | None, *, reading: bool = True,
     says a person did something: a page polling by itself does not keep a login alive."""
     if not token:
         return None
+    # One query a request: the session, its user and the user's member (every page
+    # names them in its header).
     login = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _hash_token(token)))
+        select(LoginSession).where(LoginSession.token_hash == _hash_token(token))
+        .options(joinedload(LoginSession.user).joinedload(User.member)))
     if login is None or login.ended_at is not None:
         return None
     config = current_app.config

@@ -51,6 +51,8 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at"),
+        # A user's list, newest first, read without a sort.
+        Index("ix_notifications_user_newest", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,7 +53,9 @@ class ProposalStatus(StrEnum):
 @keeps_html("background", "resolution")
 class Proposal(db.Model):
     __tablename__ = "proposals"
-    __table_args__ = (UniqueConstraint("case_year", "case_number"),)
+    __table_args__ = (UniqueConstraint("case_year", "case_number"),
+                      # The list's order: its first page is read without a sort.
+                      Index("ix_proposals_updated", "updated_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The working text: edited while a draft, frozen into a version when circulated.

@@ -5,8 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, defer, joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.audit.models import AuditEntry
@@ -30,7 +30,15 @@ from decisions.proposals.models import (
     ThreadEntryKind,
     VersionDiff,
 )
-from decisions.proposals.rules import Answer, RoundState, Tally, evaluate, tally
+from decisions.proposals.rules import (
+    Answer,
+    Counts,
+    RoundState,
+    Tally,
+    evaluate,
+    evaluate_counts,
+    tally,
+)
 from decisions.register.models import Decision
 
 
@@ -76,7 +84,8 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
                Position.kind)
         .join(Round, Round.id == Position.round_id)
         .join(ProposalVersion, ProposalVersion.id == Round.version_id)
-        .where(Round.proposal_id.in_({r.proposal_id for r in consent}))
+        .where(Round.proposal_id.in_({r.proposal_id for r in consent}),
+               Round.id < max(r.id for r in consent))  # only earlier rounds weigh
         .order_by(Round.id)
     ).all()
     of_proposal: dict[int, list] = defaultdict(list)  # each round reads its proposal's rows
@@ -127,16 +136,54 @@ def state_of(round_: Round, member_ids: list[int], answers: dict[int, Answer],
                     round_.deadline, now, recorded, carried_objections=carried or {})
 
 
+BLOCKING_KINDS = tuple(k for k in PositionKind if k.blocks)
+
+
+def answer_counts(round_ids: Iterable[int]) -> dict[int, Counts]:
+    """Per round: its members, their answers, the blocking ones and the moments the
+    rules need, counted in SQL (one query, whatever the number of members)."""
+    ids = list(round_ids)
+    if not ids:
+        return {}
+    blocks = Position.kind.in_(BLOCKING_KINDS)
+    rows = db.session.execute(
+        select(RoundMember.round_id, func.count(), func.count(Position.id),
+               func.count(case((blocks, 1))),
+               func.min(case((blocks, Position.registered_at))),
+               func.max(Position.registered_at))
+        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
+                                  Position.member_id == RoundMember.member_id))
+        .where(RoundMember.round_id.in_(ids))
+        .group_by(RoundMember.round_id))
+    return {round_id: Counts(members=members, answered=answered, blocking=blocking,
+                             first_blocking_at=first_blocking, last_answer_at=last)
+            for round_id, members, answered, blocking, first_blocking, last in rows}
+
+
+NO_MEMBERS = Counts(members=0, answered=0, blocking=0, first_blocking_at=None,
+                    last_answer_at=None)
+
+
 def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
-    """The state of many rounds in a fixed number of queries."""
-    unrecorded = [r for r in rounds if r.outcome is None]
-    ids = [r.id for r in unrecorded]
-    members = member_ids_for(ids)
-    answers = answers_for(ids)
-    # Earlier objections only weigh once a deadline has passed.
-    carried = carried_objections([r for r in unrecorded if r.deadline <= now])
-    return {r.id: state_of(r, members.get(r.id, []), answers.get(r.id, {}), now,
-                           carried.get(r.id))
+    """The state of many rounds in a fixed number of queries. A round still running
+    is told from counts of its answers in SQL, so a list costs the same whatever the
+    number of members; one past its deadline but not yet recorded (earlier objections
+    weigh then) from its members' answers."""
+    running = [r for r in rounds if r.outcome is None and r.deadline > now]
+    due = [r for r in rounds if r.outcome is None and r.deadline <= now]
+    counts = answer_counts(r.id for r in running)
+    states = {r.id: evaluate_counts(r.procedure, r.quorum_percent,
+                                    counts.get(r.id, NO_MEMBERS), r.deadline, now)
+              for r in running}
+    if due:
+        ids = [r.id for r in due]
+        members = member_ids_for(ids)
+        answers = answers_for(ids)
+        carried = carried_objections(due)
+        states |= {r.id: state_of(r, members.get(r.id, []), answers.get(r.id, {}), now,
+                                  carried.get(r.id))
+                   for r in due}
+    return {r.id: states[r.id] if r.id in states else RoundState(r.outcome, r.closed_at)
             for r in rounds}
 
 
@@ -166,10 +213,16 @@ def proposals(user: User, *, status: str | None = None, area_id: int | None = No
     decided or withdrawn."""
     latest = Round.id == latest_round_subquery()
     round_open = and_(Round.closed_at.is_(None), Round.deadline > now)
-    stmt = (select(Proposal).outerjoin(Round, latest)
-            .options(selectinload(Proposal.area))
+    # The list shows no text: the long columns stay unread (they load if touched).
+    stmt = (select(Proposal)
+            .options(selectinload(Proposal.area),
+                     defer(Proposal.background), defer(Proposal.resolution),
+                     defer(Proposal.background_html), defer(Proposal.resolution_html))
             .where(visible(user, "proposal"))
             .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
+    if status in ("open", "awaiting"):
+        # Only these filters ask about the latest round: the others need no join.
+        stmt = stmt.outerjoin(Round, latest)
     if area_id:
         stmt = stmt.where(Proposal.area_id == area_id)
     if status == "open":
@@ -228,23 +281,17 @@ def open_rounds_of(member_id: int, now: datetime) -> Select:
             .order_by(Round.deadline))
 
 
-def board_members(round_id: int) -> list[Member]:
-    """The round's members with their subregions, ordered for the board."""
-    return list(db.session.scalars(
-        select(Member).join(RoundMember, RoundMember.member_id == Member.id)
+def board_rows(round_id: int) -> tuple[list[Member], dict[int, Position]]:
+    """The round's members with their subregions, ordered for the board, and their
+    positions by member (who registered each loaded with it): one query."""
+    rows = db.session.execute(
+        select(Member, Position).join(RoundMember, RoundMember.member_id == Member.id)
+        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
+                                  Position.member_id == Member.id))
         .where(RoundMember.round_id == round_id)
-        .options(joinedload(Member.subregion))
-        .order_by(Member.name)
-    ))
-
-
-def positions_in(round_id: int) -> dict[int, Position]:
-    """The round's positions by member. Load the round's members first (board_members):
-    `position.member` is then found in the session, without a query."""
-    return {p.member_id: p for p in db.session.scalars(
-        select(Position).where(Position.round_id == round_id)
-        .options(joinedload(Position.registered_by))
-    )}
+        .options(joinedload(Member.subregion), joinedload(Position.registered_by))
+        .order_by(Member.name)).all()
+    return [m for m, _p in rows], {m.id: p for m, p in rows if p is not None}
 
 
 def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, ObjectionThread]:
@@ -264,7 +311,9 @@ def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, Obj
                    ObjectionThread.closed_round_id >= round_.id))
         .options(selectinload(ObjectionThread.entries).options(
             joinedload(ObjectionEntry.author),
-            joinedload(ObjectionEntry.round).joinedload(Round.version)))
+            # The thread names each entry's version by its number: not its texts.
+            joinedload(ObjectionEntry.round).joinedload(Round.version)
+            .load_only(ProposalVersion.number)))
         .order_by(ObjectionThread.id))
     return {t.member_id: t for t in threads}  # the latest wins
 
@@ -387,8 +436,7 @@ def board(round_id: int, now: datetime) -> Board | None:
         .options(joinedload(Round.version), joinedload(Round.proposal)))
     if round_ is None:
         return None
-    members = board_members(round_id)
-    positions = positions_in(round_id)
+    members, positions = board_rows(round_id)
     answers = {m: Answer(p.kind, p.registered_at) for m, p in positions.items()}
     member_ids = [m.id for m in members]
     groups: dict[str, list[Member]] = defaultdict(list)

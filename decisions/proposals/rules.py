@@ -87,25 +87,54 @@ def evaluate(
         return RoundState(*recorded)
     members = set(member_ids)
     current = {m: a for m, a in answers.items() if m in members}
-    blocking = [a for a in current.values() if a.kind.blocks]
+    blocking = [a.at for a in current.values() if a.kind.blocks]
+    return evaluate_counts(
+        procedure, quorum_percent, Counts(
+            members=len(members), answered=len(current), blocking=len(blocking),
+            first_blocking_at=min(blocking, default=None),
+            last_answer_at=max((a.at for a in current.values()), default=None),
+            still_objecting=len((set(carried_objections) & members) - set(current))),
+        deadline, now)
 
+
+@dataclass(frozen=True)
+class Counts:
+    """What the rules need to know of a round's current answers: how many members it
+    has, how many answered, how many of the answers block, the first blocking and the
+    last answer's moments, and how many members' earlier objections still stand
+    (carried, not answered in this round). A list computes them in SQL
+    (`queries.states_of`); `evaluate` from the answers themselves."""
+
+    members: int
+    answered: int
+    blocking: int
+    first_blocking_at: datetime | None
+    last_answer_at: datetime | None
+    still_objecting: int = 0
+
+
+def evaluate_counts(procedure: Procedure, quorum_percent: int | None, counts: Counts,
+                    deadline: datetime, now: datetime,
+                    recorded: tuple[Outcome, datetime] | None = None) -> RoundState:
+    """`evaluate` from the counts of the round's answers: the same rules."""
+    if recorded is not None:
+        return RoundState(*recorded)
     if procedure == Procedure.SILENCE:
         # Broken silence ends the round at once; otherwise it runs to its deadline.
-        if blocking:
-            return RoundState(Outcome.NOT_ADOPTED, min(a.at for a in blocking))
+        if counts.blocking:
+            return RoundState(Outcome.NOT_ADOPTED, counts.first_blocking_at)
         if now >= deadline:
             return RoundState(Outcome.ADOPTED, deadline)
         return OPEN
 
     # Consent round: closes early the moment everyone has answered and nobody objects.
-    if not blocking and members and len(current) == len(members):
-        closed = max(a.at for a in current.values())
+    if not counts.blocking and counts.members and counts.answered == counts.members:
+        closed = counts.last_answer_at
         if closed < deadline:
             return RoundState(Outcome.CONSENSUS, closed)
     if now >= deadline:
-        still_objecting = (set(carried_objections) & members) - set(current)
-        agreed = (not blocking and not still_objecting
-                  and quorum_met(quorum_percent, len(members), len(current)))
+        agreed = (not counts.blocking and not counts.still_objecting
+                  and quorum_met(quorum_percent, counts.members, counts.answered))
         return RoundState(Outcome.CONSENSUS if agreed else Outcome.NO_CONSENSUS, deadline)
     return OPEN
 

@@ -1,0 +1,146 @@
+"""Profile Samråd's measured pages in one warm process: cProfile over N requests of each
+page through Flask's test client, in the production configuration, logged in as the
+benchmark's reader (a representative of the newest open round's member).
+
+    DATABASE_URL=sqlite:////tmp/perf/alliance.db PYTHONPATH=. \\
+        python benchmarks/profile_pages.py [--n 50] [--pages proposals,board] [--top 25]
+
+Prints, per page: ms a request (wall, in the profiled loop and without the profiler),
+SQL statements a request, and the functions with the most cumulative and own time.
+The data is `flask demo scale --preset alliance` (see benchmarks/bench.py `prepare`).
+"""
+
+import argparse
+import cProfile
+import functools
+import io
+import os
+import pstats
+import re
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SAMRAAD_CONFIG", "production")
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+os.environ.setdefault("TOTP_REQUIRED_ROLES", "")
+os.environ.setdefault("RATELIMIT_ENABLED", "false")
+
+from sqlalchemy import event, func, select  # noqa: E402
+
+from decisions import create_app  # noqa: E402
+from decisions.accounts.models import Role, User  # noqa: E402
+from decisions.demo.data import DEMO_PASSWORD  # noqa: E402
+from decisions.extensions import db  # noqa: E402
+from decisions.meetings.models import AgendaItem, Meeting, MeetingState  # noqa: E402
+from decisions.proposals.models import Round, RoundMember  # noqa: E402
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def discover(app) -> tuple[dict[str, str], str]:
+    with app.app_context():
+        moment = datetime.now(UTC)
+        round_id = db.session.scalar(
+            select(Round.id).where(Round.closed_at.is_(None), Round.deadline > moment)
+            .order_by(Round.opened_at.desc()).limit(1))
+        reader = db.session.scalar(
+            select(User.email).join(RoundMember, RoundMember.member_id == User.member_id)
+            .where(RoundMember.round_id == round_id, User.role == Role.REPRESENTATIVE,
+                   User.active).order_by(User.id).limit(1))
+        meeting = db.session.scalar(
+            select(AgendaItem.meeting_id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(Meeting.state == MeetingState.MINUTES_APPROVED)
+            .group_by(AgendaItem.meeting_id)
+            .order_by(func.count().desc(), AgendaItem.meeting_id.desc()).limit(1))
+        secretariat = db.session.scalar(select(User.email).where(
+            User.role == Role.SECRETARIAT, User.active).order_by(User.id).limit(1))
+    pages = {"proposals": "/proposals/", "round": f"/rounds/{round_id}",
+             "board": f"/rounds/{round_id}/board", "meeting": f"/meetings/{meeting}",
+             "register": "/decisions/?q=felles", "public": "/public/",
+             "notifications": "/notifications/", "audit": "/audit/"}
+    return pages, reader, secretariat
+
+
+def login(app, base: str, email: str):
+    client = app.test_client()
+    html = client.get("/login", base_url=base).get_data(as_text=True)
+    answer = client.post("/login", base_url=base, headers={"Referer": base + "/login"}, data={
+        "email": email, "password": DEMO_PASSWORD, "csrf_token": TOKEN.search(html).group(1)})
+    assert answer.status_code == 303, (email, answer.status_code)
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=50)
+    parser.add_argument("--pages", default="")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--reader", default="")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="only time the requests (best of --repeat runs of --n)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    app = create_app()
+    pages, reader, secretariat = discover(app)
+    reader = args.reader or reader
+    base = "https://localhost"
+    client, admin = login(app, base, reader), login(app, base, secretariat)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    clock = {}
+    event.listen(engine, "before_cursor_execute",
+                 lambda *a, **k: clock.__setitem__("t", time.perf_counter()))
+    event.listen(engine, "after_cursor_execute", lambda *a, **k: statements.append(
+        f"{(time.perf_counter() - clock['t']) * 1000:6.2f} ms  {' '.join(a[2].split())}"))
+    chosen = [p for p in args.pages.split(",") if p] or list(pages)
+    print(f"reader {reader}")
+    for key in chosen:
+        path = pages[key]
+        headers = {"HX-Request": "true"} if key == "board" else {}
+        # the public register without a login; the audit list is the secretariat's
+        who = {"public": app.test_client(), "audit": admin}.get(key, client)
+        get = functools.partial(who.get, path, base_url=base, headers=headers)
+        for _ in range(5):  # warm
+            status = get().status_code
+        statements.clear()
+        get()
+        queries = len(statements)
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            for _ in range(args.n):
+                get()
+            runs.append((time.perf_counter() - started) / args.n * 1000)
+        plain = min(runs)
+        if args.no_profile:
+            print(f"=== {key} {path}: status {status}, {plain:.2f} ms a request (best of "
+                  f"{args.repeat}), {queries} SQL statements")
+            continue
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(args.n):
+            get()
+        profile.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+        # Python function calls a request: the profile's measure of work, which
+        # (unlike the time) does not move with the load of a shared machine.
+        print(f"=== {key} {path}: status {status}, {plain:.1f} ms a request, "
+              f"{queries} SQL statements, {stats.total_calls / args.n:.0f} function calls "
+              "a request")
+        if os.environ.get("PROFILE_VERBOSE"):
+            print(out.getvalue())
+        if os.environ.get("PROFILE_SQL"):
+            print("\n".join(statements[:queries]))
+
+
+if __name__ == "__main__":
+    main()
