@@ -48,18 +48,20 @@ class Links(HTMLParser):
             self._href = None
 
 
-def results(client, text: str) -> list[tuple[str, str]]:
-    """(href, link text) of every search result."""
-    response = client.get("/search", query_string={"q": text}, headers=EN)
+def results(client, text: str, kind: str | None = None) -> list[tuple[str, str]]:
+    """(href, link text) of every search result (of one kind, if given)."""
+    asked = {"q": text, **({"kind": kind} if kind else {})}
+    response = client.get("/search", query_string=asked, headers=EN)
     assert response.status_code == 200
     page = response.text
-    start = page.find('id="items-h"')
+    start = page.find('id="items-h"') if kind in (None, "item", "minutes") else page.find(
+        'id="decisions-h"')
     assert start > 0, "no results shown"
     return Links(page[start:page.find("</main>")]).links
 
 
-def titles(client, text: str) -> list[str]:
-    return [label for _href, label in results(client, text)]
+def titles(client, text: str, kind: str | None = None) -> list[str]:
+    return [label for _href, label in results(client, text, kind)]
 
 
 @dataclass
@@ -202,7 +204,7 @@ def test_every_item_found_is_in_a_meeting_the_user_may_view(app, client, make, w
                  make.user(Role.ADMIN)):
         browser = app.test_client()
         make.login(browser, user)
-        found = {href for href, _label in results(browser, "e")}
+        found = {href for href, _label in results(browser, "e", "item")}
         for item in everything:
             listed = any(href.endswith(f"#item-{item.id}") for href in found)
             if listed:
@@ -262,15 +264,20 @@ def test_search_requires_login(app, client):
     assert urlsplit(response.location).path == "/login"
 
 
-def test_more_than_50_results_show_the_first_50_and_say_so(app, client, make, world):
+def test_all_kinds_show_their_best_ten_with_a_link_to_the_kind_which_shows_fifty(
+        app, client, make, world):
     for n in range(51):
         make.item(world.secretariat, world.published, f"Rapport om veiprosjekt {n}")
     make.login(client, world.representative)
 
-    response = client.get("/search?q=veiprosjekt", headers=EN)
+    overview = client.get("/search?q=veiprosjekt", headers=EN)
+    one_kind = client.get("/search?q=veiprosjekt&kind=item", headers=EN)
 
-    assert response.text.count("Rapport om veiprosjekt") == 50
-    assert "Showing the first 50" in response.text
+    assert overview.text.count("Rapport om veiprosjekt") == 10
+    assert 'href="/search?q=veiprosjekt&amp;kind=item">More agenda items</a>' in overview.text
+    assert one_kind.text.count("Rapport om veiprosjekt") == 50
+    assert "Showing the first 50" in one_kind.text
+    assert "More agenda items" not in one_kind.text
 
 
 def test_search_costs_the_same_queries_for_few_and_many_results(app, client, make, world):
@@ -291,7 +298,8 @@ def test_search_costs_the_same_queries_for_few_and_many_results(app, client, mak
         decide(make, world.secretariat, f"Plan for kollektivtrafikk {n}")
     many = queries_for(app, client, "/search?q=kollektiv")
 
-    assert len(titles(client, "kollektiv")) == 41 + 15
+    assert len(titles(client, "kollektiv", "item")) == 41
+    assert len(titles(client, "kollektiv", "decision")) == 15
     assert few == many
 
 

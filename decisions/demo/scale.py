@@ -407,7 +407,7 @@ class History:
                 w.add(Subregion, id=subregions[region], name=region)
             member_id = self.next_id("member")
             w.add(Member, id=member_id, name=name, kind=kind, subregion_id=subregions[region],
-                  active=True)
+                  active=True, created_at=at, updated_at=at)
             self.record(at, None, "member.created", "members", member_id,
                         after={"name": name, "kind": kind.value,
                                "subregion_id": subregions[region]})
@@ -957,7 +957,8 @@ class History:
         self.groups_ = []
         for name, kind, seats in specs:
             group_id = self.next_id("group")
-            w.add(Group, id=group_id, name=name, kind=kind, active=True)
+            w.add(Group, id=group_id, name=name, kind=kind, active=True, created_at=at,
+                  updated_at=at)
             self.record(at, None, "group.created", "groups", group_id,
                         after={"name": name, "kind": kind.value})
             rows = []
@@ -965,7 +966,7 @@ class History:
                 seat_id = self.next_id("seat")
                 w.add(GroupMembership, id=seat_id, group_id=group_id, person_name=person,
                       user_id=user_id, member_id=member_id, role=role, term_start=term_start,
-                      term_end=None)
+                      term_end=None, created_at=at, updated_at=at)
                 self.record(at, None, "group.membership_added", "group_memberships", seat_id,
                             after={"group_id": group_id, "person_name": person,
                                    "role": role.value, "term_start": term_start.isoformat(),

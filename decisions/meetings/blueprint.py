@@ -42,6 +42,12 @@ def _labels():
             "DocumentKind": DocumentKind}
 
 
+@bp.app_template_filter("seat_role")
+def seat_role(seat) -> str:
+    """A seat's role in its group, in words (chair, member, deputy, ...)."""
+    return str(GROUP_ROLE_LABELS[seat.role])
+
+
 def form_page(template: str, form, **context):
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form, **context), status

@@ -54,7 +54,6 @@ from decisions.meetings import queries
 from decisions.meetings.labels import (
     ABSENCE_LABELS,
     ENTRY_LABELS,
-    GROUP_ROLE_LABELS,
     ITEM_KIND_LABELS,
 )
 from decisions.meetings.models import (
@@ -199,7 +198,7 @@ def _html(template: str, meeting: Meeting, *, kind: str, created: str,
         stylesheet=f"{ORIGIN}{app.static_url_path}/css/pdf.css",
         page_of_pages=page_of_pages_css(), item_label=item_label,
         item_heading=item_heading, item_kinds=ITEM_KIND_LABELS, format_day=_format_day,
-        roles=GROUP_ROLE_LABELS, public=public,
+        public=public,
         **context)
 
 

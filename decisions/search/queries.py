@@ -41,7 +41,8 @@ from decisions.register.models import Decision
 from decisions.search.index import WORD, stems, stems_of, words
 from decisions.search.models import SearchEntry
 
-LIMIT = 50  # results shown per group
+LIMIT = 50  # results shown per group: of one kind, or members and people by name
+OVERVIEW = 10  # results shown per group when every kind is searched at once
 MIN_WORDS = 3  # a shorter query is matched as typed: a prefix of 1-2 letters says little
 PLAIN = re.compile(r"[^\W_]+(\s+[^\W_]+)*")
 E = SearchEntry

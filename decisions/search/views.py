@@ -40,7 +40,10 @@ def index():
         "proposals": None, "rounds": None, "items": None, "decisions": None,
         "members": None, "people": None}
     readable = set()  # ids of the items whose minutes the user may read
-    more = queries.LIMIT + 1  # one more than shown, to know whether there are more
+    # All kinds at once: the best few of each, each with a link to its kind alone, where
+    # up to LIMIT are shown. One more than shown is asked, to know whether there are more.
+    shown = queries.LIMIT if q.kind else queries.OVERVIEW
+    more = shown + 1
     if q.text:
         if q.wants("item", "minutes"):
             rows = db.session.execute(queries.items(current_user, q).limit(more)).all()
@@ -49,7 +52,7 @@ def index():
         if q.wants("decision") and can(current_user, "list", kind="decision"):
             found["decisions"] = db.session.scalars(
                 queries.decisions(current_user, q).limit(more)).all()
-        found.update(_more(q))
+        found.update(_more(q, more))
     choices = {
         "years": db.session.scalars(queries.years()).all(),
         "groups": db.session.scalars(queries.groups(current_user)).all(),
@@ -57,18 +60,17 @@ def index():
     }
     return render_template(
         "search/index.html", q=q, text=q.text, **found, **choices, kinds=KINDS,
-        limit=queries.LIMIT, item_url=item_url,
+        limit=queries.LIMIT, shown=shown, item_url=item_url,
         excerpt=lambda item: queries.snippet(
             queries.item_fields(item, minutes=item.id in readable), q),
         snippet=lambda *fields: queries.snippet(list(fields), q))
 
 
-def _more(q: queries.Query) -> dict[str, list]:
-    """Proposals and open rounds the user may view, and (with no filter) members and
-    people for those who may find them; each list one longer than shown when there
-    are more."""
+def _more(q: queries.Query, more: int) -> dict[str, list]:
+    """Proposals and open rounds the user may view (up to `more`), and (with no filter)
+    members and people for those who may find them; each list one longer than shown
+    when there are more."""
     found = {}
-    more = queries.LIMIT + 1
     if q.wants("proposal") and can(current_user, "list", kind="proposal"):
         found["proposals"] = db.session.scalars(
             queries.proposals(current_user, q).limit(more)).all()
@@ -76,8 +78,9 @@ def _more(q: queries.Query) -> dict[str, list]:
             queries.open_rounds(current_user, q, now()).limit(more)).unique().all()
     if q.filtered:
         return found
+    names = queries.LIMIT + 1
     if can(current_user, "find", kind="member"):
-        found["members"] = db.session.scalars(queries.members(q.text).limit(more)).all()
+        found["members"] = db.session.scalars(queries.members(q.text).limit(names)).all()
     if can(current_user, "find", kind="person"):
-        found["people"] = db.session.scalars(queries.people(q.text).limit(more)).all()
+        found["people"] = db.session.scalars(queries.people(q.text).limit(names)).all()
     return found
