@@ -407,8 +407,11 @@ class Board:
 
 # Acts that change a name the board shows without a change in the round: members,
 # subregions (the board's headings) and people (the authors in objection threads).
-NAMES_SHOWN = or_(AuditEntry.object_type.in_(("members", "subregions")),
-                  AuditEntry.act == "user.changed")
+# The audit entries that change a name the board shows, one condition each: each newest
+# entry is then found through its own index (an OR of them made PostgreSQL walk the
+# whole trail backwards: 0.6 s at national scale, against 2 ms).
+NAMES_SHOWN = (AuditEntry.object_type == "members", AuditEntry.object_type == "subregions",
+               AuditEntry.act == "user.changed")
 
 
 def board_stamp(round_id: int, user: User) -> tuple | None:
@@ -422,10 +425,11 @@ def board_stamp(round_id: int, user: User) -> tuple | None:
                     .join(ObjectionThread, ObjectionThread.id == ObjectionEntry.thread_id)
                     .where(ObjectionThread.proposal_id == Round.proposal_id)
                     .scalar_subquery())
-    latest_name = select(func.max(AuditEntry.id)).where(NAMES_SHOWN).scalar_subquery()
+    latest_names = [select(func.max(AuditEntry.id)).where(shown).scalar_subquery()
+                    for shown in NAMES_SHOWN]
     row = db.session.execute(
         select(Round.id, Round.version_id, Round.deadline, Round.closed_at, Round.outcome,
-               latest_change, latest_entry, latest_name)
+               latest_change, latest_entry, *latest_names)
         .where(Round.id == round_id, visible(user, "round"))).first()
     return None if row is None else tuple(row)
 
