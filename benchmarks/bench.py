@@ -147,18 +147,48 @@ http {{
 """
 
 
-class Nginx:
-    """nginx on a free port of 127.0.0.1 in front of one gunicorn, with the X-Accel
-    location of docs/deploying.md; started in the foreground and stopped by us."""
+class Background:
+    """A server process of ours on a free port of 127.0.0.1: waited for until it answers
+    below 500, stopped when the block ends."""
 
-    def __init__(self, upstream: int, files: Path, log_dir: Path):
-        self.upstream, self.files, self.log_dir = upstream, files, log_dir
-        self.process: subprocess.Popen | None = None
-        self.port = 0
+    name = "server"
+    process: subprocess.Popen | None = None
+    port = 0
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def wait_until_up(self, probe: str, seconds: int, log: Path):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {log.read_text()[-3000:]}")
+            with contextlib.suppress(OSError):
+                status, _h, _b = Client(self.port).get(probe)
+                if status < 500:
+                    return self
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"{self.name} did not start: {log.read_text()[-3000:]}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Nginx(Background):
+    """nginx on a free port of 127.0.0.1 in front of one gunicorn, with the X-Accel
+    location of docs/deploying.md; started in the foreground and stopped by us."""
+
+    def __init__(self, upstream: int, files: Path, log_dir: Path):
+        self.name = "nginx"
+        self.upstream, self.files, self.log_dir = upstream, files, log_dir
 
     def __enter__(self) -> "Nginx":
         self.port = free_port()
@@ -172,29 +202,10 @@ class Nginx:
             self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
                 [NGINX, "-p", str(self.log_dir), "-c", str(conf), "-g", "daemon off;"],
                 stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("nginx exited: "
-                                   + (self.log_dir / "nginx-out.log").read_text()[-2000:])
-            with contextlib.suppress(OSError):
-                Client(self.port).get("/health")
-                return self
-            time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("nginx did not start")
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return self.wait_until_up("/health", 20, self.log_dir / "nginx-out.log")
 
 
-class Server:
+class Server(Background):
     """gunicorn on a free port of 127.0.0.1, logging to a file; started and stopped by us."""
 
     def __init__(self, name: str, app: str, env: dict, log_dir: Path, *, workers: int = 4,
@@ -202,12 +213,6 @@ class Server:
         self.name, self.app, self.env, self.workers = name, app, env, workers
         self.chdir, self.probe = chdir, probe
         self.log = log_dir / f"gunicorn-{name}-{workers}w.log"
-        self.process: subprocess.Popen | None = None
-        self.port = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Server":
         self.port = free_port()
@@ -217,26 +222,7 @@ class Server:
                  "sync", "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
                  "--log-level", "warning", "--chdir", str(self.chdir), self.app],
                 cwd=self.chdir, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn {self.name} exited: {self.log.read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                status, _h, _b = Client(self.port).get(self.probe)
-                if status < 500:
-                    return self
-            time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError(f"gunicorn {self.name} did not start: {self.log.read_text()[-3000:]}")
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return self.wait_until_up(self.probe, 60, self.log)
 
     def tracebacks(self) -> int:
         return self.log.read_text(errors="replace").count("Traceback") if self.log.exists() else 0

@@ -1,7 +1,6 @@
 """The application factory: configuration, extensions, blueprints, CLI groups, error
 pages and template helpers. Nothing in decisions/ imports this module."""
 
-import hashlib
 import os
 import secrets
 
@@ -169,8 +168,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["form_nonce"] = nonce_input
     app.jinja_env.globals["person_url"] = person_url
     app.jinja_env.globals["confirm_attrs"] = confirm_attrs
-    app.jinja_env.filters["digest"] = lambda text: hashlib.sha256(
-        str(text).encode()).hexdigest()[:16]
 
     @app.context_processor
     def helpers():

@@ -3,16 +3,15 @@ nothing it shows has changed for the person looking; anything that changes what 
 shows (a position, an objection's conversation, the deadline passing, the viewer, the
 language) changes its ETag."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
 from decisions.proposals import services
 from decisions.proposals.models import PositionKind
+from tests.counting import counting_queries
 
 POLL = {"HX-Request": "true", "X-Samraad-Poll": "1"}
 # Tables only building the board reads; the ETag's one query reads none of them.
@@ -20,18 +19,6 @@ BOARD_TABLES = ("FROM round_members", "FROM positions", "JOIN round_members",
                 "FROM members", "FROM proposal_versions", "FROM objection_threads")
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """Pages that list many things run a fixed number of SQL queries, whatever the data size."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
 from decisions.clock import now
@@ -12,22 +11,11 @@ from decisions.proposals import queries, services
 from decisions.proposals.models import PositionKind, Procedure, Proposal, ProposalStatus
 from decisions.proposals.rules import evaluate, evaluate_counts
 from decisions.register.models import Decision
+from tests.counting import counting_queries
 
 KINDS = [PositionKind.SUPPORT, PositionKind.RESERVATION, PositionKind.STAND_ASIDE]
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_for(app, client, url: str, **kw) -> int:

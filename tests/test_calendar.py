@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import icalendar
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from decisions.accounts.models import Role
 from decisions.audit.models import AuditEntry
@@ -18,6 +18,7 @@ from decisions.extensions import db
 from decisions.meetings import agenda
 from decisions.meetings import services as meetings
 from decisions.meetings.models import CalendarFeed, GroupRole
+from tests.counting import counting_queries
 
 EN = {"Accept-Language": "en"}
 
@@ -228,16 +229,8 @@ def test_only_the_hash_of_the_token_is_kept_and_the_address_is_shown_once(
 
 
 def _queries_for(client, path) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_queries() as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

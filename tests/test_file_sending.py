@@ -4,12 +4,11 @@ X-Accel-Redirect; x-sendfile: Apache's or lighttpd's X-Sendfile), with the same 
 in every mode; a refusal or a 304 never carries the hand-over header."""
 
 import hashlib
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from decisions.accounts.models import Role
 from decisions.app import create_app
@@ -19,23 +18,12 @@ from decisions.files import storage
 from decisions.files.services import add_attachment
 from decisions.meetings import agenda, minutes, queries, seats
 from decisions.meetings.models import DocumentKind, GroupRole, MeetingDocument
+from tests.counting import counting_queries
 
 MODES = ("direct", "x-accel", "x-sendfile")
 HAND_OVER = ("X-Accel-Redirect", "X-Sendfile")
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from decisions.meetings.models import (
     ProtocolEntry,
 )
 from decisions.proposals.models import PositionKind
-from tests.test_board_queries import counting_queries
+from tests.counting import counting_queries
 
 HTMX = {"HX-Request": "true"}
 

@@ -29,6 +29,7 @@ from decisions.notifications.models import (
 from decisions.proposals import services
 from decisions.proposals.models import Outcome, PositionKind, Round
 from decisions.sweep import sweep
+from tests.counting import counting_queries
 
 BASE = "https://samraad.example"
 
@@ -689,8 +690,6 @@ def test_an_email_claimed_by_a_sweep_that_died_is_sent_once_after_the_claim_expi
 def test_the_list_runs_the_same_number_of_queries_for_few_and_many_notifications(
         app, client, make, board, council):
     """Every kind a representative and the secretariat get, on one page each."""
-    from sqlalchemy import event
-
     from decisions.meetings.models import GroupRole
 
     sec, rep, member = council["sec"][0], council["reps"][1], council["members"][1]
@@ -708,16 +707,8 @@ def test_the_list_runs_the_same_number_of_queries_for_few_and_many_notifications
         for user in (rep, sec):
             browser = app.test_client()
             make.login(browser, user)
-            statements = []
-
-            def count_statement(*args, statements=statements):
-                statements.append(args[2])
-
-            event.listen(db.engine, "before_cursor_execute", count_statement)
-            try:
+            with counting_queries() as statements:
                 page = browser.get("/notifications/")
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count_statement)
             assert page.status_code == 200
             counts[(user.id, rounds)] = len(statements)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from decisions.accounts.models import Role, User
 from decisions.audit.models import AuditEntry
@@ -33,6 +33,7 @@ from decisions.meetings.models import (
 from decisions.members.models import Member, MemberKind, Subregion
 from decisions.proposals.models import Proposal, ProposalStatus
 from decisions.register.models import Decision, DecisionDocument
+from tests.counting import counting_queries
 from tests.world import demo_data
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
@@ -321,16 +322,8 @@ def test_list_pages_link_to_the_next_until_the_last_and_keep_the_filters(app, cl
 
 
 def _queries(client, url: str) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_queries() as statements:
         get(client, url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

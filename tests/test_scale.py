@@ -38,7 +38,7 @@ from decisions.proposals.rules import evaluate
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome
 from decisions.register.models import Decision
-from tests.test_board_queries import counting_queries
+from tests.counting import counting_queries
 
 YEARS = 1
 SEARCH = "plan"

@@ -657,33 +657,30 @@ class _Snapshot:
 def build(make, with_meetings: bool = False) -> World:
     """A world in the test's database: restored from the run's first build when the
     database is empty, else built anew beside what is there."""
-    key = (str(db.engine.url), with_meetings, now(), current_app.config["PDF_RENDERER"])
-    if not _database_is_empty():
-        return _build_new(make, with_meetings)
-    snapshot = _SNAPSHOTS.get(key)
-    if snapshot is None:
-        world = _build_new(make, with_meetings)
-        db.session.commit()
-        _SNAPSHOTS[key] = _take(world)
-        return world
-    return _restore(snapshot)
+    return _once(("world", with_meetings), lambda: _build_new(make, with_meetings))
 
 
 def demo_data() -> None:
     """The demo data (`flask demo load`) in the test's database: loaded once per test
     process, database, moment and renderer, then restored from that first load's rows
     and files (loading it takes seconds; a dozen tests read it)."""
-    key = ("demo", str(db.engine.url), now(), current_app.config["PDF_RENDERER"])
-    snapshot = _SNAPSHOTS.get(key)
+    _once(("demo",), lambda: demo.load() and None)
+
+
+def _once(kind: tuple, make_it):
+    """What `make_it` makes in the database, made once per test process, database,
+    clock moment and PDF renderer and then restored from its rows and files; made anew
+    beside what is there when the database is not empty."""
     if not _database_is_empty():
-        demo.load()
-        return
+        return make_it()
+    key = (*kind, str(db.engine.url), now(), current_app.config["PDF_RENDERER"])
+    snapshot = _SNAPSHOTS.get(key)
     if snapshot is None:
-        assert demo.load()
+        made = make_it()
         db.session.commit()
-        _SNAPSHOTS[key] = _take(None)
-        return
-    _restore(snapshot)
+        _SNAPSHOTS[key] = _take(made)
+        return made
+    return _restore(snapshot)
 
 
 def fresh(make, with_meetings: bool = False) -> World:

@@ -1,7 +1,6 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -318,7 +317,7 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
                        reply_typed=reply_typed)
     history = db.session.scalars(queries.history(board.round.id)).all()
     return render_template("proposals/round.html", board=board, panel=panel, history=history,
-                           answer_typed=answer_typed or {},
+                           answer_typed=answer_typed or {}, etag=_board_etag(board.round.id),
                            revision_offered=_revision_offered(board)), status
 
 
@@ -348,13 +347,7 @@ def board(id: int):
     etag = _board_etag(id)
     if etag is not None and request.if_none_match.contains(etag):
         return _fresh(make_response("", 304), etag)
-    board = _board_or_404(id)
-    html = render_template("proposals/_board.html", board=board, etag=etag)
-    shown = re.search(r'data-version="(\w+)"', html)
-    if shown and request.args.get("v") == shown.group(1):
-        # What the poller shows is current (a change elsewhere moved the ETag only):
-        # nothing to swap; the ETag it sends next comes with this answer.
-        return _fresh(make_response("", 204), etag)
+    html = render_template("proposals/_board.html", board=_board_or_404(id), etag=etag)
     return _fresh(make_response(html), etag)
 
 
@@ -470,6 +463,7 @@ def _after_position(round_: Round, member: Member, saved: Position | None = None
             else _saved_view(round_, saved)
         history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
         return render_template("proposals/_position_saved.html", board=board, history=history,
+                               etag=_board_etag(round_id) if on_round_page else None,
                                panel=_panel(board, member, saved=True,
                                             on_round_page=on_round_page))
     flash(_("The position of %(member)s is registered.", member=member.name), "success")

@@ -250,8 +250,8 @@
   });
 
   // A polled part with data-etag sends it as If-None-Match: the server answers 304,
-  // without building the part, while nothing it shows has changed. A 304 or a 204
-  // swaps nothing and brings the ETag to send next.
+  // without building the part, while nothing it shows has changed. A 304 swaps
+  // nothing.
   document.addEventListener("htmx:configRequest", function (evt) {
     var elt = evt.detail.elt;
     if (elt && elt.getAttribute && elt.getAttribute("data-etag") && evt.detail.verb === "get") {
@@ -261,12 +261,9 @@
 
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
-    if (!xhr || (xhr.status !== 304 && xhr.status !== 204)) return;
+    if (!xhr || xhr.status !== 304) return;
     evt.detail.shouldSwap = false;
     evt.detail.isError = false;
-    var etag = xhr.getResponseHeader("ETag");
-    var elt = evt.detail.elt || (evt.detail.requestConfig && evt.detail.requestConfig.elt);
-    if (etag && elt && elt.hasAttribute && elt.hasAttribute("hx-get")) elt.setAttribute("data-etag", etag);
   });
 
   // 7. Busy forms. Without script the form posts as usual; its hint says it takes time.
