@@ -7,9 +7,7 @@ asks, before and after it writes, which objects the interface serves, by the ver
 queries the interface serves them with; what was served before and is not after gets a
 tombstone, and an object served again loses it."""
 
-from collections.abc import Callable
-
-from sqlalchemy import Select, delete, event, insert, inspect, literal, or_
+from sqlalchemy import Select, bindparam, delete, event, insert, inspect, literal, or_
 from sqlalchemy.orm import Session
 
 from decisions.accounts.models import User
@@ -55,73 +53,80 @@ class Touched:
         return any(vars(self).values())
 
 
-def _served(kind: str, touched: Touched) -> Select | None:
-    """(id, created, order) of the objects of `kind` the interface serves among those
-    the flush touched; None when it touched none of them."""
-    t = touched
-    items = [column.in_(ids) for column, ids in ((AgendaItem.id, t.items),
-                                                 (AgendaItem.meeting_id, t.meetings),
-                                                 (AgendaItem.proposal_id, t.proposals))
-             if ids]
-    found: dict[str, Callable[[], Select]] = {
-        "meeting": lambda: (queries.public_meetings()
-                            .with_only_columns(Meeting.id, Meeting.created_at, literal(None))
-                            .where(Meeting.id.in_(t.meetings))),
-        "location": lambda: (queries.public_meetings()
-                             .with_only_columns(Meeting.id, Meeting.created_at, literal(None))
-                             .where(Meeting.id.in_(t.meetings), Meeting.place != "")),
-        "agenda_item": lambda: (queries.public_items()
-                                .with_only_columns(AgendaItem.id, Meeting.created_at,
-                                                   AgendaItem.position)
-                                .where(or_(*items))),
-        "item_consultation": lambda: (
+def _ids(name: str):
+    return bindparam(name, expanding=True)
+
+
+def _statements() -> dict[str, Select]:
+    """(id, created, order) of the objects of each kind the interface serves among the
+    ids a flush touched (bound as parameters: each statement is built once, so that a
+    flush does not build and key some thirty statements again)."""
+    items = or_(AgendaItem.id.in_(_ids("items")), AgendaItem.meeting_id.in_(_ids("meetings")),
+                AgendaItem.proposal_id.in_(_ids("proposals")))
+    return {
+        "meeting": (queries.public_meetings()
+                    .with_only_columns(Meeting.id, Meeting.created_at, literal(None))
+                    .where(Meeting.id.in_(_ids("meetings")))),
+        "location": (queries.public_meetings()
+                     .with_only_columns(Meeting.id, Meeting.created_at, literal(None))
+                     .where(Meeting.id.in_(_ids("meetings")), Meeting.place != "")),
+        "agenda_item": (queries.public_items()
+                        .with_only_columns(AgendaItem.id, Meeting.created_at,
+                                           AgendaItem.position)
+                        .where(items)),
+        "item_consultation": (
             queries.public_items()
             .with_only_columns(AgendaItem.id, Meeting.created_at, literal(None))
-            .where(or_(*items), AgendaItem.proposal_id.in_(
+            .where(items, AgendaItem.proposal_id.in_(
                 queries.public_papers().with_only_columns(Proposal.id)))),
-        "file": lambda: (queries.public_documents()
-                         .with_only_columns(MeetingDocument.id, MeetingDocument.created_at,
-                                            literal(None))
-                         .where(MeetingDocument.meeting_id.in_(t.meetings))),
-        "paper_file": lambda: (papers.public_documents()
-                               .with_only_columns(DecisionDocument.id,
-                                                  DecisionDocument.created_at, literal(None))
-                               .where(Decision.proposal_id.in_(t.proposals))),
-        "paper": lambda: (queries.public_papers()
-                          .with_only_columns(Proposal.id, Proposal.created_at, literal(None))
-                          .where(Proposal.id.in_(t.proposals))),
-        "round_consultation": lambda: (queries.public_rounds()
-                                       .with_only_columns(Round.id, Round.opened_at,
-                                                          literal(None))
-                                       .where(Round.proposal_id.in_(t.proposals))),
-        "ratification_consultation": lambda: (
+        "file": (queries.public_documents()
+                 .with_only_columns(MeetingDocument.id, MeetingDocument.created_at,
+                                    literal(None))
+                 .where(MeetingDocument.meeting_id.in_(_ids("meetings")))),
+        "paper_file": (papers.public_documents()
+                       .with_only_columns(DecisionDocument.id,
+                                          DecisionDocument.created_at, literal(None))
+                       .where(Decision.proposal_id.in_(_ids("proposals")))),
+        "paper": (queries.public_papers()
+                  .with_only_columns(Proposal.id, Proposal.created_at, literal(None))
+                  .where(Proposal.id.in_(_ids("proposals")))),
+        "round_consultation": (queries.public_rounds()
+                               .with_only_columns(Round.id, Round.opened_at, literal(None))
+                               .where(Round.proposal_id.in_(_ids("proposals")))),
+        "ratification_consultation": (
             queries.public_ratifications()
             .with_only_columns(Ratification.id, Ratification.registered_at, literal(None))
-            .where(or_(Decision.proposal_id.in_(t.proposals),
-                       Ratification.id.in_(t.ratifications)))),
-        "person": lambda: (queries.persons()
-                           .with_only_columns(User.id, User.created_at, literal(None))
-                           .where(User.id.in_(t.users))),
-        "membership": lambda: (queries.memberships()
-                               .with_only_columns(GroupMembership.id,
-                                                  GroupMembership.created_at, literal(None))
-                               .where(or_(GroupMembership.id.in_(t.seats),
-                                          GroupMembership.user_id.in_(t.users)))),
-        "group": lambda: (queries.groups()
-                          .with_only_columns(Group.id, Group.created_at, literal(None))
-                          .where(Group.id.in_(t.groups))),
-        "member": lambda: (queries.members()
-                           .with_only_columns(Member.id, Member.created_at, literal(None))
-                           .where(Member.id.in_(t.members))),
+            .where(or_(Decision.proposal_id.in_(_ids("proposals")),
+                       Ratification.id.in_(_ids("ratifications"))))),
+        "person": (queries.persons()
+                   .with_only_columns(User.id, User.created_at, literal(None))
+                   .where(User.id.in_(_ids("users")))),
+        "membership": (queries.memberships()
+                       .with_only_columns(GroupMembership.id, GroupMembership.created_at,
+                                          literal(None))
+                       .where(or_(GroupMembership.id.in_(_ids("seats")),
+                                  GroupMembership.user_id.in_(_ids("users"))))),
+        "group": (queries.groups()
+                  .with_only_columns(Group.id, Group.created_at, literal(None))
+                  .where(Group.id.in_(_ids("groups")))),
+        "member": (queries.members()
+                   .with_only_columns(Member.id, Member.created_at, literal(None))
+                   .where(Member.id.in_(_ids("members")))),
     }
-    needs = {"meeting": t.meetings, "location": t.meetings, "agenda_item": items,
-             "item_consultation": items, "file": t.meetings, "paper": t.proposals,
-             "paper_file": t.proposals,
-             "round_consultation": t.proposals,
-             "ratification_consultation": t.proposals or t.ratifications,
-             "person": t.users, "membership": t.seats or t.users, "group": t.groups,
-             "member": t.members}
-    return found[kind]() if needs[kind] else None
+
+
+# Which touched ids each kind is asked about (a kind none of them touched is not asked).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "meeting": ("meetings",), "location": ("meetings",),
+    "agenda_item": ("items", "meetings", "proposals"),
+    "item_consultation": ("items", "meetings", "proposals"), "file": ("meetings",),
+    "paper": ("proposals",), "paper_file": ("proposals",),
+    "round_consultation": ("proposals",),
+    "ratification_consultation": ("proposals", "ratifications"),
+    "person": ("users",), "membership": ("seats", "users"), "group": ("groups",),
+    "member": ("members",)}
+
+_BUILT: dict[str, Select] = {}
 
 
 # The attributes whose change can take an object out of the interface, per model.
@@ -179,11 +184,14 @@ def touched_by(session: Session) -> Touched:
 
 
 def _ask(session: Session, touched: Touched) -> dict[str, dict[int, tuple]]:
+    if not _BUILT:
+        _BUILT.update(_statements())
+    ids = {name: sorted(values) for name, values in vars(touched).items()}
     found = {}
     for kind in TYPES:
-        stmt = _served(kind, touched)
-        if stmt is not None:
-            found[kind] = {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
+        if any(ids[name] for name in NEEDS[kind]):
+            found[kind] = {row[0]: (row[1], row[2])
+                           for row in session.execute(_BUILT[kind], ids)}
     return found
 
 
