@@ -5,7 +5,6 @@ import os
 import secrets
 
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,7 +30,7 @@ from decisions.files.storage import check_sending
 from decisions.files.views import bp as files_bp
 from decisions.followup.views import bp as followup_bp
 from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
-from decisions.locale import format_moment, nb, nb_html, select_locale
+from decisions.locale import TEMPLATE_GETTEXT, nb, nb_html, select_locale, speech, when
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
 from decisions.meetings.cli import groups, meetings
@@ -153,7 +152,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
     app.jinja_env.filters["nb"] = nb
     app.jinja_env.filters["nb_html"] = nb_html
-    app.jinja_env.filters["when"] = format_moment
+    app.jinja_env.filters["when"] = when
+    # Flask-Babel's, with the language resolved once per render (decisions.locale)
+    app.jinja_env.globals.update(TEMPLATE_GETTEXT)
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -171,9 +172,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
+        spoken = speech()
         return {"can": lambda action, obj=None, kind=None: can(current_user, action, obj,
                                                                   kind=kind),
-                "locale": str(get_locale()), "now": now}
+                "locale": spoken.language, "_speech": spoken, "now": now}
 
 
 def register_commands(app: Flask) -> None:
