@@ -5,8 +5,11 @@ benchmark's reader (a representative of the newest open round's member).
     DATABASE_URL=sqlite:////tmp/perf/alliance.db PYTHONPATH=. \\
         python benchmarks/profile_pages.py [--n 50] [--pages proposals,board] [--top 25]
 
-Prints, per page: ms a request (wall, in the profiled loop and without the profiler),
-SQL statements a request, and the functions with the most cumulative and own time.
+Prints, per page: ms a request (wall and CPU time of this process, without the
+profiler), the ratio to the bare reference page (`benchmarks/reference.py`, the board's
+round rendered with nothing around it: issue 18 asks every page to be at least 0.5 of
+it, the board fragment 0.75), SQL statements a request, and the functions with the most
+cumulative and own time.
 The data is `flask demo scale --preset alliance` (see benchmarks/bench.py `prepare`).
 """
 
@@ -62,7 +65,8 @@ def discover(app) -> tuple[dict[str, str], str]:
     pages = {"proposals": "/proposals/", "round": f"/rounds/{round_id}",
              "board": f"/rounds/{round_id}/board", "meeting": f"/meetings/{meeting}",
              "register": "/decisions/?q=felles", "public": "/public/",
-             "notifications": "/notifications/", "audit": "/audit/"}
+             "notifications": "/notifications/", "audit": "/audit/",
+             "reference": f"/rounds/{round_id}"}
     return pages, reader, secretariat
 
 
@@ -93,34 +97,47 @@ def main() -> None:
     statements = []
     with app.app_context():
         engine = db.engine
+    import benchmarks.reference as reference  # reads DATABASE_URL when imported
+
+    with reference.app.app_context():
+        engines = (engine, reference.db.engine)
     clock = {}
-    event.listen(engine, "before_cursor_execute",
-                 lambda *a, **k: clock.__setitem__("t", time.perf_counter()))
-    event.listen(engine, "after_cursor_execute", lambda *a, **k: statements.append(
-        f"{(time.perf_counter() - clock['t']) * 1000:6.2f} ms  {' '.join(a[2].split())}"))
+    for each in engines:
+        event.listen(each, "before_cursor_execute",
+                     lambda *a, **k: clock.__setitem__("t", time.perf_counter()))
+        event.listen(each, "after_cursor_execute", lambda *a, **k: statements.append(
+            f"{(time.perf_counter() - clock['t']) * 1000:6.2f} ms  {' '.join(a[2].split())}"))
     chosen = [p for p in args.pages.split(",") if p] or list(pages)
+    # the reference first: every page's ratio is to its CPU time
+    chosen = ["reference"] + [p for p in chosen if p != "reference"]
+
     print(f"reader {reader}")
+    reference_cpu = None
     for key in chosen:
         path = pages[key]
         headers = {"HX-Request": "true"} if key == "board" else {}
         # the public register without a login; the audit list is the secretariat's
-        who = {"public": app.test_client(), "audit": admin}.get(key, client)
+        who = {"public": app.test_client(), "audit": admin,
+               "reference": reference.app.test_client()}.get(key, client)
         get = functools.partial(who.get, path, base_url=base, headers=headers)
         for _ in range(5):  # warm
             status = get().status_code
         statements.clear()
         get()
         queries = len(statements)
-        runs = []
+        runs, cpu_runs = [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(args.n):
                 get()
             runs.append((time.perf_counter() - started) / args.n * 1000)
-        plain = min(runs)
+            cpu_runs.append((time.process_time() - cpu_started) / args.n * 1000)
+        plain, cpu = min(runs), min(cpu_runs)
+        reference_cpu = reference_cpu or cpu
+        measured = (f"{plain:.2f} ms a request, {cpu:.2f} ms CPU ({reference_cpu / cpu:.2f}× "
+                    f"the reference; best of {args.repeat}), {queries} SQL statements")
         if args.no_profile:
-            print(f"=== {key} {path}: status {status}, {plain:.2f} ms a request (best of "
-                  f"{args.repeat}), {queries} SQL statements")
+            print(f"=== {key} {path}: status {status}, {measured}")
             continue
         profile = cProfile.Profile()
         profile.enable()
@@ -133,9 +150,8 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(args.top)
         # Python function calls a request: the profile's measure of work, which
         # (unlike the time) does not move with the load of a shared machine.
-        print(f"=== {key} {path}: status {status}, {plain:.1f} ms a request, "
-              f"{queries} SQL statements, {stats.total_calls / args.n:.0f} function calls "
-              "a request")
+        print(f"=== {key} {path}: status {status}, {measured}, "
+              f"{stats.total_calls / args.n:.0f} function calls a request")
         if os.environ.get("PROFILE_VERBOSE"):
             print(out.getvalue())
         if os.environ.get("PROFILE_SQL"):

@@ -5,7 +5,6 @@ import os
 import secrets
 
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,8 +29,14 @@ from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, 
 from decisions.files.storage import check_sending
 from decisions.files.views import bp as files_bp
 from decisions.followup.views import bp as followup_bp
-from decisions.http import BoundedIntConverter, person_url, refuse_nul_bytes, to_the_form_page
-from decisions.locale import format_moment, nb, nb_html, select_locale
+from decisions.http import (
+    BoundedIntConverter,
+    person_url,
+    refuse_nul_bytes,
+    template_url_for,
+    to_the_form_page,
+)
+from decisions.locale import TEMPLATE_GETTEXT, nb, nb_html, select_locale, speech, when
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
 from decisions.meetings.cli import groups, meetings
@@ -40,9 +45,10 @@ from decisions.meetings.subscribers import subscribe as subscribe_meetings
 from decisions.meetings.views import bp as meetings_bp
 from decisions.members.cli import members
 from decisions.members.views import bp as members_bp
-from decisions.notifications.queries import undeliverable_count, unread_count
+from decisions.notifications.queries import undeliverable_count
 from decisions.notifications.subscribers import subscribe as subscribe_notifications
 from decisions.notifications.views import bp as notifications_bp
+from decisions.notifications.views import unread as unread_notifications
 from decisions.oparl.cli import oparl
 from decisions.oparl.subscribers import subscribe as subscribe_oparl
 from decisions.oparl.views import bp as oparl_bp
@@ -153,15 +159,15 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
     app.jinja_env.filters["nb"] = nb
     app.jinja_env.filters["nb_html"] = nb_html
-    app.jinja_env.filters["when"] = format_moment
+    app.jinja_env.filters["when"] = when
+    # Flask-Babel's, with the language resolved once per render (decisions.locale)
+    app.jinja_env.globals.update(TEMPLATE_GETTEXT)
     app.jinja_env.filters["oslo"] = oslo
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    def unread_notifications() -> int:
-        return unread_count(current_user) if current_user.is_authenticated else 0
-
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals["url_for"] = template_url_for(app)
     # The start page's count of emails that did not get through (main may not import
     # notifications: the wiring hands it over).
     app.jinja_env.globals["undeliverable_emails"] = lambda: undeliverable_count(current_user)
@@ -171,9 +177,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
+        spoken = speech()
         return {"can": lambda action, obj=None, kind=None: can(current_user, action, obj,
                                                                   kind=kind),
-                "locale": str(get_locale()), "now": now}
+                "locale": spoken.language, "_speech": spoken, "now": now}
 
 
 def register_commands(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Small helpers every view uses: safe redirects, loading objects with their permission."""
 
+import functools
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
@@ -127,3 +128,44 @@ def person_url(user_id: int | None) -> str | None:
     if user_id is None or "people.show" not in from_app:
         return None
     return url_for("people.show", id=user_id)
+
+
+def once_a_request(compute):
+    """Decorates a function of no arguments whose value holds for a request (asked by
+    the page and by its header): computed the first time, kept on the request. Outside
+    a request it is computed each time."""
+    kept_as = f"_once_{compute.__module__}.{compute.__qualname__}"
+
+    @functools.wraps(compute)
+    def once():
+        if not has_request_context():
+            return compute()
+        value = getattr(request, kept_as, once)
+        if value is once:
+            value = compute()
+            setattr(request, kept_as, value)
+        return value
+
+    return once
+
+
+STATIC_URLS_KEPT = 1024
+
+
+def template_url_for(app: Flask):
+    """The templates' `url_for`: Flask's, but a static file's address (the same on
+    every request under the same script root) is built once and kept."""
+    kept: dict[tuple[str, str], str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if endpoint != "static" or values.keys() != {"filename"} or not has_request_context():
+            return app.url_for(endpoint, **values)
+        key = (values["filename"], request.script_root)
+        found = kept.get(key)
+        if found is None:
+            found = app.url_for(endpoint, **values)
+            if len(kept) < STATIC_URLS_KEPT:
+                kept[key] = found
+        return found
+
+    return url_for

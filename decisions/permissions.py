@@ -184,12 +184,29 @@ def _seen(user: User, kind: str, obj: object) -> bool:
     return SEEN[kind][1](user).test(obj)
 
 
+# The kinds whose rule reads nothing of the user but the role (`_by_role`,
+# `proposals_seen`): their where-clause is built once per role and kept, so that a query
+# built once (functools.cache) can be kept per clause. The others read the user's id or
+# seats, and are built each time.
+BY_ROLE_ONLY = frozenset({"proposal", "round", "member", "decision", "group", "meeting",
+                          "area", "ratification", "email", "audit"})
+NOTHING = false()
+_clauses_by_role: dict[tuple[str, Role], ColumnElement[bool]] = {}
+
+
 def visible(user: User | AnonymousUserMixin, kind: str) -> ColumnElement[bool]:
     """Where-clause selecting the objects of `kind` that `user` may view: the same
-    rule as `can(user, "view", obj)`."""
+    rule as `can(user, "view", obj)`. For the kinds of BY_ROLE_ONLY, the same clause
+    object for every user of a role."""
     if not _signed_in(user):
-        return false()
-    return SEEN[kind][1](user).sql()
+        return NOTHING
+    if kind not in BY_ROLE_ONLY:
+        return SEEN[kind][1](user).sql()
+    key = (kind, user.role)
+    clause = _clauses_by_role.get(key)
+    if clause is None:
+        clause = _clauses_by_role[key] = SEEN[kind][1](user).sql()
+    return clause
 
 
 def chaired(user: User | AnonymousUserMixin) -> ColumnElement[bool]:

@@ -68,7 +68,7 @@ def _remove_orphan_files() -> int:
 
 def record_ended_rounds(limit: int | None = None) -> int:
     """Record the outcome (and decision) of rounds whose deadline has passed."""
-    due = db.session.scalars(queries.due_rounds(now(), limit=limit)).all()
+    due = queries.due_rounds(now(), limit=limit)
     if not due:
         return 0
     db.session.rollback()  # end the read: on SQLite a read cannot turn into a write

@@ -1,6 +1,7 @@
 """What the interface promises beyond the pages' content: the consensus board's poll,
-sent with the ETag the round page gave it, answers 304 while nothing changed, Norwegian content is marked as such in the English
-interface, and a form's errors come back at an address that answers GET."""
+sent with the ETag the round page gave it, answers 304 while nothing changed, Norwegian
+content is marked as such in the English interface, and a form's errors come back at an
+address that answers GET."""
 
 from bs4 import BeautifulSoup
 

@@ -12,7 +12,7 @@ from decisions.clock import oslo
 from decisions.extensions import db
 from decisions.files.services import add_attachment
 from decisions.meetings.models import GroupRole
-from decisions.permissions import SEEN, can, visible
+from decisions.permissions import BY_ROLE_ONLY, SEEN, can, visible
 from tests import world as worlds
 
 
@@ -56,3 +56,20 @@ def test_the_object_rule_and_the_sql_rule_see_the_same_objects_for_every_role(
         by_sql = set(db.session.scalars(select(model.id).where(visible(user, kind))))
         assert by_sql == by_object, (kind, role)
         db.session.expire_all()
+
+
+def test_the_clauses_kept_per_role_read_nothing_of_the_user_but_the_role(app, world):
+    """visible() keeps one clause per role for BY_ROLE_ONLY: for those kinds, users of
+    one role (representatives of different members, say) get the same SQL."""
+    def sql(user, kind) -> str:
+        return str(SEEN[kind][1](user).sql().compile(
+            db.engine, compile_kwargs={"literal_binds": True}))
+
+    by_role: dict = {}
+    for _name, user in _users(world)[1:]:
+        by_role.setdefault(user.role, []).append(user)
+    assert any(len(users) > 1 for users in by_role.values())
+    for kind in sorted(BY_ROLE_ONLY):
+        for users in by_role.values():
+            assert len({sql(user, kind) for user in users}) == 1, kind
+            assert visible(users[0], kind) is visible(users[-1], kind)

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -254,6 +254,13 @@ def start_session(user: User) -> str:
     return token
 
 
+@functools.cache
+def _session_with_user() -> Select:
+    """Built once: every request of a signed-in user runs it."""
+    return (select(LoginSession).where(LoginSession.token_hash == bindparam("token_hash"))
+            .options(joinedload(LoginSession.user).joinedload(User.member)))
+
+
 def session_user(token: str | None, *, reading: bool = True,
                  active: bool = True) -> User | None:
     """The user of a live session, or None if it has ended, idled out or expired.
@@ -264,9 +271,7 @@ def session_user(token: str | None, *, reading: bool = True,
         return None
     # One query a request: the session, its user and the user's member (every page
     # names them in its header).
-    login = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _hash_token(token))
-        .options(joinedload(LoginSession.user).joinedload(User.member)))
+    login = db.session.scalar(_session_with_user(), {"token_hash": _hash_token(token)})
     if login is None or login.ended_at is not None:
         return None
     config = current_app.config

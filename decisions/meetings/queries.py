@@ -2,10 +2,11 @@
 before they write (agenda.py, minutes.py), each in a fixed number of SQL queries
 whatever the size of the agenda."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from decisions.accounts.models import User
@@ -89,30 +90,43 @@ def documents(meeting_ids: list[int]) -> dict[int, dict[DocumentKind, MeetingDoc
     found: dict[int, dict[DocumentKind, MeetingDocument]] = {}
     if not meeting_ids:
         return found
-    rows = db.session.scalars(
-        select(MeetingDocument).where(MeetingDocument.meeting_id.in_(meeting_ids))
-        .order_by(MeetingDocument.revision))
+    rows = db.session.scalars(_documents(), {"meeting_ids": meeting_ids})
     for document in rows:
         found.setdefault(document.meeting_id, {})[document.kind] = document
     return found
 
 
+# The meeting page's statements are built once (bound parameters): SQLAlchemy walks a
+# statement whole for its cache key, and this one's loader options make that the most
+# of the page's SQL work when it is built anew each request.
+
+@functools.cache
+def _documents() -> Select:
+    return (select(MeetingDocument)
+            .where(MeetingDocument.meeting_id.in_(bindparam("meeting_ids", expanding=True)))
+            .order_by(MeetingDocument.revision))
+
+
 def meeting_with_agenda(meeting_id: int) -> Meeting | None:
     """The meeting with all its agenda shows, read afresh: an answer is rendered before
     the request commits, so collections loaded before an act would miss what it added."""
-    return db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id)
-        .execution_options(populate_existing=True).options(
-            selectinload(Meeting.group),
-            selectinload(Meeting.attendance),
-            selectinload(Meeting.items).options(
-                selectinload(AgendaItem.proposal),
-                selectinload(AgendaItem.attachments),
-                selectinload(AgendaItem.entries).selectinload(ProtocolEntry.member),
-                selectinload(AgendaItem.absences),
-                selectinload(AgendaItem.actions),
-                selectinload(AgendaItem.approves_meeting),
-            )))
+    return db.session.scalar(_meeting_with_agenda(), {"meeting_id": meeting_id})
+
+
+@functools.cache
+def _meeting_with_agenda() -> Select:
+    return (select(Meeting).where(Meeting.id == bindparam("meeting_id"))
+            .execution_options(populate_existing=True).options(
+                selectinload(Meeting.group),
+                selectinload(Meeting.attendance),
+                selectinload(Meeting.items).options(
+                    selectinload(AgendaItem.proposal),
+                    selectinload(AgendaItem.attachments),
+                    selectinload(AgendaItem.entries).selectinload(ProtocolEntry.member),
+                    selectinload(AgendaItem.absences),
+                    selectinload(AgendaItem.actions),
+                    selectinload(AgendaItem.approves_meeting),
+                )))
 
 
 def with_agenda(meeting: Meeting) -> Meeting:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 import decisions.lifecycle as lifecycle
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from decisions.http import load, page_number, require, see_other, wants_fragment
+from decisions.http import load, once_a_request, page_number, require, see_other, wants_fragment
 from decisions.notifications import messages, queries, services
 from decisions.notifications.forms import settings_form
 from decisions.notifications.models import (
@@ -46,19 +46,23 @@ def _own(id: int) -> Notification:
     return notification
 
 
+@once_a_request
+def unread() -> int:
+    """The signed-in user's unread count: the menu of every page shows it, the list too."""
+    return queries.unread_count(current_user) if current_user.is_authenticated else 0
+
+
 @bp.route("/")
 def index():
     page = db.paginate(queries.of_user(current_user), page=page_number(), per_page=30,
                        error_out=False)
     template = "notifications/_list.html" if wants_fragment() else "notifications/index.html"
-    return render_template(template, page=page, subject=messages.subject,
-                           unread=queries.unread_count(current_user))
+    return render_template(template, page=page, subject=messages.subject, unread=unread())
 
 
 @bp.route("/count")
 def count():
-    return render_template("notifications/_count.html",
-                           unread=queries.unread_count(current_user))
+    return render_template("notifications/_count.html", unread=unread())
 
 
 @bp.route("/<int:id>/open", methods=["POST"])

@@ -4,8 +4,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload
 
 from decisions.accounts.models import User
@@ -79,15 +80,9 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
     result: dict[int, dict[int, int]] = {r.id: {} for r in consent}
     if not consent:
         return result
-    rows = db.session.execute(
-        select(Round.proposal_id, Round.id, ProposalVersion.number, Position.member_id,
-               Position.kind)
-        .join(Round, Round.id == Position.round_id)
-        .join(ProposalVersion, ProposalVersion.id == Round.version_id)
-        .where(Round.proposal_id.in_({r.proposal_id for r in consent}),
-               Round.id < max(r.id for r in consent))  # only earlier rounds weigh
-        .order_by(Round.id)
-    ).all()
+    rows = db.session.execute(_earlier_answers(), {
+        "proposal_ids": list({r.proposal_id for r in consent}),
+        "before": max(r.id for r in consent)}).all()
     of_proposal: dict[int, list] = defaultdict(list)  # each round reads its proposal's rows
     for row in rows:
         of_proposal[row.proposal_id].append(row)
@@ -98,6 +93,21 @@ def carried_objections(rounds: list[Round]) -> dict[int, dict[int, int]]:
                 latest[member_id] = (version, kind)
         result[round_.id] = {m: v for m, (v, kind) in latest.items() if kind.blocks}
     return result
+
+
+# Statements every request of a page runs are built once (functools.cache), with bound
+# parameters: SQLAlchemy then finds their compiled form without building and walking a
+# new statement each time.
+
+@cache
+def _earlier_answers() -> Select:
+    return (select(Round.proposal_id, Round.id, ProposalVersion.number, Position.member_id,
+                   Position.kind)
+            .join(Round, Round.id == Position.round_id)
+            .join(ProposalVersion, ProposalVersion.id == Round.version_id)
+            .where(Round.proposal_id.in_(bindparam("proposal_ids", expanding=True)),
+                   Round.id < bindparam("before"))  # only earlier rounds weigh
+            .order_by(Round.id))
 
 
 def standing_objections(proposal_id: int) -> dict[int, tuple[str, int]]:
@@ -187,10 +197,19 @@ def states_of(rounds: list[Round], now: datetime) -> dict[int, RoundState]:
             for r in rounds}
 
 
-def due_rounds(now: datetime, limit: int = 20) -> Select:
-    """Ids of rounds past their deadline whose outcome is not recorded yet."""
-    return (select(Round.id).where(Round.outcome.is_(None), Round.deadline <= now)
-            .order_by(Round.deadline).limit(limit))
+@cache
+def _due_rounds(limited: bool) -> Select:
+    stmt = (select(Round.id).where(Round.outcome.is_(None), Round.deadline <= bindparam("now"))
+            .order_by(Round.deadline))
+    return stmt.limit(bindparam("limit")) if limited else stmt
+
+
+def due_rounds(now: datetime, limit: int | None = 20) -> list[int]:
+    """Ids of rounds past their deadline whose outcome is not recorded yet, the
+    earliest deadline first (every request asks, before its view)."""
+    if limit is None:
+        return list(db.session.scalars(_due_rounds(False), {"now": now}))
+    return list(db.session.scalars(_due_rounds(True), {"now": now, "limit": limit}))
 
 
 def due_reminders(now: datetime) -> list[int]:
@@ -284,60 +303,84 @@ def open_rounds_of(member_id: int, now: datetime) -> Select:
 def board_rows(round_id: int) -> tuple[list[Member], dict[int, Position]]:
     """The round's members with their subregions, ordered for the board, and their
     positions by member (who registered each loaded with it): one query."""
-    rows = db.session.execute(
-        select(Member, Position).join(RoundMember, RoundMember.member_id == Member.id)
-        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
-                                  Position.member_id == Member.id))
-        .where(RoundMember.round_id == round_id)
-        .options(joinedload(Member.subregion), joinedload(Position.registered_by))
-        .order_by(Member.name)).all()
+    rows = db.session.execute(_board_rows(), {"round_id": round_id}).all()
     return [m for m, _p in rows], {m.id: p for m, p in rows if p is not None}
+
+
+@cache
+def _board_rows() -> Select:
+    return (select(Member, Position).join(RoundMember, RoundMember.member_id == Member.id)
+            .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
+                                      Position.member_id == Member.id))
+            .where(RoundMember.round_id == bindparam("round_id"))
+            .options(joinedload(Member.subregion), joinedload(Position.registered_by))
+            .order_by(Member.name))
 
 
 def objection_threads(round_: Round, member_ids: Iterable[int]) -> dict[int, ObjectionThread]:
     """The thread of each member's objection as the round shows it: the latest opened
     in this round or before (an objection carried from an earlier version is the same
-    conversation) and not withdrawn before it, with its entries. A fixed number of
-    queries."""
+    conversation) and not withdrawn before it, with its entries. One query."""
     ids = list(member_ids)
     if not ids:
         return {}
-    threads = db.session.scalars(
-        select(ObjectionThread)
-        .where(ObjectionThread.proposal_id == round_.proposal_id,
-               ObjectionThread.member_id.in_(ids),
-               ObjectionThread.opened_round_id <= round_.id,
-               or_(ObjectionThread.closed_round_id.is_(None),
-                   ObjectionThread.closed_round_id >= round_.id))
-        .options(selectinload(ObjectionThread.entries).options(
-            joinedload(ObjectionEntry.author),
-            # The thread names each entry's version by its number: not its texts.
-            joinedload(ObjectionEntry.round).joinedload(Round.version)
-            .load_only(ProposalVersion.number)))
-        .order_by(ObjectionThread.id))
+    threads = db.session.scalars(_threads(), {
+        "proposal_id": round_.proposal_id, "member_ids": ids, "round_id": round_.id}).unique()
     return {t.member_id: t for t in threads}  # the latest wins
 
 
-def history(round_id: int, member_id: int | None = None) -> Select:
-    stmt = (select(PositionChange).where(PositionChange.round_id == round_id)
-            .options(selectinload(PositionChange.member),
-                     selectinload(PositionChange.registered_by))
+@cache
+def _threads() -> Select:
+    round_id = bindparam("round_id")
+    return (select(ObjectionThread)
+            .where(ObjectionThread.proposal_id == bindparam("proposal_id"),
+                   ObjectionThread.member_id.in_(bindparam("member_ids", expanding=True)),
+                   ObjectionThread.opened_round_id <= round_id,
+                   or_(ObjectionThread.closed_round_id.is_(None),
+                       ObjectionThread.closed_round_id >= round_id))
+            .options(joinedload(ObjectionThread.entries).options(
+                joinedload(ObjectionEntry.author),
+                # The thread names each entry's version by its number: not its texts.
+                joinedload(ObjectionEntry.round).joinedload(Round.version)
+                .load_only(ProposalVersion.number)))
+            .order_by(ObjectionThread.id))
+
+
+def history(round_id: int) -> list[Row]:
+    """The round's changes of position, the first first, as rows (at, member_name,
+    from_kind, kind, confirmed_from_round_id, registered_by_name, on_behalf): one query."""
+    return list(db.session.execute(_history(), {"round_id": round_id}))
+
+
+@cache
+def _history() -> Select:
+    registrar = aliased(User)
+    return (select(PositionChange.at, Member.name.label("member_name"),
+                   PositionChange.from_kind, PositionChange.kind,
+                   PositionChange.confirmed_from_round_id,
+                   registrar.name.label("registered_by_name"), PositionChange.on_behalf)
+            .join(Member, Member.id == PositionChange.member_id)
+            .join(registrar, registrar.id == PositionChange.registered_by_id)
+            .where(PositionChange.round_id == bindparam("round_id"))
             .order_by(PositionChange.id))
-    if member_id is not None:
-        stmt = stmt.where(PositionChange.member_id == member_id)
-    return stmt
 
 
 def previous_position(round_: Round, member_id: int) -> tuple[Position, Round] | None:
     """The member's position in the latest earlier round of the same proposal."""
-    row = db.session.execute(
-        select(Position, Round).join(Round, Round.id == Position.round_id)
-        .where(Round.proposal_id == round_.proposal_id, Round.id < round_.id,
-               Position.member_id == member_id)
-        .options(selectinload(Round.version))
-        .order_by(Round.id.desc()).limit(1)
-    ).first()
+    row = db.session.execute(_previous_position(), {
+        "proposal_id": round_.proposal_id, "round_id": round_.id, "member_id": member_id,
+    }).first()
     return (row[0], row[1]) if row else None
+
+
+@cache
+def _previous_position() -> Select:
+    return (select(Position, Round).join(Round, Round.id == Position.round_id)
+            .where(Round.proposal_id == bindparam("proposal_id"),
+                   Round.id < bindparam("round_id"),
+                   Position.member_id == bindparam("member_id"))
+            .options(joinedload(Round.version))
+            .order_by(Round.id.desc()).limit(1))
 
 
 def version_diff(old: ProposalVersion, new: ProposalVersion) -> VersionDiff:
@@ -419,6 +462,14 @@ def board_stamp(round_id: int, user: User) -> tuple | None:
     (before any of the board is built): the round's own columns, its latest position
     change, the latest entry in its proposal's objection threads and the latest change
     of a name it shows. None when there is no such round or `user` may not see it."""
+    row = db.session.execute(_board_stamp(visible(user, "round")),
+                             {"round_id": round_id}).first()
+    return None if row is None else tuple(row)
+
+
+@cache
+def _board_stamp(seen: ColumnElement[bool]) -> Select:
+    """Built once for each visibility clause (visible() keeps one a role)."""
     latest_change = (select(func.max(PositionChange.id))
                      .where(PositionChange.round_id == Round.id).scalar_subquery())
     latest_entry = (select(func.max(ObjectionEntry.id))
@@ -427,17 +478,19 @@ def board_stamp(round_id: int, user: User) -> tuple | None:
                     .scalar_subquery())
     latest_names = [select(func.max(AuditEntry.id)).where(shown).scalar_subquery()
                     for shown in NAMES_SHOWN]
-    row = db.session.execute(
-        select(Round.id, Round.version_id, Round.deadline, Round.closed_at, Round.outcome,
-               latest_change, latest_entry, *latest_names)
-        .where(Round.id == round_id, visible(user, "round"))).first()
-    return None if row is None else tuple(row)
+    return (select(Round.id, Round.version_id, Round.deadline, Round.closed_at, Round.outcome,
+                   latest_change, latest_entry, *latest_names)
+            .where(Round.id == bindparam("round_id"), seen))
+
+
+@cache
+def _round_with_texts() -> Select:
+    return (select(Round).where(Round.id == bindparam("round_id"))
+            .options(joinedload(Round.version), joinedload(Round.proposal)))
 
 
 def board(round_id: int, now: datetime) -> Board | None:
-    round_ = db.session.scalar(
-        select(Round).where(Round.id == round_id)
-        .options(joinedload(Round.version), joinedload(Round.proposal)))
+    round_ = db.session.scalar(_round_with_texts(), {"round_id": round_id})
     if round_ is None:
         return None
     members, positions = board_rows(round_id)

@@ -398,9 +398,9 @@ def _settle(round_: Round, actor: User | None,
 
 def settle_due_rounds() -> int:
     """Settle every round whose deadline has passed but whose outcome is not recorded."""
+    ids = queries.due_rounds(now(), limit=None)
     due = db.session.scalars(
-        select(Round).where(Round.id.in_(queries.due_rounds(now(), limit=None)))
-        .order_by(Round.id)).all()
+        select(Round).where(Round.id.in_(ids)).order_by(Round.id)).all() if ids else []
     for round_ in due:
         settle_round(round_)
     return len(due)

@@ -315,7 +315,7 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
             current_user, "speak_for", current_user.member):
         panel = _panel(board, current_user.member, on_round_page=True,
                        reply_typed=reply_typed)
-    history = db.session.scalars(queries.history(board.round.id)).all()
+    history = queries.history(board.round.id)
     return render_template("proposals/round.html", board=board, panel=panel, history=history,
                            answer_typed=answer_typed or {}, etag=_board_etag(board.round.id),
                            revision_offered=_revision_offered(board)), status
@@ -461,7 +461,7 @@ def _after_position(round_: Round, member: Member, saved: Position | None = None
         on_round_page = _posted_from_round_page()
         board = queries.board(round_id, now()) if on_round_page or saved is None \
             else _saved_view(round_, saved)
-        history = db.session.scalars(queries.history(round_id)).all() if on_round_page else []
+        history = queries.history(round_id) if on_round_page else []
         return render_template("proposals/_position_saved.html", board=board, history=history,
                                etag=_board_etag(round_id) if on_round_page else None,
                                panel=_panel(board, member, saved=True,
