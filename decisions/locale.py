@@ -5,8 +5,11 @@ User and document content (titles, texts, decisions, names) is written in bokmå
 an interface in another language it is marked lang="nb", so that a screen reader reads it
 as Norwegian (WCAG 3.1.2, language of parts)."""
 
+from collections.abc import Callable
+
+from babel import dates
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -37,6 +40,18 @@ def format_moment(value, fmt: str | None = None) -> str:
     if not value:
         return ""
     return format_datetime(value, fmt or MOMENT_PATTERNS.get(str(get_locale()), "medium"))
+
+
+def moments() -> Callable[[object], str]:
+    """`format_moment` for the many moments of one page (the audit list's fifty): the
+    language, its pattern and the time zone looked up once, not once a moment."""
+    locale = get_locale()
+    pattern = MOMENT_PATTERNS.get(str(locale))
+    if pattern is None:
+        return format_moment
+    zone = get_timezone()
+    return lambda value: dates.format_datetime(value, pattern, locale=locale,
+                                               tzinfo=zone) if value else ""
 
 
 def _interface_is_not_in_the_content_language() -> bool:

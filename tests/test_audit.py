@@ -155,3 +155,20 @@ def test_a_page_reads_no_count_of_the_trail_and_translates_each_label_once(app, 
     trail = [s for s in statements if "audit_entries" in s]
     assert trail and not [s for s in trail if "count(" in s.lower()], trail
     assert sorted(asked) == sorted(set(asked))
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_page_writes_its_moments_as_every_other_page_does(app, language):
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from decisions.locale import format_moment, moments
+
+    summer, winter = datetime(2026, 6, 30, 22, 5, tzinfo=UTC), datetime(2026, 1, 2, 8, 0,
+                                                                          tzinfo=UTC)
+    with app.test_request_context(), force_locale(language):
+        write = moments()
+        assert [write(summer), write(winter), write(None)] == [
+            format_moment(summer), format_moment(winter), ""]
+        assert format_moment(summer).endswith("00:05")  # Oslo time

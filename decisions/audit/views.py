@@ -12,6 +12,7 @@ from decisions.clock import from_oslo
 from decisions.database import keyset_page
 from decisions.extensions import db
 from decisions.http import int_arg, require
+from decisions.locale import moments
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -42,10 +43,11 @@ def index():
     # `before`: the ids of its neighbours' ends); nothing counts the whole trail.
     page = keyset_page(stmt, AuditEntry.id, after=int_arg("after"), before=int_arg("before"),
                        per_page=PER_PAGE)
-    # Each act's and object type's label translated once a page, not once a row.
+    # Each act's and object type's label translated once a page, not once a row; the
+    # language and time zone of the moments looked up once.
     return render_template(
         "audit/index.html", act_label=Labels(act_label),
-        object_type_label=Labels(object_type_label),
+        object_type_label=Labels(object_type_label), moment=moments(),
         page=page, acts=db.session.scalars(queries.acts()).all(),
         object_types=db.session.scalars(queries.object_types()).all(),
         filters={"act": act or "", "object_type": object_type or "",
