@@ -400,17 +400,18 @@ def _expected(user: User, q: queries.Query, moment, more: int) -> dict[str, list
     `can`: the entries the engine matches (else, for a group of kinds it finds none of,
     those containing the text as typed), filtered, then what the user may view, in
     each section's order, the best `more`."""
-    hits = queries._engine_hits(q) if len(q.text) >= queries.MIN_WORDS else None
-    scores = dict(db.session.execute(select(hits.c.id, hits.c.score)).all()) if (
-        hits is not None) else {}
+    engine = queries._engine_matches(q) if len(q.text) >= queries.MIN_WORDS else None
+    scores = {(kind, id_): score for kind, id_, score in db.session.execute(engine)} if (
+        engine is not None) else {}
     entries = [e for e in db.session.scalars(select(SearchEntry))
                if q.wants(e.kind) and all(value is None or getattr(e, field) == value for
                                           field, value in (("year", q.year),
                                                            ("group_id", q.group_id),
                                                            ("area_id", q.area_id)))]
-    matched = {(e.kind, e.object_id): scores[e.id] for e in entries if e.id in scores}
+    matched = {(e.kind, e.object_id): scores[e.kind, e.object_id] for e in entries
+               if (e.kind, e.object_id) in scores}
     for group in queries.GROUPS:
-        if hits is None or not any(kind in group for kind, _id in matched):
+        if engine is None or not any(kind in group for kind, _id in matched):
             matched.update({(e.kind, e.object_id): 0.0 for e in entries if e.kind in group
                             and q.text.lower() in e.folded})
 

@@ -76,26 +76,28 @@ class Query:
         return self.kind is None or self.kind in kinds
 
 
-def _engine_hits(q: Query):
-    """(id, score) of the entries the full-text engine matches, best first by a higher
-    score, found once for the statement that reads them; None when the query is not
-    one of plain words."""
+def _engine_matches(q: Query) -> Select | None:
+    """(kind, object_id, score) of the entries the full-text engine matches, a higher
+    score the better; None when the query is not one of plain words."""
     if not q.plain:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         # Each word a prefix (the words are letters and digits only), stemmed by
-        # PostgreSQL's 'norwegian' configuration, as the index was.
+        # PostgreSQL's 'norwegian' configuration, as the index was. The entries are
+        # read where the GIN index leads: no join.
         tsquery = func.to_tsquery(literal_column("'norwegian'::regconfig"),
                                   " & ".join(f"{word}:*" for word in words(q.text)))
         tsv = literal_column("search_entries.tsv")
-        return (select(E.id.label("id"), func.ts_rank(tsv, tsquery).label("score"))
-                .where(tsv.op("@@")(tsquery)).cte("hits").prefix_with("MATERIALIZED"))
+        return (select(E.kind, E.object_id, func.ts_rank(tsv, tsquery).label("score"))
+                .where(tsv.op("@@")(tsquery)))
     # FTS5: each stem a quoted prefix (stems are letters and digits only).
     match = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
-    return (select(FTS.c.rowid.label("id"),
+    # Materialized: the FTS5 search runs once, not once for each entry it is joined to.
+    hits = (select(FTS.c.rowid.label("id"),
                    (-func.bm25(literal_column("search_fts"), 4.0, 1.0)).label("score"))
             .where(literal_column("search_fts").op("MATCH")(match))
             .cte("hits").prefix_with("MATERIALIZED"))
+    return select(E.kind, E.object_id, hits.c.score).join(hits, hits.c.id == E.id)
 
 
 # The kinds of entries each section of the results is found by; an entry of a kind is
@@ -122,12 +124,12 @@ def entries(q: Query, kinds: tuple[str, ...]):
             filters.append(field == value)
     typed = E.folded.contains(q.text.lower(), autoescape=True)
     score = cast(literal(0.0), Float).label("score")
-    hits = _engine_hits(q) if len(q.text) >= MIN_WORDS else None
-    if hits is None:
+    engine = _engine_matches(q) if len(q.text) >= MIN_WORDS else None
+    if engine is None:
         return (select(E.kind, E.object_id, score).where(E.kind.in_(kinds), *filters, typed)
                 .cte("found"))
-    found = (select(E.kind, E.object_id, hits.c.score.label("score"))
-             .join(hits, hits.c.id == E.id).where(E.kind.in_(kinds), *filters)
+    # Found once for every section that reads them.
+    found = (engine.where(E.kind.in_(kinds), *filters)
              .cte("found").prefix_with("MATERIALIZED"))
     unanswered = [select(literal(kind)).where(~select(found.c.kind).where(
                       found.c.kind.in_(group)).exists())
