@@ -104,7 +104,7 @@ def _engine_matches(q: Query) -> Select | None:
 # read as typed (a scan) only where the engine found none of its section's kinds.
 SECTIONS = {"proposals": ("proposal",), "rounds": ("proposal",), "items": ("item", "minutes"),
             "decisions": ("decision",)}
-GROUPS = (("proposal",), ("item", "minutes"), ("decision",))
+GROUPS = tuple(dict.fromkeys(SECTIONS.values()))
 
 
 def entries(q: Query, kinds: tuple[str, ...]):
