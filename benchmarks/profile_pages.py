@@ -64,8 +64,9 @@ def discover(app) -> tuple[dict[str, str], str]:
             User.role == Role.SECRETARIAT, User.active).order_by(User.id).limit(1))
     pages = {"proposals": "/proposals/", "round": f"/rounds/{round_id}",
              "board": f"/rounds/{round_id}/board", "meeting": f"/meetings/{meeting}",
-             "register": "/decisions/?q=felles", "public": "/public/",
-             "notifications": "/notifications/", "audit": "/audit/",
+             "register": "/decisions/?q=felles", "search": "/search?q=felles",
+             "public": "/public/", "notifications": "/notifications/", "audit": "/audit/",
+             "audit_act": "/audit/?act=decision.recorded",
              "reference": f"/rounds/{round_id}"}
     return pages, reader, secretariat
 
@@ -117,7 +118,7 @@ def main() -> None:
         path = pages[key]
         headers = {"HX-Request": "true"} if key == "board" else {}
         # the public register without a login; the audit list is the secretariat's
-        who = {"public": app.test_client(), "audit": admin,
+        who = {"public": app.test_client(), "audit": admin, "audit_act": admin,
                "reference": reference.app.test_client()}.get(key, client)
         get = functools.partial(who.get, path, base_url=base, headers=headers)
         for _ in range(5):  # warm

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from decisions.accounts.models import User
 from decisions.audit.chain import verify
+from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.clock import oslo_today as today
 from decisions.demo import scale
@@ -87,6 +88,10 @@ def measure(app) -> dict[str, int]:
     ratified_id = with_ratifications(decided_id)
     db.session.commit()
 
+    # The second page of the trail, and the page before that page's oldest entry.
+    newest = select(AuditEntry.id).order_by(AuditEntry.id.desc())
+    older = db.session.scalar(newest.offset(49).limit(1))
+    newer = db.session.scalar(newest.offset(149).limit(1))
     secretariat = login(app, "sekretariat@samraad.test")
     board = login(app, "styre@samraad.test")
     oslo = login(app, scale.REP_EMAIL.format(member_id=1))
@@ -119,7 +124,8 @@ def measure(app) -> dict[str, int]:
         "public minutes": (anonymous, "GET", f"/public/minutes/{meeting_id}"),
         "notifications": (oslo, "GET", "/notifications/"),
         "audit list": (secretariat, "GET", "/audit/"),
-        "audit list, page 2": (secretariat, "GET", "/audit/?page=2"),
+        "audit list, an older page": (secretariat, "GET", f"/audit/?after={older}"),
+        "audit list, a newer page": (secretariat, "GET", f"/audit/?before={newer}"),
         "members": (board, "GET", "/members/"),
         "ratification board": (secretariat, "GET", f"/ratification/decisions/{ratified_id}"),
         "ratification board (representative)": (

@@ -9,16 +9,21 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from decisions.accounts.models import Role, User
+from decisions.audit import queries as audit_queries
+from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.extensions import db
 from decisions.meetings import agenda, minutes
 from decisions.meetings.models import AgendaItem, GroupRole, Meeting
 from decisions.members.models import Member
 from decisions.permissions import can
-from decisions.proposals.models import PositionKind
+from decisions.proposals.models import PositionKind, Proposal, Round
 from decisions.register.models import Decision
+from decisions.search import queries
+from decisions.search.models import KINDS, SearchEntry
 from tests.test_board_queries import queries_for
 
 EN = {"Accept-Language": "en"}
@@ -386,3 +391,124 @@ def test_the_secretariats_search_costs_the_same_queries_for_few_and_many_proposa
         make.user(Role.REPRESENTATIVE, member=member, name=f"Innfart Person {n}")
     many = queries_for(app, client, "/search?q=innfart")
     assert few == many
+
+
+# --- One statement for every section: the same results as the rules say -----------------
+
+def _expected(user: User, q: queries.Query, moment, more: int) -> dict[str, list[int]]:
+    """What each section should list, worked out in Python from the search index and
+    `can`: the entries the engine matches (else, for a group of kinds it finds none of,
+    those containing the text as typed), filtered, then what the user may view, in
+    each section's order, the best `more`."""
+    engine = queries._engine_matches(q) if len(q.text) >= queries.MIN_WORDS else None
+    scores = {(kind, id_): score for kind, id_, score in db.session.execute(engine)} if (
+        engine is not None) else {}
+    entries = [e for e in db.session.scalars(select(SearchEntry))
+               if q.wants(e.kind) and all(value is None or getattr(e, field) == value for
+                                          field, value in (("year", q.year),
+                                                           ("group_id", q.group_id),
+                                                           ("area_id", q.area_id)))]
+    matched = {(e.kind, e.object_id): scores[e.kind, e.object_id] for e in entries
+               if (e.kind, e.object_id) in scores}
+    for group in queries.GROUPS:
+        if engine is None or not any(kind in group for kind, _id in matched):
+            matched.update({(e.kind, e.object_id): 0.0 for e in entries if e.kind in group
+                            and q.text.lower() in e.folded})
+
+    def score(kind, id_):
+        return matched.get((kind, id_))
+
+    proposals = sorted((p for p in db.session.scalars(select(Proposal))
+                        if score("proposal", p.id) is not None and can(user, "view", p)),
+                       key=lambda p: (-score("proposal", p.id), -p.updated_at.timestamp(),
+                                      -p.id))
+    rounds = sorted((r for r in db.session.scalars(select(Round))
+                     if score("proposal", r.proposal_id) is not None and r.closed_at is None
+                     and r.deadline > moment and can(user, "view", r)),
+                    key=lambda r: (r.deadline, r.id))
+    items = []
+    for item in db.session.scalars(select(AgendaItem)):
+        found = [s for s in (score("item", item.id),
+                             score("minutes", item.id) if can(user, "view_minutes",
+                                                              item.meeting) else None)
+                 if s is not None]
+        if found and can(user, "view", item):
+            items.append((-max(found), -item.meeting.starts_at.timestamp(), item.position,
+                          item.id))
+    decisions = sorted((d for d in db.session.scalars(select(Decision))
+                        if score("decision", d.id) is not None and can(user, "view", d)),
+                       key=lambda d: (-score("decision", d.id), -d.adopted_at.timestamp(),
+                                      -d.id))
+    return {"proposals": [p.id for p in proposals][:more],
+            "rounds": [r.id for r in rounds][:more],
+            "items": [key[-1] for key in sorted(items)][:more],
+            "decisions": [d.id for d in decisions][:more]}
+
+
+@pytest.fixture
+def rich(app, make):
+    """The board of `board`, with proposals (a draft, circulated with an open round,
+    decided) and many agenda items sharing words, in two groups and two years."""
+    world = board(make)
+    sec = world.secretariat
+    make.proposal(sec, title="Plan for innfartsparkering", resolution="Utkast til plan.")
+    for n in range(4):
+        make.round_(sec, [world.member], make.proposal(
+            sec, title=f"Regional plan for sykkelveier {n}", background="Planen beskrives."))
+        decide(make, sec, f"Plan for kollektivtrafikk {n}")
+    group = make.group("Faggruppe for samferdsel")
+    earlier = make.meeting(group, starts_at=now() - timedelta(days=400))
+    later = make.meeting(group, starts_at=now() + timedelta(days=5))
+    for n in range(14):
+        make.item(sec, earlier if n % 2 else later, f"Sykkelplan for region {n}",
+                  background="Planlegging av ekspressveier.")
+    for meeting in (earlier, later):
+        agenda.publish_notice(sec, meeting)
+    minutes.mark_held(sec, earlier)
+    for item in earlier.items:
+        minutes.save_item_minutes(sec, item, lock_version=item.lock_version,
+                                  notes="Planen ble drøftet.",
+                                  decision_text="Tatt til orientering.")
+    db.session.commit()  # draft minutes: the secretariat's (the group has no chair)
+    world.group_id, world.year = group.id, earlier.starts_at.year
+    return world
+
+
+@pytest.mark.parametrize("text", ["plan", "sykkelplan", "ekspressvei", "drøftet", "regnskap",
+                                  "Plan for", "pl", "50%", "veier"])
+def test_one_statement_finds_for_every_section_what_the_rules_say(app, make, rich, text):
+    moment = now()
+    area_id = db.session.scalar(select(Proposal.area_id).limit(1))
+    asked = [queries.Query(text=text)] + [queries.Query(text=text, kind=kind)
+                                          for kind in KINDS] + [
+        queries.Query(text=text, year=rich.year), queries.Query(text=text, year=1999),
+        queries.Query(text=text, group_id=rich.group_id),
+        queries.Query(text=text, area_id=area_id)]
+    sections = tuple(queries.SECTIONS)
+    for user in (rich.secretariat, rich.representative, rich.chair):
+        for q in asked:
+            wanted = tuple(s for s in sections if any(q.wants(k) for k in queries.SECTIONS[s]))
+            for more in (3, 51):
+                found = {s: [] for s in wanted}
+                readable = set()
+                for row in db.session.execute(queries.best(user, q, moment, wanted, more)):
+                    found[row.section].append(row.id)
+                    if row.minutes:
+                        readable.add(row.id)
+                expected = _expected(user, q, moment, more)
+
+                assert found == {s: expected[s] for s in wanted}, (user.role, q, more)
+                assert readable == {i for i in found.get("items", ()) if can(
+                    user, "view_minutes", db.session.get(AgendaItem, i).meeting)}
+
+
+def test_the_filters_choices_are_every_value_there_is(app, make, rich):
+    years = db.session.scalars(queries.years()).all()
+    acts = db.session.scalars(audit_queries.acts()).all()
+    types = db.session.scalars(audit_queries.object_types()).all()
+
+    assert years == sorted({y for y in db.session.scalars(select(SearchEntry.year))
+                            if y is not None}, reverse=True)
+    assert len(years) >= 2
+    assert acts == sorted(set(db.session.scalars(select(AuditEntry.act))))
+    assert types == sorted(set(db.session.scalars(select(AuditEntry.object_type))))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    and_,
     cast,
     column,
     func,
@@ -28,10 +29,12 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    union_all,
 )
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from decisions.accounts.models import User
+from decisions.database import distinct_values
 from decisions.extensions import db
 from decisions.meetings.models import AgendaItem, Group, Meeting
 from decisions.members.models import Member
@@ -73,100 +76,142 @@ class Query:
         return self.kind is None or self.kind in kinds
 
 
-def _engine_hits(q: Query):
-    """(id, score) of the entries the full-text engine matches, best first by a higher
-    score; None when the query is not one of plain words."""
+def _engine_matches(q: Query) -> Select | None:
+    """(kind, object_id, score) of the entries the full-text engine matches, a higher
+    score the better; None when the query is not one of plain words."""
     if not q.plain:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         # Each word a prefix (the words are letters and digits only), stemmed by
-        # PostgreSQL's 'norwegian' configuration, as the index was.
+        # PostgreSQL's 'norwegian' configuration, as the index was. The entries are
+        # read where the GIN index leads: no join.
         tsquery = func.to_tsquery(literal_column("'norwegian'::regconfig"),
                                   " & ".join(f"{word}:*" for word in words(q.text)))
         tsv = literal_column("search_entries.tsv")
-        return (select(E.id.label("id"), func.ts_rank(tsv, tsquery).label("score"))
-                .where(tsv.op("@@")(tsquery)).subquery("hits"))
+        return (select(E.kind, E.object_id, func.ts_rank(tsv, tsquery).label("score"))
+                .where(tsv.op("@@")(tsquery)))
     # FTS5: each stem a quoted prefix (stems are letters and digits only).
     match = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
     # Materialized: the FTS5 search runs once, not once for each entry it is joined to.
-    return (select(FTS.c.rowid.label("id"),
+    hits = (select(FTS.c.rowid.label("id"),
                    (-func.bm25(literal_column("search_fts"), 4.0, 1.0)).label("score"))
             .where(literal_column("search_fts").op("MATCH")(match))
             .cte("hits").prefix_with("MATERIALIZED"))
+    return select(E.kind, E.object_id, hits.c.score).join(hits, hits.c.id == E.id)
 
 
-def entries(q: Query, kinds: tuple[str, ...]) -> Select:
+# The kinds of entries each section of the results is found by; an entry of a kind is
+# read as typed (a scan) only where the engine found none of its section's kinds.
+SECTIONS = {"proposals": ("proposal",), "rounds": ("proposal",), "items": ("item", "minutes"),
+            "decisions": ("decision",)}
+GROUPS = tuple(dict.fromkeys(SECTIONS.values()))
+
+
+def entries(q: Query, kinds: tuple[str, ...]):
     """The matching entries of `kinds` with the filters applied: (kind, object_id,
     score) rows to join the objects to, not yet limited to what the user may see.
 
-    The engine's hits, driven by its index; where it finds none, the text as typed
-    inside words (a scan, only then). A query that is not plain words, or shorter than
-    3 characters, is matched as typed alone."""
+    The engine's hits, driven by its index; for a group of kinds (GROUPS) of which it
+    finds none, the text as typed inside words (a scan of those kinds' entries, only
+    then: the kinds to scan are a list the database makes first, empty when the engine
+    answered). A query that is not plain words, or shorter than 3 characters, is
+    matched as typed alone."""
     kinds = tuple(k for k in kinds if q.wants(k)) or ("none",)
-    filters = [E.kind.in_(kinds)]
+    filters = []
     for field, value in ((E.year, q.year), (E.group_id, q.group_id),
                          (E.area_id, q.area_id)):
         if value is not None:
             filters.append(field == value)
     typed = E.folded.contains(q.text.lower(), autoescape=True)
     score = cast(literal(0.0), Float).label("score")
-    hits = _engine_hits(q) if len(q.text) >= MIN_WORDS else None
-    if hits is None:
-        return select(E.kind, E.object_id, score).where(*filters, typed)
-    found = (select(E.kind, E.object_id, hits.c.score.label("score"))
-             .join(hits, hits.c.id == E.id).where(*filters))
-    # The engine's hits first: when there are any, the scan is skipped.
-    return found.union_all(select(E.kind, E.object_id, score)
-                           .where(~found.exists(), *filters, typed))
+    engine = _engine_matches(q) if len(q.text) >= MIN_WORDS else None
+    if engine is None:
+        return (select(E.kind, E.object_id, score).where(E.kind.in_(kinds), *filters, typed)
+                .cte("found"))
+    # Found once for every section that reads them.
+    found = (engine.where(E.kind.in_(kinds), *filters)
+             .cte("found").prefix_with("MATERIALIZED"))
+    unanswered = [select(literal(kind)).where(~select(found.c.kind).where(
+                      found.c.kind.in_(group)).exists())
+                  for group in GROUPS for kind in group if kind in kinds]
+    scanned = select(E.kind, E.object_id, score).where(
+        E.kind.in_(union_all(*unanswered).scalar_subquery()), *filters, typed)
+    return select(found).union_all(scanned).cte("matched")
 
 
-def proposals(user: User, q: Query) -> Select:
-    """Proposals `user` may view whose current text (title, background, proposed
-    resolution: the draft's, or the latest version's once circulated, which a revision
-    writes back) matches; the best first."""
-    found = entries(q, ("proposal",)).subquery()
-    return (select(Proposal).join(found, found.c.object_id == Proposal.id)
-            .where(visible(user, "proposal"))
-            .options(selectinload(Proposal.area))
-            .order_by(found.c.score.desc(), Proposal.updated_at.desc(), Proposal.id.desc()))
+def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: int) -> Select:
+    """One statement: the best `more` of each of `sections` (SECTIONS) that `user` may
+    view, each row (section, id, minutes: whether `user` may read the item's minutes),
+    in each section's order. The engine's matches are found once for them all; the
+    rows are then read by id (`by_id`).
+
+    Proposals whose current text (title, background, proposed resolution: the draft's,
+    or the latest version's once circulated, which a revision writes back) matches, the
+    best first; open rounds of the proposals that match (a round circulates its
+    proposal's latest text), the nearest deadline first; agenda items whose case
+    papers match, or whose minutes match where `user` may read them, the best first,
+    then the latest meetings; decisions, the best first, then the latest."""
+    matched = entries(q, tuple(k for s in sections for k in SECTIONS[s]))
+    no = literal(False)
+    branches = []
+
+    def branch(section: str, id_, order, stmt: Select, minutes=no):
+        ranked = (stmt.add_columns(literal(section).label("section"), id_.label("id"),
+                                   func.row_number().over(order_by=order).label("rank"),
+                                   minutes.label("minutes"))
+                  .order_by(*order).limit(more).subquery())
+        branches.append(select(ranked.c.section, ranked.c.id, ranked.c.rank,
+                               ranked.c.minutes))
+
+    if "proposals" in sections:
+        of = matched.c.kind == "proposal"
+        branch("proposals", Proposal.id,
+               (matched.c.score.desc(), Proposal.updated_at.desc(), Proposal.id.desc()),
+               select().select_from(matched).join(Proposal, and_(
+                   of, matched.c.object_id == Proposal.id)).where(visible(user, "proposal")))
+    if "rounds" in sections:
+        branch("rounds", Round.id, (Round.deadline, Round.id),
+               select().select_from(matched).join(Round, and_(
+                   matched.c.kind == "proposal", matched.c.object_id == Round.proposal_id))
+               .join(Round.version)
+               .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now))
+    if "items" in sections:
+        minutes = visible(user, "minutes")
+        readable = (select(matched.c.object_id.label("item_id"),
+                           func.max(matched.c.score).label("score"))
+                    .join(AgendaItem, AgendaItem.id == matched.c.object_id)
+                    .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+                    .where(matched.c.kind.in_(("item", "minutes")), visible(user, "item"),
+                           or_(matched.c.kind == "item", minutes))
+                    .group_by(matched.c.object_id).subquery())
+        branch("items", AgendaItem.id,
+               (readable.c.score.desc(), Meeting.starts_at.desc(), AgendaItem.position,
+                AgendaItem.id),
+               select().select_from(readable)
+               .join(AgendaItem, AgendaItem.id == readable.c.item_id)
+               .join(AgendaItem.meeting).join(Meeting.group), minutes)
+    if "decisions" in sections:
+        branch("decisions", Decision.id,
+               (matched.c.score.desc(), Decision.adopted_at.desc(), Decision.id.desc()),
+               select().select_from(matched).join(Decision, and_(
+                   matched.c.kind == "decision", matched.c.object_id == Decision.id))
+               .where(visible(user, "decision")))
+    found = union_all(*branches).subquery("best")
+    return select(found.c.section, found.c.id, found.c.minutes).order_by(
+        found.c.section, found.c.rank)
 
 
-def open_rounds(user: User, q: Query, now: datetime) -> Select:
-    """Open rounds `user` may view of the proposals that match (a round circulates its
-    proposal's latest text); the nearest deadline first."""
-    found = entries(q, ("proposal",)).subquery()
-    return (select(Round).join(found, found.c.object_id == Round.proposal_id)
-            .join(Round.version)
-            .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now)
-            .options(contains_eager(Round.version), joinedload(Round.proposal))
-            .order_by(Round.deadline, Round.id))
-
-
-def items(user: User, q: Query) -> Select:
-    """Agenda items `user` may view whose case papers match, or whose minutes match
-    where `user` may read them; the best first, then the latest meetings. Each row is
-    the item and `minutes`: whether `user` may read its minutes."""
-    minutes = visible(user, "minutes")
-    found = entries(q, ("item", "minutes")).subquery()
-    readable = (select(found.c.object_id.label("item_id"),
-                       func.max(found.c.score).label("score"))
-                .join(AgendaItem, AgendaItem.id == found.c.object_id)
-                .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-                .where(visible(user, "item"), or_(found.c.kind == "item", minutes))
-                .group_by(found.c.object_id).subquery())
-    return (select(AgendaItem, minutes.label("minutes"))
-            .join(readable, readable.c.item_id == AgendaItem.id)
-            .join(AgendaItem.meeting).join(Meeting.group)
-            .options(contains_eager(AgendaItem.meeting).contains_eager(Meeting.group))
-            .order_by(readable.c.score.desc(), Meeting.starts_at.desc(),
-                      AgendaItem.position, AgendaItem.id))
-
-
-def decisions(user: User, q: Query) -> Select:
-    found = entries(q, ("decision",)).subquery()
-    return (select(Decision).join(found, found.c.object_id == Decision.id)
-            .where(visible(user, "decision"))
-            .order_by(found.c.score.desc(), Decision.adopted_at.desc(), Decision.id.desc()))
+def by_id(section: str, ids: list[int]) -> Select:
+    """The rows of a section of `best`, with what the page shows of them."""
+    if section == "proposals":
+        return select(Proposal).where(Proposal.id.in_(ids)).options(joinedload(Proposal.area))
+    if section == "rounds":
+        return select(Round).where(Round.id.in_(ids)).options(
+            joinedload(Round.version), joinedload(Round.proposal))
+    if section == "items":
+        return select(AgendaItem).where(AgendaItem.id.in_(ids)).options(
+            joinedload(AgendaItem.meeting).joinedload(Meeting.group))
+    return select(Decision).where(Decision.id.in_(ids))
 
 
 def _contains(column, text: str) -> ColumnElement[bool]:
@@ -190,8 +235,7 @@ def people(text: str) -> Select:
 # --- The filters' choices ---------------------------------------------------------------
 
 def years() -> Select:
-    return (select(E.year).where(E.year.is_not(None)).distinct()
-            .order_by(E.year.desc()))
+    return distinct_values(E.year, descending=True)
 
 
 def groups(user: User) -> Select:

@@ -45,14 +45,20 @@ def index():
     shown = queries.LIMIT if q.kind else queries.OVERVIEW
     more = shown + 1
     if q.text:
-        if q.wants("item", "minutes"):
-            rows = db.session.execute(queries.items(current_user, q).limit(more)).all()
-            found["items"] = [row.AgendaItem for row in rows]
-            readable = {row.AgendaItem.id for row in rows if row.minutes}
-        if q.wants("decision") and can(current_user, "list", kind="decision"):
-            found["decisions"] = db.session.scalars(
-                queries.decisions(current_user, q).limit(more)).all()
-        found.update(_more(q, more))
+        sections = _sections(q)
+        if sections:
+            # The best ids of every section in one statement, then their rows by id.
+            best: dict[str, list[int]] = {section: [] for section in sections}
+            for row in db.session.execute(
+                    queries.best(current_user, q, now(), sections, more)):
+                best[row.section].append(row.id)
+                if row.minutes:
+                    readable.add(row.id)
+            for section, ids in best.items():
+                rows = {row.id: row for row in db.session.scalars(
+                    queries.by_id(section, ids)).unique()}
+                found[section] = [rows[id_] for id_ in ids]
+        found.update(_names(q))
     choices = {
         "years": db.session.scalars(queries.years()).all(),
         "groups": db.session.scalars(queries.groups(current_user)).all(),
@@ -66,16 +72,23 @@ def index():
         snippet=lambda *fields: queries.snippet(list(fields), q))
 
 
-def _more(q: queries.Query, more: int) -> dict[str, list]:
-    """Proposals and open rounds the user may view (up to `more`), and (with no filter)
-    members and people for those who may find them; each list one longer than shown
-    when there are more."""
-    found = {}
+def _sections(q: queries.Query) -> tuple[str, ...]:
+    """The sections of results asked for that the user may list: proposals and open
+    rounds, agenda items (and minutes), decisions."""
+    sections = ()
     if q.wants("proposal") and can(current_user, "list", kind="proposal"):
-        found["proposals"] = db.session.scalars(
-            queries.proposals(current_user, q).limit(more)).all()
-        found["rounds"] = db.session.scalars(
-            queries.open_rounds(current_user, q, now()).limit(more)).unique().all()
+        sections += ("proposals", "rounds")
+    if q.wants("item", "minutes"):
+        sections += ("items",)
+    if q.wants("decision") and can(current_user, "list", kind="decision"):
+        sections += ("decisions",)
+    return sections
+
+
+def _names(q: queries.Query) -> dict[str, list]:
+    """With no filter, members and people for those who may find them; each list one
+    longer than shown when there are more."""
+    found = {}
     if q.filtered:
         return found
     names = queries.LIMIT + 1
