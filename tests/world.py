@@ -221,46 +221,50 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         found = _meeting_url_args(endpoint, world.meetings, target)
         if found is not None:
             return found
-    round_id = world.round.id
-    return {
-        "proposals.show": {"id": world.circulated.id},
-        "proposals.edit": {"id": world.draft.id},
-        "proposals.circulate": {"id": world.draft.id},
-        "proposals.revise": {"id": world.circulated.id},
-        "proposals.withdraw": {"id": world.circulated.id},
-        "proposals.round": {"id": round_id},
-        "proposals.board": {"id": round_id},
-        "proposals.position": {"id": round_id, "member_id": world.member.id},
-        "proposals.confirm": {"id": round_id, "member_id": world.member.id},
-        "proposals.answer": {"id": round_id, "member_id": world.objector.id},
-        "proposals.reply": {"id": round_id, "member_id": world.other.id},
-        "register.show": {"year": world.decision.year, "number": world.decision.number},
-        **{endpoint: {"id": world.followup.id} for endpoint in (
-            "followup.show", "followup.update", "followup.edit")},
-        **{endpoint: {"id": world.decision.id} for endpoint in (
-            "followup.new_for_decision", "followup.review")},
-        "public.decision": {"year": world.decision.year, "number": world.decision.number},
-        "register.download": {"fmt": "csv"},
-        "public.meetings_download": {"fmt": "json"},
-        "files.upload_to_proposal": {"id": world.circulated.id},
-        "notifications.follow": {"id": _newest_notification(world.users["representative"])},
-        "notifications.retry": {"id": world.email.id},
-        **{endpoint: {"id": world.area.id} for endpoint in (
-            "areas.show", "areas.edit", "areas.deactivate", "areas.reactivate")},
-        "accounts.reset": {"token": _reset_token(world.users["representative"])},
-        "people.accept": {"token": _invitation_token(world)},
-        "members.show": {"id": world.member.id},
-        **{endpoint: {"id": world.decision.id} for endpoint in (
-            "ratification.show", "ratification.export")},
-        **{endpoint: {"id": world.decision.id, "member_id": world.member.id}
-           for endpoint in ("ratification.record", "ratification.local_pdf")},
-        "ratification.requirement": {"id": world.circulated.id},
-        "ratification.member": {"id": world.member.id},
-        "members.edit": {"id": world.member.id},
-        "members.new_place": {"kind": "subregions"},
-        "members.rename_place": {"kind": "subregions", "id": world.member.subregion_id},
-    }.get(endpoint) or (_person_url_args(endpoint, world, target)
-                        or _spare_url_args(endpoint))
+    # Each entry is made only when its route is asked for: some make rows (a reset
+    # link, an invitation), and every attribute read may load an expired row.
+    w = world
+    decision = lambda: {"id": w.decision.id}  # noqa: E731
+    made = {
+        "proposals.show": lambda: {"id": w.circulated.id},
+        "proposals.edit": lambda: {"id": w.draft.id},
+        "proposals.circulate": lambda: {"id": w.draft.id},
+        "proposals.revise": lambda: {"id": w.circulated.id},
+        "proposals.withdraw": lambda: {"id": w.circulated.id},
+        "proposals.round": lambda: {"id": w.round.id},
+        "proposals.board": lambda: {"id": w.round.id},
+        "proposals.position": lambda: {"id": w.round.id, "member_id": w.member.id},
+        "proposals.confirm": lambda: {"id": w.round.id, "member_id": w.member.id},
+        "proposals.answer": lambda: {"id": w.round.id, "member_id": w.objector.id},
+        "proposals.reply": lambda: {"id": w.round.id, "member_id": w.other.id},
+        "register.show": lambda: {"year": w.decision.year, "number": w.decision.number},
+        **dict.fromkeys(("followup.show", "followup.update", "followup.edit"),
+                        lambda: {"id": w.followup.id}),
+        **dict.fromkeys(("followup.new_for_decision", "followup.review",
+                         "ratification.show", "ratification.export"), decision),
+        "public.decision": lambda: {"year": w.decision.year, "number": w.decision.number},
+        "register.download": lambda: {"fmt": "csv"},
+        "public.meetings_download": lambda: {"fmt": "json"},
+        "files.upload_to_proposal": lambda: {"id": w.circulated.id},
+        "notifications.follow": lambda: {
+            "id": _newest_notification(w.users["representative"])},
+        "notifications.retry": lambda: {"id": w.email.id},
+        **dict.fromkeys(("areas.show", "areas.edit", "areas.deactivate",
+                         "areas.reactivate"), lambda: {"id": w.area.id}),
+        "accounts.reset": lambda: {"token": _reset_token(w.users["representative"])},
+        "people.accept": lambda: {"token": _invitation_token(w)},
+        "members.show": lambda: {"id": w.member.id},
+        **dict.fromkeys(("ratification.record", "ratification.local_pdf"),
+                        lambda: {"id": w.decision.id, "member_id": w.member.id}),
+        "ratification.requirement": lambda: {"id": w.circulated.id},
+        "ratification.member": lambda: {"id": w.member.id},
+        "members.edit": lambda: {"id": w.member.id},
+        "members.new_place": lambda: {"kind": "subregions"},
+        "members.rename_place": lambda: {"kind": "subregions", "id": w.member.subregion_id},
+    }.get(endpoint)
+    if made is not None:
+        return made()
+    return _person_url_args(endpoint, world, target) or _spare_url_args(endpoint)
 
 
 # The person each people route points at by default; a target names a user of the

@@ -274,9 +274,7 @@ class Writer:
             marks = ", ".join("?" for _c in columns)
             self.conn.exec_driver_sql(
                 f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',  # noqa: S608
-                [tuple(v if p is None else p(v) for v, p in
-                       zip((row.get(c) for c in columns), processors, strict=True))
-                 for row in rows])
+                list(zip(*_converted(rows, columns, processors), strict=True)))
             return
         # COPY: an order of magnitude faster than executemany on PostgreSQL. The values
         # are made here as the column types would make them.
@@ -285,10 +283,26 @@ class Writer:
         cursor = self.conn.connection.driver_connection.cursor()
         names = ", ".join(f'"{c}"' for c in columns)
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([convert(row.get(c)) for c, convert in
-                                zip(columns, converters, strict=True)])
+            for row in zip(*_converted(rows, columns, converters), strict=True):
+                copy.write_row(row)
         cursor.close()
+
+
+def _converted(rows: list[dict], columns: list[str],
+               converters: list[Callable[[Any], Any] | None]) -> list[list]:
+    """The rows' values column by column, each made by its column's converter (None:
+    as it is). A value many rows share (the one moment or parameters of a notification
+    sent to every representative) is converted once: the rows keep it alive, so its
+    id() names it for the whole call."""
+    found = []
+    for column, convert in zip(columns, converters, strict=True):
+        values = [row.get(column) for row in rows]
+        if convert is not None:
+            done: dict[int, Any] = {}
+            values = [done[id(v)] if id(v) in done else done.setdefault(id(v), convert(v))
+                      for v in values]
+        found.append(values)
+    return found
 
 
 def _pg_value(type_) -> Callable[[Any], Any]:
