@@ -233,16 +233,20 @@ def _tests_read_no_stub_pdf():
     PdfReader.__init__ = original
 
 
+def filled_tables(conn, tables: list) -> list[int]:
+    """The positions in `tables` of those that have a row, in one query."""
+    used = " UNION ALL ".join(f"SELECT {n} FROM (SELECT 1 FROM {table.name} LIMIT 1) AS t{n}"
+                              for n, table in enumerate(tables))
+    return sorted(n for (n,) in conn.execute(text(used)))
+
+
 def _empty_tables() -> None:
     """Delete the rows of the tables that have any (found in one query), children
     first; on PostgreSQL their id sequences start again at 1, as in a new database.
     (TRUNCATE of every table took about a second on PostgreSQL, per test.)"""
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        used = " UNION ALL ".join(
-            f"SELECT {n} FROM (SELECT 1 FROM {table.name} LIMIT 1) AS t{n}"
-            for n, table in enumerate(tables))
-        filled = sorted(n for (n,) in conn.execute(text(used)))
+        filled = filled_tables(conn, tables)
         for n in filled:
             conn.execute(tables[n].delete())
         if conn.dialect.name == "postgresql":

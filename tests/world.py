@@ -54,7 +54,7 @@ from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
 from decisions.register.models import Decision, DecisionDocument
-from tests.conftest import _empty_tables
+from tests.conftest import _empty_tables, filled_tables
 from tests.factories import PASSWORD, pdf_bytes
 
 # Deadlines typed into forms, in Oslo time; the tests' clock starts on 2 March 2026.
@@ -698,8 +698,8 @@ def fresh(make, with_meetings: bool = False) -> World:
 def _database_is_empty() -> bool:
     """No row in any table (the audit chain's head included): a snapshot fits."""
     db.session.commit()
-    return not any(db.session.scalar(select(func.count()).select_from(table))
-                   for table in db.metadata.sorted_tables)
+    with db.engine.connect() as conn:
+        return not filled_tables(conn, db.metadata.sorted_tables)
 
 
 def _take(world: World) -> _Snapshot:
