@@ -89,3 +89,33 @@ def test_the_trail_filtered_by_an_act_is_read_newest_first_from_one_index(app):
                 text(f"EXPLAIN QUERY PLAN {sql}")))
             assert "ix_audit_entries_act_newest (act=?)" in plan, plan
         assert "SORT" not in plan.upper() and "B-TREE" not in plan.upper(), plan
+
+
+def test_the_boards_newest_name_changes_are_each_read_from_an_index_of_the_trail(app):
+    """The board's stamp asks for the newest audit entry of each kind of name change
+    (NAMES_SHOWN): each is read from an index that ends in the entry's id, never by
+    walking the trail backwards until one comes up (0.2 s a poll at national scale on
+    PostgreSQL with an index of the object type alone)."""
+    from sqlalchemy import func, select, text
+
+    from decisions.audit.models import AuditEntry
+    from decisions.proposals.queries import NAMES_SHOWN
+
+    indexes = {index["name"]: index["column_names"]
+               for index in inspect(db.engine).get_indexes("audit_entries")}
+    assert indexes["ix_audit_entries_object_type_newest"] == ["object_type", "id"]
+    assert "ix_audit_entries_object_type" not in indexes
+    with db.engine.connect() as connection:
+        for shown in NAMES_SHOWN:
+            newest = select(func.max(AuditEntry.id)).where(shown)
+            sql = str(newest.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            if db.engine.dialect.name == "postgresql":
+                connection.execute(text("SET enable_seqscan = off"))
+                plan = " ".join(connection.execute(text(f"EXPLAIN {sql}")).scalars())
+                assert "Index Only Scan" in plan, plan
+                assert "pk_audit_entries" not in plan, plan
+            else:
+                plan = " ".join(row[-1] for row in connection.execute(
+                    text(f"EXPLAIN QUERY PLAN {sql}")))
+                assert "COVERING INDEX ix_audit_entries_" in plan, plan
+            assert "_newest" in plan, plan
