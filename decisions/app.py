@@ -36,7 +36,15 @@ from decisions.http import (
     template_url_for,
     to_the_form_page,
 )
-from decisions.locale import TEMPLATE_GETTEXT, nb, nb_html, select_locale, speech, when
+from decisions.locale import (
+    TEMPLATE_GETTEXT,
+    Labels,
+    nb,
+    nb_html,
+    select_locale,
+    speech,
+    when,
+)
 from decisions.main import bp as main_bp
 from decisions.meetings.calendar_views import bp as calendar_bp
 from decisions.meetings.cli import groups, meetings
@@ -160,6 +168,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nb"] = nb
     app.jinja_env.filters["nb_html"] = nb_html
     app.jinja_env.filters["when"] = when
+    # A label (or a macro's piece of markup) made once a render for each value asked
+    app.jinja_env.globals["Labels"] = Labels
     # Flask-Babel's, with the language resolved once per render (decisions.locale)
     app.jinja_env.globals.update(TEMPLATE_GETTEXT)
     app.jinja_env.filters["oslo"] = oslo

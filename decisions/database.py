@@ -182,8 +182,9 @@ class Keyset:
 
 def keyset_page(stmt: Select, key, *, after: int | None = None, before: int | None = None,
                 per_page: int = 50) -> Keyset:
-    """The page of `stmt`'s rows (one entity a row, ordered here by the unique integer
-    column `key`, highest first) below `after` or above `before`; else the first page.
+    """The page of `stmt`'s rows (one entity a row, or rows of columns among which
+    `key`; ordered here by the unique integer column `key`, highest first) below `after`
+    or above `before`; else the first page.
 
     Each page is read from the index of `key` where the last one stopped, so a page
     deep in a list of millions costs what the first does, and nothing counts the rows.
@@ -194,8 +195,10 @@ def keyset_page(stmt: Select, key, *, after: int | None = None, before: int | No
     stmt = stmt.order_by(None)
     name = key.key
 
+    read = session.scalars if len(stmt.column_descriptions) == 1 else session.execute
+
     def rows(order, *where) -> list:
-        return session.scalars(stmt.where(*where).order_by(order).limit(per_page + 1)).all()
+        return read(stmt.where(*where).order_by(order).limit(per_page + 1)).all()
 
     def any_beyond(where) -> bool:
         return bool(session.scalar(select(stmt.where(where).exists())))

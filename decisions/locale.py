@@ -192,3 +192,20 @@ def npgettext(context: Context, string_context: str, singular: str, plural: str,
 
 TEMPLATE_GETTEXT = {"_": gettext, "gettext": gettext, "ngettext": ngettext,
                     "pgettext": pgettext, "npgettext": npgettext}
+
+
+class Labels(dict):
+    """The label of each value, made by `label` the first time it is asked for: a page
+    of fifty entries of a few acts translates each act once, a history of a hundred
+    changes renders each position's tag once (`Labels(position_tag)` in a template)."""
+
+    def __init__(self, label: Callable[[str], str]):
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, value: str) -> str:
+        self[value] = text = self.label(value)
+        return text
+
+    def __call__(self, value: str) -> str:
+        return self[value]

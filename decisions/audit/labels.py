@@ -1,7 +1,5 @@
 """Readable names for audit acts and object types; unknown ones show as they are."""
 
-from collections.abc import Callable
-
 from flask_babel import lazy_gettext as _l
 
 ACTS = {
@@ -141,19 +139,3 @@ def act_label(act: str) -> str:
 
 def object_type_label(object_type: str) -> str:
     return str(OBJECT_TYPES.get(object_type, object_type))
-
-
-class Labels(dict):
-    """The label of each value, made by `label` the first time it is asked for: a page
-    of fifty entries of a few acts translates each act once."""
-
-    def __init__(self, label: Callable[[str], str]):
-        super().__init__()
-        self.label = label
-
-    def __missing__(self, value: str) -> str:
-        self[value] = text = self.label(value)
-        return text
-
-    def __call__(self, value: str) -> str:
-        return self[value]

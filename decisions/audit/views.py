@@ -6,13 +6,13 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from decisions.audit import queries
-from decisions.audit.labels import Labels, act_label, object_type_label
+from decisions.audit.labels import act_label, object_type_label
 from decisions.audit.models import AuditEntry
 from decisions.clock import from_oslo
 from decisions.database import keyset_page
 from decisions.extensions import db
 from decisions.http import int_arg, require
-from decisions.locale import moments
+from decisions.locale import Labels, moments
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50

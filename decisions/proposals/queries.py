@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.audit.models import AuditEntry
+from decisions.database import Keyset, keyset_page
 from decisions.extensions import db
 from decisions.members.models import Member
 from decisions.permissions import visible
@@ -346,23 +347,31 @@ def _threads() -> Select:
             .order_by(ObjectionThread.id))
 
 
-def history(round_id: int) -> list[Row]:
-    """The round's changes of position, the first first, as rows (at, member_name,
-    from_kind, kind, confirmed_from_round_id, registered_by_name, on_behalf): one query."""
-    return list(db.session.execute(_history(), {"round_id": round_id}))
+def history(round_id: int, *, per_page: int, after: int | None = None,
+            before: int | None = None) -> Keyset:
+    """A page of the round's changes of position, the newest first (`keyset_page`), as
+    rows (id, at, member_name, from_kind, kind, confirmed_from_round_id,
+    registered_by_name, on_behalf): one query, LIMITed, and one to ask whether there
+    is more on the side it came from."""
+    return keyset_page(_history().where(PositionChange.round_id == round_id),
+                       PositionChange.id, after=after, before=before, per_page=per_page)
 
 
 @cache
 def _history() -> Select:
     registrar = aliased(User)
-    return (select(PositionChange.at, Member.name.label("member_name"),
+    return (select(PositionChange.id, PositionChange.at, Member.name.label("member_name"),
                    PositionChange.from_kind, PositionChange.kind,
                    PositionChange.confirmed_from_round_id,
                    registrar.name.label("registered_by_name"), PositionChange.on_behalf)
             .join(Member, Member.id == PositionChange.member_id)
-            .join(registrar, registrar.id == PositionChange.registered_by_id)
-            .where(PositionChange.round_id == bindparam("round_id"))
-            .order_by(PositionChange.id))
+            .join(registrar, registrar.id == PositionChange.registered_by_id))
+
+
+def history_count(round_id: int) -> int:
+    """How many changes of position the round has, counted in SQL."""
+    return db.session.scalar(select(func.count()).select_from(PositionChange)
+                             .where(PositionChange.round_id == round_id))
 
 
 def previous_position(round_: Round, member_id: int) -> tuple[Position, Round] | None:
@@ -390,6 +399,12 @@ def version_diff(old: ProposalVersion, new: ProposalVersion) -> VersionDiff:
     if stored is not None:
         return stored
     return VersionDiff(old_version_id=old.id, new_version_id=new.id, **compare(old, new))
+
+
+def round_with_text(round_id: int) -> Round | None:
+    """The round with its proposal and version: one query."""
+    return db.session.scalar(select(Round).where(Round.id == round_id).options(
+        joinedload(Round.proposal), joinedload(Round.version)))
 
 
 def round_and_member(round_id: int, member_id: int) -> tuple[Round | None, Member | None]:

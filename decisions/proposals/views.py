@@ -260,12 +260,18 @@ def _locale() -> str:
 # Rounds and positions
 
 
+def _viewable(round_: Round | None) -> Round:
+    """The round if the viewer may see it: 404 for no such round, else 403."""
+    if round_ is None:
+        abort(404)
+    if not can(current_user, "view", round_):
+        abort(403)
+    return round_
+
+
 def _board_or_404(id: int) -> queries.Board:
     board = queries.board(id, now())
-    if board is None:
-        abort(404)
-    if not can(current_user, "view", board.round):
-        abort(403)
+    _viewable(board.round if board is not None else None)
     return board
 
 
@@ -315,10 +321,35 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
             current_user, "speak_for", current_user.member):
         panel = _panel(board, current_user.member, on_round_page=True,
                        reply_typed=reply_typed)
-    history = queries.history(board.round.id)
-    return render_template("proposals/round.html", board=board, panel=panel, history=history,
+    return render_template("proposals/round.html", board=board, panel=panel,
+                           **_newest_history(board.round.id),
                            answer_typed=answer_typed or {}, etag=_board_etag(board.round.id),
                            revision_offered=_revision_offered(board)), status
+
+
+# The round page shows the newest changes of position (a round that a load of saves
+# has changed a thousand times would otherwise render every one); the whole history
+# is on its own page, a page at a time.
+HISTORY_ON_ROUND_PAGE = 25
+HISTORY_PER_PAGE = 100
+
+
+def _newest_history(round_id: int) -> dict:
+    """The round page's history: its newest changes, and how many there are in all
+    (counted in SQL, always: the page sends the same statements for any history)."""
+    return {"history": queries.history(round_id, per_page=HISTORY_ON_ROUND_PAGE),
+            "history_total": queries.history_count(round_id)}
+
+
+@bp.route("/rounds/<int:id>/history")
+def history(id: int):
+    """The round's whole history of positions, newest page first, as the round page
+    shows it (and to whom it shows it)."""
+    round_ = _viewable(queries.round_with_text(id))
+    page = queries.history(id, per_page=HISTORY_PER_PAGE, after=int_arg("after"),
+                           before=int_arg("before"))
+    return render_template("proposals/history.html", round=round_, history=page,
+                           history_total=queries.history_count(id))
 
 
 # Where the secretariat reads the objections it decides what to do with them: an open
@@ -406,10 +437,7 @@ def _round_and_member(id: int, member_id: int) -> tuple[Round, Member]:
     """The round and one of its members, as `_board_or_404` and `_member_in` check
     them (404, then 403), without the board."""
     round_, member = queries.round_and_member(id, member_id)
-    if round_ is None:
-        abort(404)
-    if not can(current_user, "view", round_):
-        abort(403)
+    _viewable(round_)
     if member is None:
         abort(404)
     if not can(current_user, "register_position", member):
@@ -461,8 +489,8 @@ def _after_position(round_: Round, member: Member, saved: Position | None = None
         on_round_page = _posted_from_round_page()
         board = queries.board(round_id, now()) if on_round_page or saved is None \
             else _saved_view(round_, saved)
-        history = queries.history(round_id) if on_round_page else []
-        return render_template("proposals/_position_saved.html", board=board, history=history,
+        history = _newest_history(round_id) if on_round_page else {}
+        return render_template("proposals/_position_saved.html", board=board, **history,
                                etag=_board_etag(round_id) if on_round_page else None,
                                panel=_panel(board, member, saved=True,
                                             on_round_page=on_round_page))
