@@ -111,6 +111,7 @@ MATRIX = {
     ("proposals.withdraw", "POST", "circulated"): SECRETARIAT,
     ("proposals.round", "GET", "round"): SIGNED_IN,
     ("proposals.board", "GET", "round"): SIGNED_IN,
+    ("proposals.history", "GET", "round"): SIGNED_IN,
     ("proposals.position", "GET", "member"): OWN_MEMBER,
     ("proposals.position", "POST", "member"): OWN_MEMBER,
     ("proposals.confirm", "POST", "member"): OWN_MEMBER,

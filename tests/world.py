@@ -233,6 +233,7 @@ def url_args(endpoint: str, world: World, target: str | None = None) -> dict:
         "proposals.withdraw": lambda: {"id": w.circulated.id},
         "proposals.round": lambda: {"id": w.round.id},
         "proposals.board": lambda: {"id": w.round.id},
+        "proposals.history": lambda: {"id": w.round.id},
         "proposals.position": lambda: {"id": w.round.id, "member_id": w.member.id},
         "proposals.confirm": lambda: {"id": w.round.id, "member_id": w.member.id},
         "proposals.answer": lambda: {"id": w.round.id, "member_id": w.objector.id},
