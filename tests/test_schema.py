@@ -119,3 +119,33 @@ def test_the_boards_newest_name_changes_are_each_read_from_an_index_of_the_trail
                     text(f"EXPLAIN QUERY PLAN {sql}")))
                 assert "COVERING INDEX ix_audit_entries_" in plan, plan
             assert "_newest" in plan, plan
+
+
+def test_a_rounds_newest_changes_of_position_are_read_in_order_from_an_index(app):
+    """The round page shows a round's newest changes (ORDER BY id DESC LIMIT): they are
+    read from an index of (round_id, id) in its order, with no sort of all the round's
+    changes (an index of the round alone made PostgreSQL read and sort every one)."""
+    from sqlalchemy import text
+
+    from decisions.proposals.models import PositionChange
+    from decisions.proposals.queries import _history
+
+    indexes = {index["name"]: index["column_names"]
+               for index in inspect(db.engine).get_indexes("position_changes")}
+    assert indexes["ix_position_changes_round_newest"] == ["round_id", "id"]
+    assert "ix_position_changes_round_id" not in indexes
+    newest = (_history().where(PositionChange.round_id == 7)
+              .order_by(PositionChange.id.desc()).limit(26))
+    sql = str(newest.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "postgresql":
+            # An empty table's plan is any plan: ask whether one without a sort exists.
+            for method in ("seqscan", "bitmapscan", "sort"):
+                connection.execute(text(f"SET enable_{method} = off"))
+            plan = "\n".join(connection.execute(text(f"EXPLAIN {sql}")).scalars())
+            assert "Sort" not in plan, plan
+        else:
+            plan = "\n".join(row[-1] for row in connection.execute(
+                text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "TEMP B-TREE" not in plan, plan
+    assert "ix_position_changes_round_newest" in plan, plan

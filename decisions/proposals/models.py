@@ -232,9 +232,11 @@ class PositionChange(db.Model):
     """Every registration of a position, kept forever: who, when, from what, to what."""
 
     __tablename__ = "position_changes"
+    # The round page reads a round's newest changes from this index, in order.
+    __table_args__ = (Index("ix_position_changes_round_newest", "round_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     from_kind: Mapped[PositionKind | None] = mapped_column(
         enum_column(PositionKind, "from_position_kind")

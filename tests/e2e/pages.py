@@ -250,6 +250,7 @@ PAGES: list[PageSpec] = [
       for state in ("open", "revised", "silence", "no_consensus", "decided")],
     *[PageSpec(f"round ({state})", "proposals.round", SIGNED_IN, args=_r(state))
       for state in ("open", "revised", "superseded", "silence", "no_consensus", "decided")],
+    PageSpec("round's whole history (open)", "proposals.history", SIGNED_IN, args=_r("open")),
     PageSpec("decision register", "register.index", SIGNED_IN),
     PageSpec("decision", "register.show", SIGNED_IN, args=_decision),
     PageSpec("decision with follow-up", "register.show", SIGNED_IN, args=_followed_decision),
