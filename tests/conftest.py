@@ -6,6 +6,7 @@ the stub renderer unless the test is marked `real_pdf`.
 """
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -172,16 +173,24 @@ def _share_engine(app, database_url: str) -> None:
         own.dispose()
 
 
-def _reuse_url_builders() -> None:
-    """Each test's app binds every URL rule again, and werkzeug compiles two Python
-    functions per rule to build its URLs (about nine tenths of create_app's time): the
-    test process keeps them. A builder depends only on what the key holds (the rule's
-    parsed parts and defaults), and gets the rule it builds for as its first argument,
-    so the same function serves every app's copy of the rule."""
-    compile_builder = Rule._compile_builder
-    builders: dict = {}
+def _reuse_what_rules_compile() -> None:
+    """Each test's app binds every URL rule again (about 160), and werkzeug parses each
+    rule's text into regular-expression parts and compiles two Python functions per rule
+    to build its URLs: nearly all of create_app's time, some 40 ms a test. The test
+    process keeps both.
 
-    def cached(self, append_unknown: bool = True):
+    A builder depends only on what its key holds (the rule's parsed parts and defaults),
+    and gets the rule it builds for as its first argument, so the same function serves
+    every app's copy of the rule. A rule text's parts depend only on the text and the
+    map's converters; the parse's side effects on the rule (its trace, its arguments,
+    a converter object per variable) are made again for each rule, the converters
+    new, through the rule's own get_converter."""
+    compile_builder, parse_rule, get_converter = (
+        Rule._compile_builder, Rule._parse_rule, Rule.get_converter)
+    builders: dict = {}
+    parsed: dict = {}
+
+    def cached_builder(self, append_unknown: bool = True):
         key = (self.rule, self.subdomain, self.host, tuple(self._trace),
                tuple(sorted((self.defaults or {}).items())), append_unknown)
         builder = builders.get(key)
@@ -189,10 +198,45 @@ def _reuse_url_builders() -> None:
             builder = builders[key] = compile_builder(self, append_unknown)
         return builder
 
-    Rule._compile_builder = cached
+    def cached_parse(self, rule: str) -> list:
+        key = (rule, tuple(self.map.converters.items()))
+        found = parsed.get(key)
+        if found is None:
+            asked: list[tuple] = []
+
+            def recorded(variable, name, args, kwargs):
+                asked.append((variable, name, args, kwargs))
+                return get_converter(self, variable, name, args, kwargs)
+
+            traced = len(self._trace)
+            self.get_converter = recorded
+            try:
+                parts = list(parse_rule(self, rule))
+            finally:
+                del self.get_converter
+            found = parsed[key] = (parts, self._trace[traced:], asked)
+            return parts
+        parts, trace, asked = found
+        self._trace.extend(trace)
+        for variable, name, args, kwargs in asked:
+            self._converters[variable] = self.get_converter(variable, name, args, kwargs)
+            self.arguments.add(variable)
+        return parts
+
+    Rule._compile_builder = cached_builder
+    Rule._parse_rule = cached_parse
 
 
-_reuse_url_builders()
+_reuse_what_rules_compile()
+
+
+def pytest_collection_finish(session) -> None:
+    """What the test process holds for good once the tests are collected (the modules,
+    the app's classes, SQLAlchemy's mappers: some 240,000 objects) is kept out of the
+    garbage collector's reach. Its collections walked all of it, again and again: half
+    the time of each test's create_app. What the tests make is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture

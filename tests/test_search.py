@@ -24,6 +24,7 @@ from decisions.proposals.models import PositionKind, Proposal, Round
 from decisions.register.models import Decision
 from decisions.search import queries
 from decisions.search.models import KINDS, SearchEntry
+from tests import world as world_module
 from tests.test_board_queries import queries_for
 
 EN = {"Accept-Language": "en"}
@@ -85,7 +86,12 @@ class Board:
 
 
 def board(make) -> Board:
-    """A board with a meeting in each state, every item with its own words."""
+    """A board with a meeting in each state, every item with its own words: made once
+    per test process and database, then restored from its rows (see tests/world.py)."""
+    return world_module.once(("search board",), lambda: _new_board(make))
+
+
+def _new_board(make) -> Board:
     sec = make.user(Role.SECRETARIAT)
     chair = make.user(Role.BOARD)
     member = make.member()
@@ -445,10 +451,21 @@ def _expected(user: User, q: queries.Query, moment, more: int) -> dict[str, list
             "decisions": [d.id for d in decisions][:more]}
 
 
+@dataclass
+class Rich(Board):
+    group_id: int = 0  # the group with many items
+    year: int = 0  # the year of its earlier meeting
+
+
 @pytest.fixture
-def rich(app, make):
+def rich(app, make) -> Rich:
     """The board of `board`, with proposals (a draft, circulated with an open round,
-    decided) and many agenda items sharing words, in two groups and two years."""
+    decided) and many agenda items sharing words, in two groups and two years: made
+    once per test process and database, then restored."""
+    return world_module.once(("search rich",), lambda: _new_rich(make))
+
+
+def _new_rich(make) -> Rich:
     world = board(make)
     sec = world.secretariat
     make.proposal(sec, title="Plan for innfartsparkering", resolution="Utkast til plan.")
@@ -470,8 +487,7 @@ def rich(app, make):
                                   notes="Planen ble drøftet.",
                                   decision_text="Tatt til orientering.")
     db.session.commit()  # draft minutes: the secretariat's (the group has no chair)
-    world.group_id, world.year = group.id, earlier.starts_at.year
-    return world
+    return Rich(**vars(world), group_id=group.id, year=earlier.starts_at.year)
 
 
 @pytest.mark.parametrize("text", ["plan", "sykkelplan", "ekspressvei", "drøftet", "regnskap",

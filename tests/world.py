@@ -662,17 +662,17 @@ class _Snapshot:
 def build(make, with_meetings: bool = False) -> World:
     """A world in the test's database: restored from the run's first build when the
     database is empty, else built anew beside what is there."""
-    return _once(("world", with_meetings), lambda: _build_new(make, with_meetings))
+    return once(("world", with_meetings), lambda: _build_new(make, with_meetings))
 
 
 def demo_data() -> None:
     """The demo data (`flask demo load`) in the test's database: loaded once per test
     process, database, moment and renderer, then restored from that first load's rows
     and files (loading it takes seconds; a dozen tests read it)."""
-    _once(("demo",), lambda: demo.load() and None)
+    once(("demo",), lambda: demo.load() and None)
 
 
-def _once(kind: tuple, make_it):
+def once(kind: tuple, make_it):
     """What `make_it` makes in the database, made once per test process, database,
     clock moment and PDF renderer and then restored from its rows and files; made anew
     beside what is there when the database is not empty."""
