@@ -32,12 +32,13 @@ run: demo
 	@echo "Samråd runs on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	SAMRAAD_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# TEST_WORKERS: pytest-xdist processes (auto: one per CPU); a file's tests stay in one.
+# TEST_WORKERS: pytest-xdist processes (auto: one per CPU); a file's tests stay in one,
+# the modules marked heavy first (tests/conftest.py), the rest in their order.
 TEST_WORKERS ?= auto
 
 test: venv translations
 	@bash scripts/test-services.sh
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10 $(PYTEST_ARGS)
 
 # Samråd's pages under gunicorn (4 workers) against a Flask hello world and a bare
 # reference page, on SQLite and PostgreSQL (127.0.0.1:5432, databases samraad_bench_*)

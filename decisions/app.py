@@ -33,6 +33,7 @@ from decisions.http import (
     BoundedIntConverter,
     person_url,
     refuse_nul_bytes,
+    static_max_age,
     template_url_for,
     to_the_form_page,
 )
@@ -94,6 +95,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.url_map.converters["int"] = BoundedIntConverter
+    # Static files asked for with their version (the templates' url_for adds it)
+    app.get_send_file_max_age = static_max_age(app.get_send_file_max_age)
     app.before_request(refuse_nul_bytes)
     register_extensions(app)
     security.register(app)

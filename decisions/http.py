@@ -1,12 +1,14 @@
 """Small helpers every view uses: safe redirects, loading objects with their permission."""
 
 import functools
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from decisions.extensions import db, htmx
 from decisions.permissions import can
@@ -150,11 +152,27 @@ def once_a_request(compute):
 
 
 STATIC_URLS_KEPT = 1024
+# A static file asked for with its version (?v=) may be kept by browsers for a year:
+# another version of the file has another address.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def static_version(app: Flask, filename: str) -> str | None:
+    """The version of a static file: the start of its content's SHA-256 (None if there
+    is no such file)."""
+    path = safe_join(app.static_folder, filename)
+    try:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()[:12]
+    except (OSError, TypeError):  # no such file, or a name outside the folder (None)
+        return None
 
 
 def template_url_for(app: Flask):
-    """The templates' `url_for`: Flask's, but a static file's address (the same on
-    every request under the same script root) is built once and kept."""
+    """The templates' `url_for`: Flask's, but a static file's address is built once
+    (it is the same on every request under the same script root) and carries the file's
+    version (`static_version`), so that browsers keep the file until it changes instead
+    of asking again on every page (see `static_max_age`)."""
     kept: dict[tuple[str, str], str] = {}
 
     def url_for(endpoint: str, **values) -> str:
@@ -163,9 +181,22 @@ def template_url_for(app: Flask):
         key = (values["filename"], request.script_root)
         found = kept.get(key)
         if found is None:
-            found = app.url_for(endpoint, **values)
+            version = static_version(app, values["filename"])
+            found = app.url_for(endpoint, **values, **({"v": version} if version else {}))
             if len(kept) < STATIC_URLS_KEPT:
                 kept[key] = found
         return found
 
     return url_for
+
+
+def static_max_age(default):
+    """The app's `get_send_file_max_age`: a year for a static file asked for with its
+    version, else Flask's (`default`: no max-age, so browsers ask again each time)."""
+
+    def max_age(filename: str | None) -> int | None:
+        if has_request_context() and request.args.get("v"):
+            return STATIC_MAX_AGE
+        return default(filename)
+
+    return max_age

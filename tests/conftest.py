@@ -239,6 +239,15 @@ def pytest_collection_finish(session) -> None:
     gc.freeze()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """The modules marked `heavy` first, the rest in their order: pytest-xdist hands out
+    whole modules (make test: --dist loadfile --no-loadscope-reorder), so a long module
+    started last (the axe walks, a minute and more each) would leave one worker running
+    it alone at the end while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture
 def app(request, database_url, clock, tmp_path):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -38,6 +39,8 @@ from decisions.proposals.models import (
 from decisions.proposals.rules import RoundState, allowed_kinds
 from decisions.register.models import Decision
 from tests.conftest import _empty_tables
+
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MAX_MEMBERS = 4

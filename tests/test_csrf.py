@@ -13,6 +13,8 @@ from decisions.extensions import db
 from tests import world as worlds
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
+
 HTMX = {"HX-Request": "true"}
 
 

@@ -10,6 +10,7 @@ import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,8 @@ from decisions.meetings import agenda, minutes
 from decisions.meetings.models import AttendanceStatus, EntryKind, ItemKind
 from decisions.proposals import services
 from decisions.proposals.models import PositionKind, Procedure
+
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
 
 PAYLOADS = [
     "<script>alert(1)</script>",

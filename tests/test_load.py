@@ -30,6 +30,8 @@ from decisions.proposals.models import Position, PositionChange
 from tests.conftest import free_port
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 64
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
@@ -35,6 +36,8 @@ from decisions.proposals.models import Proposal, ProposalStatus
 from decisions.register.models import Decision, DecisionDocument
 from tests.counting import counting_queries
 from tests.world import demo_data
+
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
 
 SCHEMAS = Path(__file__).parent / "oparl-schemas"
 PREFIX = "http://localhost/oparl/1.1/"

@@ -14,6 +14,8 @@ from decisions.extensions import db
 from decisions.permissions import can
 from tests import world as worlds
 
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
+
 OK, DENIED, LOGIN, NOT_FOUND = "allowed", "403", "login", "404"
 FIELD_ERROR = "422"  # allowed to post, and told what is wrong next to the field
 

@@ -13,6 +13,7 @@ the app itself would have written.
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from decisions.accounts.models import User
@@ -40,6 +41,8 @@ from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome
 from decisions.register.models import Decision
 from tests.counting import counting_queries
+
+pytestmark = pytest.mark.heavy  # long in all: run first (tests/conftest.py)
 
 YEARS = 1
 SEARCH = "plan"

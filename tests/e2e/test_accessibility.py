@@ -27,9 +27,9 @@ from tests.conftest import FakeClock, sqlite_folder
 from tests.e2e import pages as site
 from tests.e2e.conftest import CHROMIUM, watch_console
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.heavy, pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
+    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -12,9 +12,9 @@ from tests.e2e.test_accessibility import (  # noqa: F401 - the fixtures, used by
     report,
 )
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.heavy, pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
+    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")]
 
 
 @pytest.mark.parametrize("role", list(site.ROLES))

@@ -1,0 +1,41 @@
+"""Static files carry their version in their address, so that browsers keep them until
+they change instead of asking again on every page (a board member on a phone loads the
+stylesheets once, not on each of the day's pages)."""
+
+import hashlib
+import re
+from pathlib import Path
+
+from decisions.http import STATIC_MAX_AGE, static_version
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _version(relative: str) -> str:
+    return hashlib.sha256((STATIC / relative).read_bytes()).hexdigest()[:12]
+
+
+def test_every_stylesheet_and_script_of_a_page_is_asked_for_with_its_contents_version(client):
+    page = client.get("/login").text
+    addresses = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert len(addresses) >= 5, addresses
+    for address in addresses:
+        path, _, query = address.partition("?")
+        assert query == f"v={_version(path.removeprefix('/static/'))}", address
+
+
+def test_a_versioned_file_is_kept_a_year_and_an_unversioned_one_is_asked_for_again(client):
+    versioned = client.get(f"/static/css/app.css?v={_version('css/app.css')}")
+    plain = client.get("/static/css/app.css")
+
+    assert versioned.status_code == plain.status_code == 200
+    assert versioned.data == plain.data == (STATIC / "css/app.css").read_bytes()
+    assert f"max-age={STATIC_MAX_AGE}" in versioned.headers["Cache-Control"]
+    assert STATIC_MAX_AGE == 365 * 24 * 3600
+    assert "max-age" not in plain.headers.get("Cache-Control", "")
+
+
+def test_no_version_for_a_missing_file_or_a_name_outside_the_folder(app):
+    assert static_version(app, "css/app.css") == _version("css/app.css")
+    assert static_version(app, "css/no-such-file.css") is None
+    assert static_version(app, "../config.py") is None
