@@ -13,8 +13,9 @@ their subregions joined, and the round's positions), as the board page loads the
 
 import os
 
-from flask import Flask, abort, render_template_string
+from flask import Flask, abort, render_template
 from flask_sqlalchemy import SQLAlchemy
+from jinja2 import DictLoader
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -82,6 +83,10 @@ def database_url(value: str) -> str:
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = database_url(os.environ["DATABASE_URL"])
 db.init_app(app)
+# The page is a template like any other, compiled once and kept (Jinja's cache), as
+# Flask's render_template keeps a template file's: render_template_string compiled it
+# again on every request, about half of this page's time until 2026-12-03.
+app.jinja_env.loader = DictLoader({"round.html": PAGE})
 
 
 @app.route("/rounds/<int:round_id>")
@@ -93,5 +98,5 @@ def round_page(round_id: int):
         abort(404)
     positions = {p.member_id: p for p in db.session.scalars(
         select(Position).where(Position.round_id == round_id))}
-    return render_template_string(PAGE, round_id=round_id, members=members,
-                                  positions=positions)
+    return render_template("round.html", round_id=round_id, members=members,
+                           positions=positions)
