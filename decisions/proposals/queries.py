@@ -402,9 +402,8 @@ def version_diff(old: ProposalVersion, new: ProposalVersion) -> VersionDiff:
 
 
 def round_with_text(round_id: int) -> Round | None:
-    """The round with its proposal and version: one query."""
-    return db.session.scalar(select(Round).where(Round.id == round_id).options(
-        joinedload(Round.proposal), joinedload(Round.version)))
+    """The round with its proposal and version: one query (the board's own)."""
+    return db.session.scalar(_round_with_texts(), {"round_id": round_id})
 
 
 def round_and_member(round_id: int, member_id: int) -> tuple[Round | None, Member | None]:
