@@ -14,9 +14,9 @@ from decisions.extensions import db
 from decisions.meetings import agenda, minutes
 from tests.e2e.conftest import CHROMIUM, has_focus, sign_in, tab_to
 
-pytestmark = [pytest.mark.heavy, pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")]
+    reason=f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
 
 
 def _signed_in_at(page, live_server, email: str, password: str, path: str) -> None:
