@@ -20,8 +20,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The pages in these tests ask for reduced motion. A test clicks the moment a control is
 # visible; Designsystemet opens a <details> with a 0.4 s height transition, and a click
 # sent while the section was still growing under it was lost (no request, a 10 s
-# timeout: 3 clicks of 40 on a loaded machine, 0 of 40 with reduced motion). Users who click what they
-# see do not meet this; the axe walks keep the default motion.
+# timeout: 3 clicks of 40 on a loaded machine, 0 of 40 with reduced motion). Users who
+# click what they see do not meet this; the axe walks keep the default motion.
 REDUCED_MOTION = "reduce"
 
 
