@@ -67,6 +67,9 @@ def discover(app) -> tuple[dict[str, str], str]:
              "register": "/decisions/?q=felles", "search": "/search?q=felles",
              "public": "/public/", "notifications": "/notifications/", "audit": "/audit/",
              "audit_act": "/audit/?act=decision.recorded",
+             # the lightest page behind the login (the unread count every page polls):
+             # what every request costs before its page's own work
+             "count": "/notifications/count",
              "reference": f"/rounds/{round_id}"}
     return pages, reader, secretariat
 

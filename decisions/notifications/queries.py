@@ -1,14 +1,14 @@
 """Reading a user's notifications, and the outbox's emails that did not get through."""
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
 from decisions.meetings.models import Meeting
 from decisions.notifications.models import Notification, OutboundEmail, OutboxState
 from decisions.permissions import visible
-from decisions.proposals.models import Proposal, Round
+from decisions.proposals.models import Round
 
 
 def unread_count(user: User) -> int:
@@ -17,14 +17,14 @@ def unread_count(user: User) -> int:
 
 
 def of_user(user: User) -> Select:
-    """Newest first, with what their sentences name loaded in a fixed number of queries."""
+    """Newest first, with what their lines name (`messages.subject`: a round's proposal
+    and version, a meeting's group) joined in the same query: each is one row of a
+    many-to-one, so the page's LIMIT still counts notifications."""
     return (select(Notification).where(visible(user, "notification"))
             .order_by(Notification.id.desc())
-            .options(selectinload(Notification.user).selectinload(User.member),
-                     selectinload(Notification.round).selectinload(Round.proposal)
-                     .selectinload(Proposal.versions),
-                     selectinload(Notification.round).selectinload(Round.version),
-                     selectinload(Notification.meeting).selectinload(Meeting.group)))
+            .options(joinedload(Notification.round).options(
+                         joinedload(Round.proposal), joinedload(Round.version)),
+                     joinedload(Notification.meeting).joinedload(Meeting.group)))
 
 
 # An email the mail server has refused this many times is shown as undeliverable while
