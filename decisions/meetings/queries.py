@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from decisions.accounts.models import User
 from decisions.extensions import db
@@ -115,17 +115,20 @@ def meeting_with_agenda(meeting_id: int) -> Meeting | None:
 
 @functools.cache
 def _meeting_with_agenda() -> Select:
+    # Many-to-ones (the group, an item's proposal and the meeting whose minutes it
+    # approves, an entry's member) are joined to the rows that name them; collections
+    # each come in one more statement.
     return (select(Meeting).where(Meeting.id == bindparam("meeting_id"))
             .execution_options(populate_existing=True).options(
-                selectinload(Meeting.group),
+                joinedload(Meeting.group),
                 selectinload(Meeting.attendance),
                 selectinload(Meeting.items).options(
-                    selectinload(AgendaItem.proposal),
+                    joinedload(AgendaItem.proposal),
+                    joinedload(AgendaItem.approves_meeting),
                     selectinload(AgendaItem.attachments),
-                    selectinload(AgendaItem.entries).selectinload(ProtocolEntry.member),
+                    selectinload(AgendaItem.entries).joinedload(ProtocolEntry.member),
                     selectinload(AgendaItem.absences),
                     selectinload(AgendaItem.actions),
-                    selectinload(AgendaItem.approves_meeting),
                 )))
 
 
