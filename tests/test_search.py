@@ -14,10 +14,11 @@ from sqlalchemy import select
 from decisions.accounts.models import Role, User
 from decisions.audit import queries as audit_queries
 from decisions.audit.models import AuditEntry
-from decisions.clock import now
+from decisions.clock import now, oslo
 from decisions.extensions import db
 from decisions.meetings import agenda, minutes
-from decisions.meetings.models import AgendaItem, GroupRole, Meeting
+from decisions.meetings import services as meetings
+from decisions.meetings.models import AgendaItem, GroupMembership, GroupRole, Meeting
 from decisions.members.models import Member
 from decisions.permissions import can
 from decisions.proposals.models import PositionKind, Proposal, Round
@@ -206,6 +207,32 @@ def test_the_chair_finds_the_draft_minutes_the_permissions_let_him_read(
         "/search?q=kostnadsdelingen").text
     # Still not the planned meeting: its notice is not out.
     assert titles(client, "nedbemanning") == []
+
+
+def test_a_kept_search_statement_is_never_another_users_nor_the_chairs_after_the_seat_ends(
+        app, make, world):
+    """The search keeps its statement for each shape of query and each visibility
+    (queries.best). The chair of another group, asking the same right after the
+    board's chair, does not find the board's draft minutes; nor does the board's chair
+    once the seat has ended before that meeting."""
+    other_chair = make.user(Role.BOARD)
+    make.seat(make.group("Arbeidsutvalget"), person_name=other_chair.name,
+              role=GroupRole.CHAIR, user_=other_chair)
+    asked = queries.Query(text="kostnadsdelingen", kind="minutes")
+
+    def found(user: User) -> list[int]:
+        return [row.id for row in db.session.execute(
+            *queries.best(user, asked, now(), ("items",), 11))]
+
+    assert found(world.chair) == [world.drafted_item.id]
+    assert found(other_chair) == []
+    seat = db.session.scalars(select(GroupMembership).where(
+        GroupMembership.user_id == world.chair.id)).one()
+    meetings.end_membership(None, seat, oslo(world.drafted.starts_at).date()
+                            - timedelta(days=1))
+    db.session.commit()
+    assert not can(world.chair, "view_minutes", world.drafted)
+    assert found(world.chair) == []
 
 
 def test_every_item_found_is_in_a_meeting_the_user_may_view(app, client, make, world):
@@ -407,8 +434,8 @@ def _expected(user: User, q: queries.Query, moment, more: int) -> dict[str, list
     those containing the text as typed), filtered, then what the user may view, in
     each section's order, the best `more`."""
     engine = queries._engine_matches(q) if len(q.text) >= queries.MIN_WORDS else None
-    scores = {(kind, id_): score for kind, id_, score in db.session.execute(engine)} if (
-        engine is not None) else {}
+    scores = {(kind, id_): score for kind, id_, score in db.session.execute(
+        engine, queries.values(q))} if engine is not None else {}
     entries = [e for e in db.session.scalars(select(SearchEntry))
                if q.wants(e.kind) and all(value is None or getattr(e, field) == value for
                                           field, value in (("year", q.year),
@@ -507,7 +534,7 @@ def test_one_statement_finds_for_every_section_what_the_rules_say(app, make, ric
             for more in (3, 51):
                 found = {s: [] for s in wanted}
                 readable = set()
-                for row in db.session.execute(queries.best(user, q, moment, wanted, more)):
+                for row in db.session.execute(*queries.best(user, q, moment, wanted, more)):
                     found[row.section].append(row.id)
                     if row.minutes:
                         readable.add(row.id)

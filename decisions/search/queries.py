@@ -19,8 +19,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
+    String,
     and_,
+    bindparam,
     cast,
     column,
     func,
@@ -78,7 +81,8 @@ class Query:
 
 def _engine_matches(q: Query) -> Select | None:
     """(kind, object_id, score) of the entries the full-text engine matches, a higher
-    score the better; None when the query is not one of plain words."""
+    score the better; None when the query is not one of plain words. The words are the
+    bound parameter `words` (`values`)."""
     if not q.plain:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
@@ -86,18 +90,30 @@ def _engine_matches(q: Query) -> Select | None:
         # PostgreSQL's 'norwegian' configuration, as the index was. The entries are
         # read where the GIN index leads: no join.
         tsquery = func.to_tsquery(literal_column("'norwegian'::regconfig"),
-                                  " & ".join(f"{word}:*" for word in words(q.text)))
+                                  bindparam("words", type_=String))
         tsv = literal_column("search_entries.tsv")
         return (select(E.kind, E.object_id, func.ts_rank(tsv, tsquery).label("score"))
                 .where(tsv.op("@@")(tsquery)))
-    # FTS5: each stem a quoted prefix (stems are letters and digits only).
-    match = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
     # Materialized: the FTS5 search runs once, not once for each entry it is joined to.
     hits = (select(FTS.c.rowid.label("id"),
                    (-func.bm25(literal_column("search_fts"), 4.0, 1.0)).label("score"))
-            .where(literal_column("search_fts").op("MATCH")(match))
+            .where(literal_column("search_fts").op("MATCH")(bindparam("words", type_=String)))
             .cte("hits").prefix_with("MATERIALIZED"))
     return select(E.kind, E.object_id, hits.c.score).join(hits, hits.c.id == E.id)
+
+
+def values(q: Query, now: datetime | None = None, more: int | None = None) -> dict:
+    """The bound parameters of `entries` and `best` for `q`: the words for the engine,
+    the text as typed (a LIKE pattern), the filters, the moment and the number asked."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        engine_words = " & ".join(f"{word}:*" for word in words(q.text))
+    else:  # FTS5: each stem a quoted prefix (stems are letters and digits only)
+        engine_words = " AND ".join(f'"{stem}"*' for stem in stems(q.text))
+    typed = q.text.lower()
+    for special in ("/", "%", "_"):  # as typed, with LIKE's own characters escaped
+        typed = typed.replace(special, "/" + special)
+    return {"words": engine_words, "typed": f"%{typed}%", "year": q.year,
+            "group_id": q.group_id, "area_id": q.area_id, "now": now, "more": more}
 
 
 # The kinds of entries each section of the results is found by; an entry of a kind is
@@ -117,12 +133,10 @@ def entries(q: Query, kinds: tuple[str, ...]):
     answered). A query that is not plain words, or shorter than 3 characters, is
     matched as typed alone."""
     kinds = tuple(k for k in kinds if q.wants(k)) or ("none",)
-    filters = []
-    for field, value in ((E.year, q.year), (E.group_id, q.group_id),
-                         (E.area_id, q.area_id)):
-        if value is not None:
-            filters.append(field == value)
-    typed = E.folded.contains(q.text.lower(), autoescape=True)
+    filters = [field == bindparam(name, type_=Integer) for field, name, value in (
+        (E.year, "year", q.year), (E.group_id, "group_id", q.group_id),
+        (E.area_id, "area_id", q.area_id)) if value is not None]
+    typed = E.folded.like(bindparam("typed", type_=String), escape="/")
     score = cast(literal(0.0), Float).label("score")
     engine = _engine_matches(q) if len(q.text) >= MIN_WORDS else None
     if engine is None:
@@ -139,7 +153,8 @@ def entries(q: Query, kinds: tuple[str, ...]):
     return select(found).union_all(scanned).cte("matched")
 
 
-def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: int) -> Select:
+def best(user: User, q: Query, now: datetime, sections: tuple[str, ...],
+         more: int) -> tuple[Select, dict]:
     """One statement: the best `more` of each of `sections` (SECTIONS) that `user` may
     view, each row (section, id, minutes: whether `user` may read the item's minutes),
     in each section's order. The engine's matches are found once for them all; the
@@ -150,7 +165,52 @@ def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: i
     best first; open rounds of the proposals that match (a round circulates its
     proposal's latest text), the nearest deadline first; agenda items whose case
     papers match, or whose minutes match where `user` may read them, the best first,
-    then the latest meetings; decisions, the best first, then the latest."""
+    then the latest meetings; decisions, the best first, then the latest.
+
+    Returns the statement and its parameters (`values`). The statement is built once
+    for each shape of query and each visibility of the user, and kept: building it
+    anew, and SQLAlchemy walking the new one for its cache key, took more time than
+    the search itself (6.8 ms a request at alliance scale). The shape is what changes
+    the SQL (sections, kind, which filters, engine or text as typed); the visibility
+    is each clause of `visible` with its bound values, so a statement kept for one
+    user's groups is never another's, nor the same user's after a change of seats.
+    The words, the filters' values, the moment and the number asked are bound."""
+    seen = {kind: visible(user, kind) for kind in SEEN_KINDS}
+    shape = (sections, q.kind, q.year is not None, q.group_id is not None,
+             q.area_id is not None, q.plain and len(q.text) >= MIN_WORDS,
+             db.session.get_bind().dialect.name,
+             tuple(_clause_key(clause) for clause in seen.values()))
+    statement = _kept.get(shape)
+    if statement is None:
+        statement = _best(q, sections, seen)
+        if len(_kept) >= KEPT:
+            _kept.pop(next(iter(_kept)))  # the oldest
+        _kept[shape] = statement
+    return statement, values(q, now, more)
+
+
+SEEN_KINDS = ("proposal", "round", "item", "minutes", "decision")
+# Statements kept per process, the oldest dropped first: one for each shape asked and
+# each visibility. Users of a role share one visibility, save those who chair a group
+# (their seats are in it). With SQLAlchemy's compiled form, about 0.3 MB each.
+KEPT = 64
+_kept: dict[tuple, Select] = {}
+
+
+def _clause_key(clause: ColumnElement[bool]) -> tuple:
+    """A visibility clause's SQL and bound values, as a key."""
+    key = clause._generate_cache_key()
+    if key is None:  # not cacheable: a key that matches nothing kept
+        return (object(),)
+    return (key.key, tuple(_frozen(p.effective_value) for p in key.bindparams))
+
+
+def _frozen(value):
+    return tuple(value) if isinstance(value, list | set | frozenset) else value
+
+
+def _best(q: Query, sections: tuple[str, ...], seen: dict) -> Select:
+    """The statement of `best` for `q`'s shape and the visibility clauses `seen`."""
     matched = entries(q, tuple(k for s in sections for k in SECTIONS[s]))
     no = literal(False)
     branches = []
@@ -159,7 +219,7 @@ def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: i
         ranked = (stmt.add_columns(literal(section).label("section"), id_.label("id"),
                                    func.row_number().over(order_by=order).label("rank"),
                                    minutes.label("minutes"))
-                  .order_by(*order).limit(more).subquery())
+                  .order_by(*order).limit(bindparam("more", type_=Integer)).subquery())
         branches.append(select(ranked.c.section, ranked.c.id, ranked.c.rank,
                                ranked.c.minutes))
 
@@ -168,20 +228,20 @@ def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: i
         branch("proposals", Proposal.id,
                (matched.c.score.desc(), Proposal.updated_at.desc(), Proposal.id.desc()),
                select().select_from(matched).join(Proposal, and_(
-                   of, matched.c.object_id == Proposal.id)).where(visible(user, "proposal")))
+                   of, matched.c.object_id == Proposal.id)).where(seen["proposal"]))
     if "rounds" in sections:
         branch("rounds", Round.id, (Round.deadline, Round.id),
                select().select_from(matched).join(Round, and_(
                    matched.c.kind == "proposal", matched.c.object_id == Round.proposal_id))
                .join(Round.version)
-               .where(visible(user, "round"), Round.closed_at.is_(None), Round.deadline > now))
+               .where(seen["round"], Round.closed_at.is_(None), Round.deadline > bindparam("now")))
     if "items" in sections:
-        minutes = visible(user, "minutes")
+        minutes = seen["minutes"]
         readable = (select(matched.c.object_id.label("item_id"),
                            func.max(matched.c.score).label("score"))
                     .join(AgendaItem, AgendaItem.id == matched.c.object_id)
                     .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-                    .where(matched.c.kind.in_(("item", "minutes")), visible(user, "item"),
+                    .where(matched.c.kind.in_(("item", "minutes")), seen["item"],
                            or_(matched.c.kind == "item", minutes))
                     .group_by(matched.c.object_id).subquery())
         branch("items", AgendaItem.id,
@@ -195,7 +255,7 @@ def best(user: User, q: Query, now: datetime, sections: tuple[str, ...], more: i
                (matched.c.score.desc(), Decision.adopted_at.desc(), Decision.id.desc()),
                select().select_from(matched).join(Decision, and_(
                    matched.c.kind == "decision", matched.c.object_id == Decision.id))
-               .where(visible(user, "decision")))
+               .where(seen["decision"]))
     found = union_all(*branches).subquery("best")
     return select(found.c.section, found.c.id, found.c.minutes).order_by(
         found.c.section, found.c.rank)

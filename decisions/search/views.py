@@ -50,7 +50,7 @@ def index():
             # The best ids of every section in one statement, then their rows by id.
             best: dict[str, list[int]] = {section: [] for section in sections}
             for row in db.session.execute(
-                    queries.best(current_user, q, now(), sections, more)):
+                    *queries.best(current_user, q, now(), sections, more)):
                 best[row.section].append(row.id)
                 if row.minutes:
                     readable.add(row.id)
