@@ -3,11 +3,15 @@ removed-at-the-end entry; concurrent writers keep one chain; on PostgreSQL the a
 role may only read and add entries."""
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy.orm import Session
 
 from decisions.accounts.models import Role
+from decisions.audit import chain
 from decisions.audit.chain import privileges_sql, verify
 from decisions.audit.models import AuditEntry
+from decisions.clock import now
+from decisions.database import expect_writes
 from decisions.extensions import db
 from decisions.proposals.models import PositionKind
 from tests import world as worlds
@@ -62,6 +66,36 @@ def test_a_deleted_entry_is_found_in_the_middle_and_at_the_end(app, trail):
     assert verify(db.session) == [
         f"entry {trail[6]}: the entry before it is missing or changed",
         f"the entries after {trail[-2]} were deleted"]
+
+
+def test_an_act_committed_while_the_chain_is_read_is_not_taken_for_a_deleted_entry(
+        app, trail):
+    """`make bench` once reported the chain of a live PostgreSQL database broken: the
+    entries and the head were read in two snapshots, and an act committed between
+    them moved the head past the last entry read. Here one is committed the moment the
+    entries are being read; the chain verifies, and again with the new entry."""
+    committed = []
+
+    def commit_an_act_meanwhile(conn, cursor, statement, *args):
+        if committed or "FROM audit_entries" not in statement:
+            return
+        committed.append(True)
+        with Session(db.engine) as other:
+            chain.queue(other, AuditEntry(at=now(), act="test.meanwhile", object_type="tests",
+                                          object_id=1))
+            other.commit()
+
+    db.session.commit()
+    expect_writes(False)  # as `flask audit verify` (reads_only): SQLite's BEGIN deferred
+    event.listen(db.engine, "after_cursor_execute", commit_an_act_meanwhile)
+    try:
+        assert verify(db.session) == []
+    finally:
+        event.remove(db.engine, "after_cursor_execute", commit_an_act_meanwhile)
+    assert committed
+    db.session.commit()  # the reading transaction ends: the entry is seen
+    assert db.session.scalar(select(func.max(AuditEntry.id))) > trail[-1]
+    assert verify(db.session) == []
 
 
 def test_concurrent_writers_keep_one_chain(app, make):

@@ -91,7 +91,24 @@ def _lock_head(session: Session, AuditChain):
 
 
 def verify(session: Session) -> list[str]:
-    """What is wrong with the chain, one line per problem (empty when it holds)."""
+    """What is wrong with the chain, one line per problem (empty when it holds).
+
+    The entries and the head are read in one snapshot of the database. Read in two,
+    as before on PostgreSQL (READ COMMITTED: each statement its own), an act committed
+    while the entries were read (tens of seconds on a large trail) moved the head past
+    the last entry read, and a live database was reported as having lost its last
+    entries: `make bench` saw it. PostgreSQL reads on a connection of its own in
+    REPEATABLE READ; SQLite's transaction (BEGIN, in WAL) is one snapshot already."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return _problems(session)
+    with bind.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=conn) as snapshot:
+            return _problems(snapshot)
+
+
+def _problems(session: Session) -> list[str]:
     problems, prev, last_id = [], GENESIS, None
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)
                               .execution_options(yield_per=1000))
