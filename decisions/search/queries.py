@@ -176,10 +176,12 @@ def best(user: User, q: Query, now: datetime, sections: tuple[str, ...],
     user's groups is never another's, nor the same user's after a change of seats.
     The words, the filters' values, the moment and the number asked are bound."""
     seen = {kind: visible(user, kind) for kind in SEEN_KINDS}
+    visibility = tuple(_clause_key(clause) for clause in seen.values())
+    if None in visibility:  # a clause SQLAlchemy cannot key: built, never kept
+        return _best(q, sections, seen), values(q, now, more)
     shape = (sections, q.kind, q.year is not None, q.group_id is not None,
              q.area_id is not None, q.plain and len(q.text) >= MIN_WORDS,
-             db.session.get_bind().dialect.name,
-             tuple(_clause_key(clause) for clause in seen.values()))
+             db.session.get_bind().dialect.name, visibility)
     statement = _kept.get(shape)
     if statement is None:
         statement = _best(q, sections, seen)
@@ -197,11 +199,11 @@ KEPT = 64
 _kept: dict[tuple, Select] = {}
 
 
-def _clause_key(clause: ColumnElement[bool]) -> tuple:
-    """A visibility clause's SQL and bound values, as a key."""
+def _clause_key(clause: ColumnElement[bool]) -> tuple | None:
+    """A visibility clause's SQL and bound values, as a key (None: not cacheable)."""
     key = clause._generate_cache_key()
-    if key is None:  # not cacheable: a key that matches nothing kept
-        return (object(),)
+    if key is None:
+        return None
     return (key.key, tuple(_frozen(p.effective_value) for p in key.bindparams))
 
 
