@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select
 
 from decisions.accounts.models import NO_PASSWORD, Invitation, Role, User
 from decisions.accounts.services import hash_token, new_totp_secret
@@ -54,7 +54,13 @@ from decisions.proposals.models import Area, PositionKind, Proposal, Round
 from decisions.ratification import services as ratification
 from decisions.ratification.models import Body, InForce, LocalOutcome, Ratification
 from decisions.register.models import Decision, DecisionDocument
-from tests.conftest import _empty_tables, filled_tables
+from tests.conftest import (
+    _empty_tables,
+    filled_tables,
+    restart_sequences,
+    run_script,
+    without_row_checks,
+)
 from tests.factories import PASSWORD, pdf_bytes
 
 # Deadlines typed into forms, in Oslo time; the tests' clock starts on 2 March 2026.
@@ -357,22 +363,22 @@ def _member_form(endpoint: str, world: World) -> dict:
         return {"olds": [_spare_member().id], "into": _spare_member().id,
                 "on": "2026-03-01", "confirmed": "1"}
     return {
-        "members.new": {"name": "Ny kommune", "kind": "municipality",
-                        "subregion": world.member.subregion_id, "county": 0},
-        "members.edit": {"name": "Nytt kommunenavn", "kind": "municipality",
-                         "subregion": world.member.subregion_id, "county": 0,
-                         "renamed_on": "2026-03-01",
-                         "lock_version": world.member.lock_version},
-        "members.set_active": {"active": "0"},
-        "members.new_place": {"name": "Ny delregion"},
-        "members.rename_place": {"name": "Omdøpt delregion"},
-        "members.place_active": {"active": "0"},
-        "members.import_file": {"what": "members",
-                                "file": (io.BytesIO(content.encode()), "medlemmer.csv")},
-        "members.import_save": {"what": "members",
-                                "content": base64.b64encode(content.encode()).decode(),
-                                "digest": import_digest("members", content)},
-    }.get(endpoint, {})
+        "members.new": lambda: {"name": "Ny kommune", "kind": "municipality",
+                                "subregion": world.member.subregion_id, "county": 0},
+        "members.edit": lambda: {"name": "Nytt kommunenavn", "kind": "municipality",
+                                 "subregion": world.member.subregion_id, "county": 0,
+                                 "renamed_on": "2026-03-01",
+                                 "lock_version": world.member.lock_version},
+        "members.set_active": lambda: {"active": "0"},
+        "members.new_place": lambda: {"name": "Ny delregion"},
+        "members.rename_place": lambda: {"name": "Omdøpt delregion"},
+        "members.place_active": lambda: {"active": "0"},
+        "members.import_file": lambda: {"what": "members",
+                                        "file": (io.BytesIO(content.encode()), "medlemmer.csv")},
+        "members.import_save": lambda: {"what": "members",
+                                        "content": base64.b64encode(content.encode()).decode(),
+                                        "digest": import_digest("members", content)},
+    }.get(endpoint, dict)()
 
 
 def _reset_token(user) -> str:
@@ -528,39 +534,42 @@ MEETING_FORM = "2026-04-01T10:00"
 
 
 def _meeting_forms(m: Meetings) -> dict:
+    """The meeting routes' forms, each made when asked for (as in `_form_data`)."""
     return {
-        "meetings.new_meeting": {"starts_at": MEETING_FORM, "place": "Oslo rådhus"},
-        "meetings.edit_meeting": {"starts_at": MEETING_FORM, "place": "Lillestrøm",
-                                  "lock_version": m.planned.lock_version},
-        "meetings.add_item": {"title": "Ny sak", "kind": "decision", "proposal": 0},
-        "meetings.edit_item": {"title": "Endret sak", "kind": "decision", "proposal": 0,
-                               "lock_version": m.item.lock_version},
-        "meetings.move_item": {"direction": "up"},
-        "meetings.reorder": {"item": [i.id for i in reversed(queries.active_items(
+        "meetings.new_meeting": lambda: {"starts_at": MEETING_FORM, "place": "Oslo rådhus"},
+        "meetings.edit_meeting": lambda: {"starts_at": MEETING_FORM, "place": "Lillestrøm",
+                                          "lock_version": m.planned.lock_version},
+        "meetings.add_item": lambda: {"title": "Ny sak", "kind": "decision", "proposal": 0},
+        "meetings.edit_item": lambda: {"title": "Endret sak", "kind": "decision", "proposal": 0,
+                                       "lock_version": m.item.lock_version},
+        "meetings.move_item": lambda: {"direction": "up"},
+        "meetings.reorder": lambda: {"item": [i.id for i in reversed(queries.active_items(
             m.meeting))]},
-        "meetings.save_minutes": {"notes": "Notater.", "decision_text": "Vedtatt.",
-                                  "lock_version": m.held_item.lock_version},
-        "meetings.add_entry": {"kind": "dissent", "member": 0, "text": "Dissens."},
-        "meetings.add_absence": {"person_name": "Ola Nordmann", "kind": "left"},
-        "meetings.add_action": {"description": "Følge opp saken.", "owner": "Sekretariatet"},
-        "meetings.attendance": {"person_name": "Ola Nordmann", "status": "other"},
-        "meetings.officers": {"meeting_leader": "Marit Sand", "minute_taker": "Ola Nordmann"},
-        "meetings.change_attendance": {"person_name": m.held.attendance[0].person_name,
-                                       "status": "apologies"},
-        "files.upload_to_item": _pdf_upload(),
-        "files.upload_to_proposal": _pdf_upload(),
-        "meetings.new_group": {"name": "Ny arbeidsgruppe", "kind": "expert"},
-        "meetings.edit_group": {"name": f"{m.group.name} (nytt navn)", "kind": "board",
-                                "active": "y"},
-        "meetings.new_seat": {"person_name": "Erle Ekstern", "role": "member", "member": 0,
-                              "term_start": "2026-01-01", "user": 0,
-                              "email": "erle@kommune.test"},
-        "meetings.edit_seat": {"person_name": "Nytt Navn", "role": "member", "member": 0,
-                               "term_start": "2020-01-01", "user": 0, "email": ""},
-        "meetings.end_seat": {"term_end": "2026-12-31"},
-        "meetings.change_chair": {"from_day": "2026-04-01", "seat": _member_seat(m).id,
-                                  "old_stays_member": "y"},
-        "meetings.change_term": {
+        "meetings.save_minutes": lambda: {"notes": "Notater.", "decision_text": "Vedtatt.",
+                                          "lock_version": m.held_item.lock_version},
+        "meetings.add_entry": lambda: {"kind": "dissent", "member": 0, "text": "Dissens."},
+        "meetings.add_absence": lambda: {"person_name": "Ola Nordmann", "kind": "left"},
+        "meetings.add_action": lambda: {"description": "Følge opp saken.",
+                                        "owner": "Sekretariatet"},
+        "meetings.attendance": lambda: {"person_name": "Ola Nordmann", "status": "other"},
+        "meetings.officers": lambda: {"meeting_leader": "Marit Sand",
+                                      "minute_taker": "Ola Nordmann"},
+        "meetings.change_attendance": lambda: {"person_name": m.held.attendance[0].person_name,
+                                               "status": "apologies"},
+        "files.upload_to_item": lambda: _pdf_upload(),
+        "files.upload_to_proposal": lambda: _pdf_upload(),
+        "meetings.new_group": lambda: {"name": "Ny arbeidsgruppe", "kind": "expert"},
+        "meetings.edit_group": lambda: {"name": f"{m.group.name} (nytt navn)", "kind": "board",
+                                        "active": "y"},
+        "meetings.new_seat": lambda: {"person_name": "Erle Ekstern", "role": "member", "member": 0,
+                                      "term_start": "2026-01-01", "user": 0,
+                                      "email": "erle@kommune.test"},
+        "meetings.edit_seat": lambda: {"person_name": "Nytt Navn", "role": "member", "member": 0,
+                                       "term_start": "2020-01-01", "user": 0, "email": ""},
+        "meetings.end_seat": lambda: {"term_end": "2026-12-31"},
+        "meetings.change_chair": lambda: {"from_day": "2026-04-01", "seat": _member_seat(m).id,
+                                          "old_stays_member": "y"},
+        "meetings.change_term": lambda: {
             "old_term_end": "2026-10-31", "new_term_start": "2026-11-01", "step": "confirm",
             **{f"continues-{seat.id}": "1" for seat in m.group.memberships}},
     }
@@ -586,61 +595,64 @@ def form_data(endpoint: str, world: World) -> dict:
 
 
 def _form_data(endpoint: str, world: World) -> dict:
+    """Only the asked route's form is made: each attribute read may load an expired row
+    (a round trip on PostgreSQL), and making all of them each time loaded dozens."""
     if endpoint.startswith("members."):
         return _member_form(endpoint, world)
     return {
-        "accounts.login": {"email": "", "password": ""},
-        "accounts.language": {"lang": "en"},
-        "proposals.new": {"title": "Ny sak", "area": world.area.id,
-                          "resolution": "Osloregionen vedtar."},
-        "proposals.edit": {"title": "Endret utkast", "area": world.area.id,
-                           "background": "Ny bakgrunn.", "resolution": "Endret vedtak.",
-                           "lock_version": world.draft.lock_version},
-        "proposals.circulate": {"procedure": "consent", "deadline": FORM_DEADLINE,
-                                "scope": "all"},
-        "proposals.revise": {"title": world.circulated.title, "background": "Bakgrunn.",
-                             "resolution": "Versjon tre av vedtaket.", "procedure": "consent",
-                             "deadline": FORM_DEADLINE, "scope": "all"},
-        "proposals.position": {"kind": "support"},
-        "ratification.requirement": {
+        "accounts.login": lambda: {"email": "", "password": ""},
+        "accounts.language": lambda: {"lang": "en"},
+        "proposals.new": lambda: {"title": "Ny sak", "area": world.area.id,
+                                  "resolution": "Osloregionen vedtar."},
+        "proposals.edit": lambda: {"title": "Endret utkast", "area": world.area.id,
+                                   "background": "Ny bakgrunn.", "resolution": "Endret vedtak.",
+                                   "lock_version": world.draft.lock_version},
+        "proposals.circulate": lambda: {"procedure": "consent", "deadline": FORM_DEADLINE,
+                                        "scope": "all"},
+        "proposals.revise": lambda: {"title": world.circulated.title, "background": "Bakgrunn.",
+                                     "resolution": "Versjon tre av vedtaket.",
+                                     "procedure": "consent", "deadline": FORM_DEADLINE,
+                                     "scope": "all"},
+        "proposals.position": lambda: {"kind": "support"},
+        "ratification.requirement": lambda: {
             "body": "council", "in_force": "all", "remind_days": "14",
             "deadline": (today(now()) + timedelta(days=60)).isoformat()},
-        "ratification.record": {"body": "council", "meeting_date": today(now()).isoformat(),
-                                "case_number": "2026/18", "outcome": "adopted"},
-        "areas.new": {"name_nb": "Næringsutvikling", "name_en": "Business development",
-                      "kind": "strategy"},
-        "areas.edit": {"name_nb": "Klima, miljø og energi", "name_en": "Climate",
-                       "kind": "operation", "lock_version": world.area.lock_version},
-        "proposals.answer": {"text": "Sekretariatet har svart på innsigelsen."},
-        "proposals.reply": {"text": "Kommunen står fast ved innsigelsen."},
-        "notifications.settings": {kind.value: "immediate" for kind in NotificationKind},
-        "followup.update": {"status": "in_progress", "progress": "40",
-                            "comment": "Godt i gang.",
-                            "lock_version": world.followup.lock_version},
-        "followup.new_for_decision": {"what": "Ny oppfølging", "owner": "secretariat",
-                                      "due": "2026-04-01", "weight": "2"},
-        "followup.new_for_action": {"what": "Følge opp handlingen", "owner": "secretariat",
-                                    "due": "2026-04-01", "weight": "1"},
-        "followup.edit": {"what": "Rapportere bruken", "owner": f"member:{world.member.id}",
-                          "due": "2026-05-01", "weight": "3",
-                          "lock_version": world.followup.lock_version},
-        "followup.review": {"review_date": "2026-06-01"},
-        "accounts.password": {"current": PASSWORD, "password": "en helt ny passordfrase",
-                              "confirm": "en helt ny passordfrase"},
-        "accounts.code": {"code": "000000"},
-        "accounts.forgot": {"email": world.users["representative"].email},
-        "accounts.reset": {"password": "en helt ny passordfrase",
-                           "confirm": "en helt ny passordfrase"},
-        "people.invite": {"name": "Nina Ny", "email": "nina.ny@kommune.test",
-                          "role": "representative", "member": world.member.id,
-                          "kind": "deputy"},
-        "people.edit": {"name": "Rita Representant", "email": world.users[
+        "ratification.record": lambda: {"body": "council", "meeting_date": today(now()).isoformat(),
+                                        "case_number": "2026/18", "outcome": "adopted"},
+        "areas.new": lambda: {"name_nb": "Næringsutvikling", "name_en": "Business development",
+                              "kind": "strategy"},
+        "areas.edit": lambda: {"name_nb": "Klima, miljø og energi", "name_en": "Climate",
+                               "kind": "operation", "lock_version": world.area.lock_version},
+        "proposals.answer": lambda: {"text": "Sekretariatet har svart på innsigelsen."},
+        "proposals.reply": lambda: {"text": "Kommunen står fast ved innsigelsen."},
+        "notifications.settings": lambda: {kind.value: "immediate" for kind in NotificationKind},
+        "followup.update": lambda: {"status": "in_progress", "progress": "40",
+                                    "comment": "Godt i gang.",
+                                    "lock_version": world.followup.lock_version},
+        "followup.new_for_decision": lambda: {"what": "Ny oppfølging", "owner": "secretariat",
+                                              "due": "2026-04-01", "weight": "2"},
+        "followup.new_for_action": lambda: {"what": "Følge opp handlingen", "owner": "secretariat",
+                                            "due": "2026-04-01", "weight": "1"},
+        "followup.edit": lambda: {"what": "Rapportere bruken", "owner": f"member:{world.member.id}",
+                                  "due": "2026-05-01", "weight": "3",
+                                  "lock_version": world.followup.lock_version},
+        "followup.review": lambda: {"review_date": "2026-06-01"},
+        "accounts.password": lambda: {"current": PASSWORD, "password": "en helt ny passordfrase",
+                                      "confirm": "en helt ny passordfrase"},
+        "accounts.code": lambda: {"code": "000000"},
+        "accounts.forgot": lambda: {"email": world.users["representative"].email},
+        "accounts.reset": lambda: {"password": "en helt ny passordfrase",
+                                   "confirm": "en helt ny passordfrase"},
+        "people.invite": lambda: {"name": "Nina Ny", "email": "nina.ny@kommune.test",
+                                  "role": "representative", "member": world.member.id,
+                                  "kind": "deputy"},
+        "people.edit": lambda: {"name": "Rita Representant", "email": world.users[
             "representative"].email, "role": "representative", "member": world.member.id,
             "kind": "main"},
-        "people.accept": {"password": "en helt ny passordfrase",
-                          "confirm": "en helt ny passordfrase"},
+        "people.accept": lambda: {"password": "en helt ny passordfrase",
+                                  "confirm": "en helt ny passordfrase"},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
-    }.get(endpoint, {})
+    }.get(endpoint, dict)()
 
 
 # --- One build per test run ------------------------------------------------------------
@@ -718,16 +730,14 @@ def _take(world: World) -> _Snapshot:
 def _restore(snapshot: _Snapshot) -> World:
     db.session.remove()
     with db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            if snapshot.rows[table.name]:
-                conn.execute(table.insert(), snapshot.rows[table.name])
-        if conn.dialect.name == "postgresql":
-            for table in db.metadata.sorted_tables:
-                pk = list(table.primary_key.columns)
-                if len(pk) == 1 and pk[0].autoincrement and snapshot.rows[table.name]:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', "
-                        f"'{pk[0].name}'), (SELECT max({pk[0].name}) FROM {table.name}))"))
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            run_script(conn, without_row_checks(conn) or ["SELECT 1"])
+        filled = [table for table in db.metadata.sorted_tables if snapshot.rows[table.name]]
+        for table in filled:
+            conn.execute(table.insert(), snapshot.rows[table.name])
+        if postgres:
+            run_script(conn, [restart_sequences(filled, "(SELECT max({c}) FROM {t})")])
     shutil.copytree(snapshot.files, current_app.config["FILE_STORAGE"], dirs_exist_ok=True)
     return _objects(snapshot.world)
 
@@ -753,14 +763,37 @@ def _refs(value):
 
 
 def _objects(value):
-    """The world again, each reference loaded in the current session."""
+    """The world again, each reference loaded in the current session: the rows of each
+    model in one query (a `session.get` each was a round trip per object), then taken
+    from the session's identity map."""
+    loaded = [db.session.scalars(select(model).where(inspect(model).primary_key[0].in_(ids))).all()
+              for model, ids in _ids_by_model(value).items()]
+    world = _loaded(value)
+    del loaded  # the world holds them now (the identity map alone holds them weakly)
+    return world
+
+
+def _ids_by_model(value, found: dict | None = None) -> dict[type, set[int]]:
+    found = {} if found is None else found
+    if isinstance(value, _Ref):
+        found.setdefault(value.model, set()).add(value.id)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _ids_by_model(getattr(value, f.name), found)
+    elif isinstance(value, dict | list | tuple):
+        for v in (value.values() if isinstance(value, dict) else value):
+            _ids_by_model(v, found)
+    return found
+
+
+def _loaded(value):
     if isinstance(value, _Ref):
         return db.session.get(value.model, value.id)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return type(value)(**{f.name: _objects(getattr(value, f.name))
+        return type(value)(**{f.name: _loaded(getattr(value, f.name))
                               for f in dataclasses.fields(value)})
     if isinstance(value, dict):
-        return {k: _objects(v) for k, v in value.items()}
+        return {k: _loaded(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_objects(v) for v in value)
+        return type(value)(_loaded(v) for v in value)
     return value
