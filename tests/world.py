@@ -732,6 +732,8 @@ def _take(world: World) -> _Snapshot:
 
 
 QUOTE = "$samraad_world$"
+# Each id sequence continues after the largest id put back (restart_sequences' value).
+AFTER_LARGEST_ID = "(SELECT max({c}) FROM {t})"
 
 
 def _postgres_script(conn, filled: list) -> list[str] | None:
@@ -752,7 +754,7 @@ def _postgres_script(conn, filled: list) -> list[str] | None:
         statements.append(
             f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} "
             f"FROM json_populate_recordset(NULL::{quote(table.name)}, {QUOTE}{data}{QUOTE})")
-    return [*statements, restart_sequences(filled, "(SELECT max({c}) FROM {t})")]
+    return [*statements, restart_sequences(filled, AFTER_LARGEST_ID)]
 
 
 def _restore(snapshot: _Snapshot) -> World:
@@ -767,13 +769,15 @@ def _restore(snapshot: _Snapshot) -> World:
 
 
 def _insert_rows(conn, snapshot: _Snapshot) -> None:
+    """Table by table (SQLite, or PostgreSQL when a table's JSON holds the quote)."""
     filled = [table for table in db.metadata.sorted_tables if snapshot.rows[table.name]]
-    if conn.dialect.name == "postgresql":
-        run_script(conn, without_row_checks(conn) or ["SELECT 1"])
+    postgres = conn.dialect.name == "postgresql"
+    if postgres and (row_checks_off := without_row_checks(conn)):
+        run_script(conn, row_checks_off)
     for table in filled:
         conn.execute(table.insert(), snapshot.rows[table.name])
-    if conn.dialect.name == "postgresql":
-        run_script(conn, [restart_sequences(filled, "(SELECT max({c}) FROM {t})")])
+    if postgres:
+        run_script(conn, [restart_sequences(filled, AFTER_LARGEST_ID)])
 
 
 @dataclass(frozen=True)
