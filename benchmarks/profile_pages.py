@@ -42,6 +42,8 @@ from decisions.extensions import db  # noqa: E402
 from decisions.meetings.models import AgendaItem, Meeting, MeetingState  # noqa: E402
 from decisions.proposals.models import Round, RoundMember  # noqa: E402
 
+# a static file the app sends as it sends a stored PDF (the bench copies the PDF there)
+STATIC_FILE = "js/app.js"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -70,6 +72,10 @@ def discover(app) -> tuple[dict[str, str], str]:
              # the lightest page behind the login (the unread count every page polls):
              # what every request costs before its page's own work
              "count": "/notifications/count",
+             # a stored PDF against a static file (issue 18: at least 0.8 of it); the
+             # scale data stores no PDFs: make the bench's meeting first (bench.build_meeting)
+             "minutes_pdf": f"/meetings/{meeting}/documents/minutes.pdf",
+             "static": "/static/" + STATIC_FILE,
              "reference": f"/rounds/{round_id}"}
     return pages, reader, secretariat
 

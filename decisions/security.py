@@ -29,10 +29,16 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def register(app: Flask) -> None:
+    wanted = list(HEADERS.items())
+    if app.config.get("HSTS"):
+        wanted.append(("Strict-Transport-Security", HSTS))
+    wanted = [(name.lower(), name, value) for name, value in wanted]
+
     @app.after_request
     def security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if app.config.get("HSTS"):
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # What a view set itself stays (a stored PDF's sandbox policy). One look at the
+        # names present: setdefault would walk every header for each of ours.
+        present = {name.lower() for name in response.headers.keys()}
+        response.headers.extend([(name, value) for key, name, value in wanted
+                                 if key not in present])
         return response

@@ -257,8 +257,12 @@ def start_session(user: User) -> str:
 @functools.cache
 def _session_with_user() -> Select:
     """Built once: every request of a signed-in user runs it."""
-    return (select(LoginSession).where(LoginSession.token_hash == bindparam("token_hash"))
-            .options(joinedload(LoginSession.user).joinedload(User.member)))
+    # The session as plain columns (only the user is an object a request keeps).
+    return (select(LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at,
+                   LoginSession.ended_at, User)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == bindparam("token_hash"))
+            .options(joinedload(User.member)))
 
 
 def session_user(token: str | None, *, reading: bool = True,
@@ -271,7 +275,8 @@ def session_user(token: str | None, *, reading: bool = True,
         return None
     # One query a request: the session, its user and the user's member (every page
     # names them in its header).
-    login = db.session.scalar(_session_with_user(), {"token_hash": _hash_token(token)})
+    login = db.session.execute(_session_with_user(),
+                               {"token_hash": _hash_token(token)}).first()
     if login is None or login.ended_at is not None:
         return None
     config = current_app.config
@@ -279,7 +284,7 @@ def session_user(token: str | None, *, reading: bool = True,
     if (moment - login.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"])
             or moment - login.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])):
         return None
-    if not login.user.active:
+    if not login.User.active:
         return None
     # Touch at most once a minute, so reading pages does not mean writing rows.
     if active and moment - login.last_seen_at > timedelta(minutes=1):
@@ -294,7 +299,7 @@ def session_user(token: str | None, *, reading: bool = True,
         else:
             # A writing request already holds the write lock; it commits the touch.
             db.session.execute(touch)
-    return login.user
+    return login.User
 
 
 def end_session(token: str | None) -> None:
