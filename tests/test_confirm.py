@@ -5,10 +5,7 @@ again, confirmed, with a CSRF token; whoever may not act is refused before being
 import pytest
 from bs4 import BeautifulSoup
 from flask import current_app, url_for
-from sqlalchemy import func, select
 
-from decisions.audit.models import AuditEntry
-from decisions.extensions import db
 from tests import world as worlds
 from tests.factories import PASSWORD
 
@@ -40,11 +37,6 @@ def _sign_in(client, user) -> None:
     assert response.status_code == 303
 
 
-def _audit_entries() -> int:
-    db.session.commit()  # a SQLite read transaction would see a snapshot
-    return db.session.scalar(select(func.count()).select_from(AuditEntry))
-
-
 def _url(endpoint: str, target: str | None, world) -> str:
     with current_app.test_request_context():
         return url_for(endpoint, **worlds.url_args(endpoint, world, target))
@@ -67,12 +59,12 @@ def test_an_unconfirmed_post_changes_nothing_and_asks_on_a_page_that_posts_again
     token = _token(csrf_client.get("/", headers=EN).text)
     data = {key: value for key, value in worlds.form_data(endpoint, world).items()
             if key != "confirmed"}
-    entries = _audit_entries()
+    entries = worlds.audit_entries()
 
     asked = csrf_client.post(url, data={**data, "csrf_token": token}, headers=EN)
 
     assert asked.status_code == 200
-    assert _audit_entries() == entries, "the unconfirmed post changed something"
+    assert worlds.audit_entries() == entries, "the unconfirmed post changed something"
     html = BeautifulSoup(asked.text, "html.parser")
     assert html.h1.get_text(strip=True) == "Are you sure?"
     form = html.select_one("main form[method=post]")
@@ -86,7 +78,7 @@ def test_an_unconfirmed_post_changes_nothing_and_asks_on_a_page_that_posts_again
     done = csrf_client.post(url, data=fields, headers=EN)
 
     assert done.status_code in (200, 303), done.text[:500]
-    assert _audit_entries() > entries, "the confirmed post did nothing"
+    assert worlds.audit_entries() > entries, "the confirmed post did nothing"
 
 
 @pytest.mark.parametrize(("endpoint", "target", "role"), ACTS, ids=[a[0] for a in ACTS])

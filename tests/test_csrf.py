@@ -6,10 +6,7 @@ import re
 
 import pytest
 from flask import current_app, url_for
-from sqlalchemy import func, select
 
-from decisions.audit.models import AuditEntry
-from decisions.extensions import db
 from tests import world as worlds
 from tests.factories import PASSWORD
 
@@ -82,11 +79,6 @@ def _url(endpoint: str, world) -> str:
         return url_for(endpoint, **worlds.url_args(endpoint, world))
 
 
-def _audit_entries() -> int:
-    db.session.commit()  # ends the test's read transaction: a SQLite one sees a snapshot
-    return db.session.scalar(select(func.count()).select_from(AuditEntry))
-
-
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 def test_post_route_refuses_a_missing_or_wrong_token_and_accepts_the_htmx_header_and_form_token(
         app, make, endpoint):
@@ -131,7 +123,7 @@ def _refuses_posts_without_a_valid_token(app, endpoint: str, world) -> None:
         "another session's token, htmx": ({}, {**HTMX, "X-CSRFToken": foreign}),
         "another session's token in the form": ({"csrf_token": foreign}, {}),
     }
-    entries, wrong = _audit_entries(), []
+    entries, wrong = worlds.audit_entries(), []
     for name, (extra, headers) in attempts.items():
         # A fresh form each time: the client closes the files of a form it sent.
         data = {**worlds.form_data(endpoint, world), **extra}
@@ -139,7 +131,7 @@ def _refuses_posts_without_a_valid_token(app, endpoint: str, world) -> None:
         if response.status_code != 400:
             wrong.append(f"{name}: {response.status_code}")
     assert not wrong, f"{endpoint} accepted a post without a valid token: {wrong}"
-    assert _audit_entries() == entries, "a refused post changed something"
+    assert worlds.audit_entries() == entries, "a refused post changed something"
 
 
 def test_the_htmx_refusal_is_a_fragment_that_says_what_to_do(app, csrf_client, make):

@@ -6,11 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from flask import current_app, url_for
 from flask_login import AnonymousUserMixin
-from sqlalchemy import func, select
 
 from decisions.accounts.models import Role
-from decisions.audit.models import AuditEntry
-from decisions.extensions import db
 from decisions.permissions import can
 from tests import world as worlds
 
@@ -314,11 +311,6 @@ def _url(endpoint: str, target: str | None, world: worlds.World) -> str:
         return url_for(endpoint, **values)
 
 
-def _audit_entries() -> int:
-    db.session.commit()  # ends the test's read transaction: a SQLite one sees a snapshot
-    return db.session.scalar(select(func.count()).select_from(AuditEntry))
-
-
 @pytest.mark.parametrize(("endpoint", "method", "target"), list(MATRIX),
                          ids=[" ".join(filter(None, case)) for case in MATRIX])
 def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, endpoint,
@@ -335,7 +327,7 @@ def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, en
         browser = app.test_client()
         if role != "anonymous":
             make.login(browser, world.users[role])
-        entries = _audit_entries()
+        entries = worlds.audit_entries()
         url = _url(endpoint, target, world)
         if method == "GET":
             response = browser.get(url)
@@ -345,7 +337,7 @@ def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, en
         if got != expected[role]:
             wrong.append(f"{role}: expected {expected[role]}, got {got} "
                          f"({response.status_code} {response.location or ''})")
-        changed = _audit_entries() != entries
+        changed = worlds.audit_entries() != entries
         if changed and method == "GET":
             wrong.append(f"{role}: reading the page changed something")
         elif changed and got != OK and endpoint not in LANDS_ON_LOGIN:
@@ -358,9 +350,9 @@ def test_route_allows_or_refuses_every_role_as_design_says(app, client, make, en
 def test_an_allowed_post_changes_the_audit_count_the_matrix_watches(app, client, make):
     world = worlds.build(make)
     make.login(client, world.users["secretariat"])
-    entries = _audit_entries()
+    entries = worlds.audit_entries()
     client.post(_url("proposals.withdraw", None, world), data={"confirmed": "1"})
-    assert _audit_entries() > entries
+    assert worlds.audit_entries() > entries
 
 
 def test_no_page_shows_a_draft_to_anyone_but_the_secretariat(app, client, make):

@@ -16,6 +16,7 @@ from sqlalchemy import func, inspect, select
 
 from decisions.accounts.models import NO_PASSWORD, Invitation, Role, User
 from decisions.accounts.services import hash_token, new_totp_secret
+from decisions.audit.models import AuditEntry
 from decisions.clock import now
 from decisions.clock import oslo_today as today
 from decisions.demo import data as demo
@@ -653,6 +654,14 @@ def _form_data(endpoint: str, world: World) -> dict:
                                   "confirm": "en helt ny passordfrase"},
         **(_meeting_forms(world.meetings) if world.meetings is not None else {}),
     }.get(endpoint, dict)()
+
+
+def audit_entries() -> int:
+    """The audit trail's length as stored: the test's read transaction ends first (a
+    SQLite one would go on seeing its snapshot). The route matrices count it before
+    and after a request to see whether the request changed anything."""
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(AuditEntry))
 
 
 # --- One build per test run ------------------------------------------------------------
