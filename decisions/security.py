@@ -29,10 +29,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def register(app: Flask) -> None:
-    wanted = list(HEADERS.items())
-    if app.config.get("HSTS"):
-        wanted.append(("Strict-Transport-Security", HSTS))
-    wanted = [(name.lower(), name, value) for name, value in wanted]
+    headers = HEADERS | ({"Strict-Transport-Security": HSTS} if app.config.get("HSTS") else {})
+    wanted = [(name.lower(), name, value) for name, value in headers.items()]
 
     @app.after_request
     def security_headers(response: Response) -> Response:
