@@ -10,6 +10,8 @@ profiler), the ratio to the bare reference page (`benchmarks/reference.py`, the 
 round rendered with nothing around it: issue 18 asks every page to be at least 0.5 of
 it, the board fragment 0.75), SQL statements a request, and the functions with the most
 cumulative and own time.
+PROFILE_DUMP=<directory> also writes each page's profile there (<page>.prof), to ask
+pstats who calls what.
 PROFILE_CPU=1 profiles with the process's CPU clock instead of the wall clock: time a
 request spends waiting for PostgreSQL is then left out of the profile.
 The data is `flask demo scale --preset alliance` (see benchmarks/bench.py `prepare`).
@@ -157,6 +159,8 @@ def main() -> None:
         for _ in range(args.n):
             get()
         profile.disable()
+        if os.environ.get("PROFILE_DUMP"):  # a directory: <page>.prof, for pstats or snakeviz
+            profile.dump_stats(Path(os.environ["PROFILE_DUMP"]) / f"{key}.prof")
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats("cumulative").print_stats(args.top)

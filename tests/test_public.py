@@ -25,6 +25,7 @@ from decisions.meetings.models import (
 )
 from decisions.members.models import Member
 from decisions.proposals.models import PositionKind, Proposal
+from decisions.public import queries as public_queries
 from decisions.register.models import Decision
 from tests.test_board_queries import queries_for
 
@@ -405,3 +406,31 @@ class Links(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "a":
             self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+
+def test_the_register_counts_exactly_the_decisions_it_lists_whatever_the_exempt_items(
+        app, client, make):
+    """The count is all decisions minus those an exempt item handled: a decision handled
+    by two exempt items is taken away once, an exempt item of an undecided proposal or
+    of no proposal takes nothing away. Twenty-five public decisions fill one page, so a
+    count of the secret decision too would draw a second page."""
+    world = alliance(make)
+    shown = [decided(make, world, f"Vedtak nummer {n}") for n in range(25)]
+    secret = decided(make, world, "Kjøp av tomt på Hvalstad")
+    undecided = make.proposal(world.secretary, title="Salg av tomt på Hvalstad")
+    make.round_(world.secretary, [world.member], undecided)  # circulated, not decided
+    for days in (20, 40):
+        planned = make.meeting(world.group, starts_at=now() + timedelta(days=days))
+        make.item(world.secretary, planned, "Tomtekjøp", proposal=secret.proposal,
+                  exempt_basis=EXEMPT_BASIS)
+    make.item(world.secretary, planned, "Tomtesalg", proposal=undecided,
+              exempt_basis=EXEMPT_BASIS)
+    make.item(world.secretary, planned, "Forhandlinger", exempt_basis=EXEMPT_BASIS)
+    db.session.commit()
+
+    listed = db.session.scalars(public_queries.public_decisions()).all()
+    assert sorted(d.id for d in listed) == sorted(d.id for d in shown)
+    assert public_queries.public_decision_count() == len(shown)
+    index = client.get("/public/", headers=EN).text
+    assert "Page 2 of" not in index and secret.title not in index
+    assert all(d.title in index for d in shown)

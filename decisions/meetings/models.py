@@ -5,13 +5,18 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    literal_column,
+    text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decisions.accounts.models import User
@@ -167,6 +172,11 @@ class AgendaItem(db.Model):
         # item it was given to is removed.
         UniqueConstraint("group_id", "year", "number"),
         CheckConstraint("(number IS NULL) = (year IS NULL)", name="number_has_year"),
+        # The few items exempt from public access, by proposal: the public register
+        # counts its decisions as all of them minus those an exempt item handled.
+        Index("ix_agenda_items_exempt_proposal", "proposal_id",
+              sqlite_where=text("exempt_basis != ''"),
+              postgresql_where=text("exempt_basis != ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -218,9 +228,18 @@ class AgendaItem(db.Model):
             return None
         return f"{self.number}/{self.year % 100:02d}"
 
-    @property
+    @hybrid_property
     def exempt(self) -> bool:
+        """Exempt from public access (offentleglova): the item has a legal basis."""
         return bool(self.exempt_basis)
+
+    @exempt.inplace.expression
+    @classmethod
+    def _exempt_expression(cls) -> ColumnElement[bool]:
+        # A literal, not a bound parameter: the partial index of exempt items
+        # (ix_agenda_items_exempt_proposal) serves only a query whose condition is
+        # the index's own.
+        return cls.exempt_basis != literal_column("''")
 
 
 class AttendanceStatus(StrEnum):

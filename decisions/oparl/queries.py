@@ -51,7 +51,7 @@ def shown_items(meeting: Meeting) -> list[AgendaItem]:
 
 def _exempt_handling(proposal_id):
     return exists(select(AgendaItem.id).where(AgendaItem.proposal_id == proposal_id,
-                                              AgendaItem.exempt_basis != ""))
+                                              AgendaItem.exempt))
 
 
 def public_papers() -> Select:
@@ -121,7 +121,7 @@ def public_documents() -> Select:
     exempt = (select(AgendaItem.id)
               .where(AgendaItem.meeting_id == MeetingDocument.meeting_id,
                      AgendaItem.removed.is_(False), AgendaItem.number.is_not(None),
-                     AgendaItem.exempt_basis != ""))
+                     AgendaItem.exempt))
     return (select(MeetingDocument).join(MeetingDocument.meeting).join(Meeting.group)
             .where(Meeting.notice_published_at.is_not(None),
                    MeetingDocument.kind.in_(PUBLIC_KINDS),

@@ -1,8 +1,9 @@
 """Read-only queries of the public register: what anyone may read without logging in."""
 
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, distinct, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from decisions.clock import now
@@ -21,14 +22,32 @@ from decisions.register.models import Decision, DecisionNote
 from decisions.register.queries import matching
 
 
+@cache  # built once: a statement is immutable, each use adds to a copy
 def public_decisions() -> Select:
     """Adopted decisions the public may read: every one but those whose proposal was
     handled under an agenda item exempt from public access (offentleglova). The list
-    and the single decision both start here, so the rule cannot differ between them."""
-    exempt = (select(AgendaItem.id)
-              .where(AgendaItem.proposal_id == Decision.proposal_id,
-                     AgendaItem.exempt_basis != ""))
+    and the single decision both start here, so the rule cannot differ between them;
+    `public_decision_count` counts by the same `AgendaItem.exempt`."""
+    exempt = select(AgendaItem.id).where(AgendaItem.proposal_id == Decision.proposal_id,
+                                         AgendaItem.exempt)
     return select(Decision).where(~exists(exempt))
+
+
+def public_decision_count() -> int:
+    """How many decisions `public_decisions` holds, counted as all decisions minus those
+    with an exempt item: the few exempt items are read from their own partial index,
+    where counting the public ones asked each decision's items (0.65 ms of the public
+    register's 3.4 at alliance scale)."""
+    return db.session.scalar(_public_count())
+
+
+@cache
+def _public_count() -> Select:
+    every = select(func.count()).select_from(Decision).scalar_subquery()
+    withheld = (select(func.count(distinct(Decision.id)))
+                .join(AgendaItem, AgendaItem.proposal_id == Decision.proposal_id)
+                .where(AgendaItem.exempt).scalar_subquery())
+    return select(every - withheld)
 
 
 def decisions(*, search: str | None = None) -> Select:

@@ -30,7 +30,9 @@ SEARCH_MAX = 200
 def index():
     search = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     page = db.paginate(queries.decisions(search=search or None), page=page_number(),
-                       per_page=25, error_out=False)
+                       per_page=25, error_out=False, count=bool(search))
+    if not search:
+        page.total = queries.public_decision_count()
     return render_template("public/index.html", page=page, search=search,
                            summaries=followup_queries.summaries((d.id for d in page.items),
                                                                 oslo_today()))
