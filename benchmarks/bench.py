@@ -1194,6 +1194,12 @@ def report(data: dict) -> str:
             "representative who logged in over HTTP (CSRF token from the login form); the "
             "hello world, the reference page and the public register without a login. "
             "Before each run the page is fetched once and must answer 200.",
+            "- board fragment: asked again and again by the same reader without an ETag, "
+            "it is sent from the render the worker keeps for everyone who sees the board "
+            "alike (proposals/views.py `_rendered_board`), as every poller but the first "
+            "gets it after a change; the first builds it, as the round page does "
+            "(`benchmarks/profile_pages.py --pages board,board_built` measures both "
+            "in-process, docs/benchmarks-profile.md).",
             "- hello world: `benchmarks/hello.py`; reference page: `benchmarks/reference.py` "
             "(Flask + Flask-SQLAlchemy, the members of the same round with their "
             "subregions and positions, two queries, a plain Jinja table; no login, no "

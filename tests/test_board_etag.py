@@ -1,7 +1,8 @@
 """The polled board fragment answers 304 Not Modified, without building the board, while
 nothing it shows has changed for the person looking; anything that changes what it
 shows (a position, an objection's conversation, the deadline passing, the viewer, the
-language) changes its ETag."""
+language) changes its ETag. A board already rendered for someone who sees it alike is
+sent again without being built, with the viewer's own ETag."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import pytest
 
 from decisions.accounts.models import Role
 from decisions.extensions import db
-from decisions.proposals import services
+from decisions.proposals import services, views
 from decisions.proposals.models import PositionKind
 from tests.counting import counting_queries
 
@@ -59,6 +60,7 @@ def test_an_unchanged_board_answers_304_after_one_query_and_builds_nothing(
     stamp = [s for s in selects if "position_changes" in s]
     assert len(stamp) == 1, selects
     assert not [s for s in selects if any(t in s for t in BOARD_TABLES)], selects
+    app.extensions["board_renders"].clear()  # built again, as after a change
     with app.app_context(), counting_queries() as full:
         assert client.get(board["url"], headers=POLL).status_code == 200
     assert len(statements) < len(full), (statements, full)
@@ -129,3 +131,50 @@ def test_an_etag_opens_nothing_to_a_person_who_may_not_see_the_round(
 
     assert missing.status_code == 404
     assert anonymous.status_code in (302, 401) and "ETag" not in anonymous.headers
+
+
+def test_a_board_rendered_for_one_member_is_sent_to_another_without_building_it(
+        app, client, make, board):
+    first_rep, second_rep = board["reps"]
+    make.login(client, first_rep)
+    first, built = poll(app, client, board["url"])
+    other = app.test_client()
+    make.login(other, second_rep)
+
+    again, statements = poll(app, other, board["url"])
+
+    assert [s for s in built if any(t in s for t in BOARD_TABLES)]
+    assert not [s for s in statements if any(t in s for t in BOARD_TABLES)], statements
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    own = again.headers["ETag"].strip(chr(34))
+    assert f'data-etag="&quot;{own}&quot;"' in again.text
+    assert again.text.replace(own, "") == first.text.replace(
+        first.headers["ETag"].strip(chr(34)), "")
+    assert "board-etag-slot" not in again.text
+
+
+def test_the_secretariat_and_a_member_never_get_each_others_board(app, client, make, board):
+    """The secretariat's board offers to register on each member's behalf; a member's
+    does not, whoever's board was rendered first, in either language."""
+    secretariat = app.test_client()
+    make.login(secretariat, board["secretariat"])
+    make.login(client, board["reps"][0])
+
+    for language in ("nb", "en"):
+        offered, _ = poll(app, secretariat, board["url"], **{"Accept-Language": language})
+        member, _ = poll(app, client, board["url"], **{"Accept-Language": language})
+        offered_again, _ = poll(app, secretariat, board["url"],
+                                **{"Accept-Language": language})
+        link = f'/rounds/{board["round"].id}/members/'
+        assert link in offered.text and link in offered_again.text, language
+        assert link not in member.text, language
+    assert "Consensus board" in member.text  # the English board, not the cached bokmål
+
+
+def test_the_kept_renders_are_bounded(app, client, make, board, monkeypatch):
+    monkeypatch.setattr(views, "RENDERS_KEPT", 1)
+    make.login(client, board["reps"][0])
+    poll(app, client, board["url"], **{"Accept-Language": "nb"})
+    poll(app, client, board["url"], **{"Accept-Language": "en"})
+
+    assert len(app.extensions["board_renders"]) == 1

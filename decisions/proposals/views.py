@@ -1,10 +1,21 @@
 """Proposal, round and position pages: load, authorize, call one service, respond."""
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -374,26 +385,66 @@ def _revision_offered(board: queries.Board) -> bool:
 @bp.route("/rounds/<int:id>/board")
 def board(id: int):
     """The polled fragment. Its ETag is known from one small query before the board is
-    built, so a poller that shows the current board gets a 304 for that query alone."""
-    etag = _board_etag(id)
-    if etag is not None and request.if_none_match.contains(etag):
+    built, so a poller that shows the current board gets a 304 for that query alone;
+    one that has an older board gets the board as last rendered for anyone who sees
+    it the same way (`_rendered_board`), built again only after a change."""
+    view = _board_view(id)
+    if view is None:  # no such round, or not the viewer's: 404 or 403
+        _board_or_404(id)
+        abort(404)
+    etag = _etag_of(view)
+    if request.if_none_match.contains(etag):
         return _fresh(make_response("", 304), etag)
-    html = render_template("proposals/_board.html", board=_board_or_404(id), etag=etag)
-    return _fresh(make_response(html), etag)
+    return _fresh(make_response(_rendered_board(id, view).replace(ETAG_SLOT, etag)), etag)
 
 
-def _board_etag(id: int) -> str | None:
-    """Everything the fragment depends on: the round as of its last change (None: no
-    such round, or not the viewer's to see; the full path answers 404 or 403), whether
-    its deadline has passed, who is looking (a role and a member change what the board
-    offers) and in which language."""
+def _board_view(id: int) -> tuple | None:
+    """Everything the fragment shows depends on: the round as of its last change (None:
+    no such round, or not the viewer's to see), whether its deadline has passed, whether
+    the viewer registers on members' behalf (the one thing the board offers by role)
+    and the language. The same for everyone who sees the round alike."""
     stamp = queries.board_stamp(id, current_user)
     if stamp is None:
         return None
     deadline = stamp[2]
-    parts = (stamp, now() >= deadline, current_user.id, current_user.role,
-             current_user.member_id, _locale())
+    return (stamp, now() >= deadline,
+            can(current_user, "register_on_behalf", kind="member"), _locale())
+
+
+def _etag_of(view: tuple) -> str:
+    # Who is looking is part of it too: a browser shared by two people revalidates.
+    parts = (view, current_user.id, current_user.role, current_user.member_id)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+
+
+def _board_etag(id: int) -> str | None:
+    view = _board_view(id)
+    return None if view is None else _etag_of(view)
+
+
+# The fragment as last rendered for each way of seeing a board (`_board_view`), kept per
+# process: after a position is registered, every open browser of the round fetches the
+# new board within a poll, and all but the first who see it alike get it from here.
+# The viewer's ETag is put in its place in the text (ETAG_SLOT) on the way out.
+ETAG_SLOT = "board-etag-slot"
+RENDERS_KEPT = 64  # a national board is about 0.1 MB
+_renders_lock = threading.Lock()
+
+
+def _rendered_board(id: int, view: tuple) -> str:
+    renders: OrderedDict[tuple, str] = current_app.extensions.setdefault(
+        "board_renders", OrderedDict())
+    with _renders_lock:
+        html = renders.get(view)
+        if html is not None:
+            renders.move_to_end(view)
+            return html
+    html = render_template("proposals/_board.html", board=_board_or_404(id), etag=ETAG_SLOT)
+    with _renders_lock:
+        renders[view] = html
+        while len(renders) > RENDERS_KEPT:
+            renders.popitem(last=False)  # the longest unused
+    return html
 
 
 def _fresh(response, etag: str | None):
