@@ -178,3 +178,21 @@ def test_the_kept_renders_are_bounded(app, client, make, board, monkeypatch):
     poll(app, client, board["url"], **{"Accept-Language": "en"})
 
     assert len(app.extensions["board_renders"]) == 1
+
+
+def test_the_round_page_shows_the_board_its_poll_would_send(app, client, make, board):
+    """The round page takes the board kept for the fragment (or keeps the one it drew),
+    with the viewer's ETag, so its first poll answers 304; after a change it shows the
+    new board."""
+    make.login(client, board["reps"][0])
+    page = client.get(f"/rounds/{board['round'].id}").text
+    fragment, _ = poll(app, client, board["url"])
+    etag = fragment.headers["ETag"]
+
+    assert fragment.text in page
+    assert poll(app, client, board["url"], etag)[0].status_code == 304
+
+    make.position(board["secretariat"], board["round"], board["members"][1],
+                  PositionKind.STAND_ASIDE)
+    changed = client.get(f"/rounds/{board['round'].id}").text
+    assert 'data-position="stand_aside"' in changed and fragment.text not in changed

@@ -3,6 +3,7 @@
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -19,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -332,9 +334,13 @@ def _round_page(board: queries.Board, answer_typed: dict | None = None, status: 
             current_user, "speak_for", current_user.member):
         panel = _panel(board, current_user.member, on_round_page=True,
                        reply_typed=reply_typed)
+    # The board as the fragment sends it (kept for all who see it alike), else drawn
+    # here: None when the viewer's stamp is missing (the full template then draws it).
+    view = _board_view(board.round.id)
+    board_html = None if view is None else _rendered_board(view, _etag_of(view), lambda: board)
     return render_template("proposals/round.html", board=board, panel=panel,
                            **_newest_history(board.round.id),
-                           answer_typed=answer_typed or {}, etag=_board_etag(board.round.id),
+                           answer_typed=answer_typed or {}, board_html=board_html,
                            revision_offered=_revision_offered(board)), status
 
 
@@ -395,7 +401,7 @@ def board(id: int):
     etag = _etag_of(view)
     if request.if_none_match.contains(etag):
         return _fresh(make_response("", 304), etag)
-    return _fresh(make_response(_rendered_board(id, view).replace(ETAG_SLOT, etag)), etag)
+    return _fresh(make_response(_rendered_board(view, etag, lambda: _board_or_404(id))), etag)
 
 
 def _board_view(id: int) -> tuple | None:
@@ -431,20 +437,22 @@ RENDERS_KEPT = 64  # a national board is about 0.1 MB
 _renders_lock = threading.Lock()
 
 
-def _rendered_board(id: int, view: tuple) -> str:
+def _rendered_board(view: tuple, etag: str, build: Callable[[], queries.Board]) -> Markup:
+    """The board fragment for `view` with the viewer's `etag`: as kept, or rendered from
+    `build()` and kept."""
     renders: OrderedDict[tuple, str] = current_app.extensions.setdefault(
         "board_renders", OrderedDict())
     with _renders_lock:
         html = renders.get(view)
         if html is not None:
             renders.move_to_end(view)
-            return html
-    html = render_template("proposals/_board.html", board=_board_or_404(id), etag=ETAG_SLOT)
-    with _renders_lock:
-        renders[view] = html
-        while len(renders) > RENDERS_KEPT:
-            renders.popitem(last=False)  # the longest unused
-    return html
+    if html is None:
+        html = render_template("proposals/_board.html", board=build(), etag=ETAG_SLOT)
+        with _renders_lock:
+            renders[view] = html
+            while len(renders) > RENDERS_KEPT:
+                renders.popitem(last=False)  # the longest unused
+    return Markup(html.replace(ETAG_SLOT, etag))  # noqa: S704 - rendered by Jinja
 
 
 def _fresh(response, etag: str | None):
