@@ -395,9 +395,8 @@ def board(id: int):
     one that has an older board gets the board as last rendered for anyone who sees
     it the same way (`_rendered_board`), built again only after a change."""
     view = _board_view(id)
-    if view is None:  # no such round, or not the viewer's: 404 or 403
-        _board_or_404(id)
-        abort(404)
+    if view is None:  # no stamp: 404 or 403, else (no case number) built, unkept
+        return render_template("proposals/_board.html", board=_board_or_404(id))
     etag = _etag_of(view)
     if request.if_none_match.contains(etag):
         return _fresh(make_response("", 304), etag)
