@@ -156,19 +156,32 @@ def answer_counts(round_ids: Iterable[int]) -> dict[int, Counts]:
     ids = list(round_ids)
     if not ids:
         return {}
-    blocks = Position.kind.in_(BLOCKING_KINDS)
-    rows = db.session.execute(
-        select(RoundMember.round_id, func.count(), func.count(Position.id),
-               func.count(case((blocks, 1))),
-               func.min(case((blocks, Position.registered_at))),
-               func.max(Position.registered_at))
-        .outerjoin(Position, and_(Position.round_id == RoundMember.round_id,
-                                  Position.member_id == RoundMember.member_id))
-        .where(RoundMember.round_id.in_(ids))
-        .group_by(RoundMember.round_id))
-    return {round_id: Counts(members=members, answered=answered, blocking=blocking,
+    return {round_id: Counts(members=members, answered=answered or 0, blocking=blocking or 0,
                              first_blocking_at=first_blocking, last_answer_at=last)
-            for round_id, members, answered, blocking, first_blocking, last in rows}
+            for round_id, members, answered, blocking, first_blocking, last
+            in db.session.execute(_answer_counts(), {"round_ids": ids})}
+
+
+@cache
+def _answer_counts() -> Select:
+    # The members and the answers each counted from their own index and then put side
+    # by side: a position is only ever a member's of the round (members are added when
+    # the round opens and never removed). Joining every member to its position instead
+    # probed the positions' index once a member: 9 ms for four rounds of 372 members on
+    # PostgreSQL, against 0.9 ms.
+    ids = bindparam("round_ids", expanding=True)
+    blocks = Position.kind.in_(BLOCKING_KINDS)
+    members = (select(RoundMember.round_id, func.count().label("members"))
+               .where(RoundMember.round_id.in_(ids)).group_by(RoundMember.round_id)
+               .subquery())
+    answers = (select(Position.round_id, func.count().label("answered"),
+                      func.count(case((blocks, 1))).label("blocking"),
+                      func.min(case((blocks, Position.registered_at))).label("first_blocking"),
+                      func.max(Position.registered_at).label("last"))
+               .where(Position.round_id.in_(ids)).group_by(Position.round_id).subquery())
+    return (select(members.c.round_id, members.c.members, answers.c.answered,
+                   answers.c.blocking, answers.c.first_blocking, answers.c.last)
+            .outerjoin(answers, answers.c.round_id == members.c.round_id))
 
 
 NO_MEMBERS = Counts(members=0, answered=0, blocking=0, first_blocking_at=None,
