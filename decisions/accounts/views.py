@@ -31,7 +31,7 @@ from decisions.accounts.forms import (
 )
 from decisions.database import reads_first, writes_expected
 from decisions.errors import DomainError
-from decisions.extensions import htmx, limiter
+from decisions.extensions import counted, htmx, limiter
 from decisions.http import attach_error, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
@@ -50,8 +50,8 @@ def _reset_limit() -> str:
     return current_app.config["RATELIMIT_PASSWORD_RESET"]
 
 
-limit_login = limiter.shared_limit(_login_limit, "login", methods=["POST"])
-limit_reset = limiter.shared_limit(_reset_limit, "password-reset", methods=["POST"])
+limit_login = counted(limiter.shared_limit(_login_limit, "login", methods=["POST"]))
+limit_reset = counted(limiter.shared_limit(_reset_limit, "password-reset", methods=["POST"]))
 
 
 def load_user(user_id: str):

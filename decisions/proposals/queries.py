@@ -218,6 +218,17 @@ def _due_rounds(limited: bool) -> Select:
     return stmt.limit(bindparam("limit")) if limited else stmt
 
 
+@cache
+def _earliest_deadline() -> Select:
+    return select(func.min(Round.deadline)).where(Round.outcome.is_(None))
+
+
+def earliest_deadline() -> datetime | None:
+    """The earliest deadline of a round whose outcome is not recorded (None: there is
+    none): no round is due before it (read from ix_rounds_unrecorded_deadline)."""
+    return db.session.scalar(_earliest_deadline())
+
+
 def due_rounds(now: datetime, limit: int | None = 20) -> list[int]:
     """Ids of rounds past their deadline whose outcome is not recorded yet, the
     earliest deadline first (every request asks, before its view)."""
