@@ -6,6 +6,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from flask import url_for as flask_url_for
+
 from decisions.http import STATIC_MAX_AGE, static_version
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -39,3 +41,20 @@ def test_no_version_for_a_missing_file_or_a_name_outside_the_folder(app):
     assert static_version(app, "css/app.css") == _version("css/app.css")
     assert static_version(app, "css/no-such-file.css") is None
     assert static_version(app, "../config.py") is None
+
+
+def test_the_templates_kept_addresses_are_the_ones_flask_builds(app):
+    kept_url_for = app.jinja_env.globals["url_for"]
+    asked = [("register.index", {"page": 1}), ("register.index", {"page": True}),
+             ("register.index", {"page": "2"}), ("proposals.round", {"id": 7}),
+             ("proposals.round", {"id": 8}), ("register.index", {"q": "a b", "page": 2}),
+             ("register.index", {"page": 2, "q": "a b"}), ("public.index", {}),
+             ("register.index", {"page": 2, "_anchor": "x"})]
+    for script_root in ("", "/samraad"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            for _ in range(2):  # built, then kept
+                for endpoint, values in asked:
+                    assert kept_url_for(endpoint, **values) == flask_url_for(endpoint,
+                                                                             **values)
+            assert kept_url_for("register.index", page=True).endswith("page=True")
+            assert kept_url_for("public.index").startswith(f"{script_root}/")
