@@ -8,16 +8,21 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from decisions.accounts.models import User
 from decisions.extensions import db
+from decisions.files.models import Attachment
 from decisions.meetings import rules
 from decisions.meetings.models import (
+    ActionItem,
     AgendaItem,
+    Attendance,
     DocumentKind,
     Group,
     GroupMembership,
     GroupRole,
+    ItemAbsence,
     ItemKind,
     Meeting,
     MeetingDocument,
@@ -109,27 +114,74 @@ def _documents() -> Select:
 
 def meeting_with_agenda(meeting_id: int) -> Meeting | None:
     """The meeting with all its agenda shows, read afresh: an answer is rendered before
-    the request commits, so collections loaded before an act would miss what it added."""
-    return db.session.scalar(_meeting_with_agenda(), {"meeting_id": meeting_id})
+    the request commits, so collections loaded before an act would miss what it added.
+
+    Seven statements whatever the agenda's length: the meeting, its attendance, its
+    items, and each of the items' four collections, each statement built once and its
+    rows put into the collections here (`set_committed_value`). Loaded by
+    `selectinload`, SQLAlchemy built each collection's statement anew on every request
+    and walked it whole for its cache key: a third of the meeting page's time."""
+    meeting = db.session.scalar(_meeting(), {"meeting_id": meeting_id})
+    if meeting is None:
+        return None
+    set_committed_value(meeting, "attendance", db.session.scalars(
+        _attendance(), {"meeting_id": meeting_id}).all())
+    items = db.session.scalars(_items(), {"meeting_id": meeting_id}).unique().all()
+    set_committed_value(meeting, "items", items)
+    ids = [item.id for item in items]
+    for name, statement in _item_collections().items():
+        of_item: dict[int, list] = {id_: [] for id_ in ids}
+        if ids:
+            for row in db.session.scalars(statement, {"item_ids": ids}):
+                of_item[row.item_id].append(row)
+        for item in items:
+            set_committed_value(item, name, of_item[item.id])
+    return meeting
+
+
+# Read afresh (populate_existing): objects of the session loaded before an act are
+# refreshed, not kept as they were.
+_AFRESH = {"populate_existing": True}
 
 
 @functools.cache
-def _meeting_with_agenda() -> Select:
-    # Many-to-ones (the group, an item's proposal and the meeting whose minutes it
-    # approves, an entry's member) are joined to the rows that name them; collections
-    # each come in one more statement.
+def _meeting() -> Select:
     return (select(Meeting).where(Meeting.id == bindparam("meeting_id"))
-            .execution_options(populate_existing=True).options(
-                joinedload(Meeting.group),
-                selectinload(Meeting.attendance),
-                selectinload(Meeting.items).options(
-                    joinedload(AgendaItem.proposal),
-                    joinedload(AgendaItem.approves_meeting),
-                    selectinload(AgendaItem.attachments),
-                    selectinload(AgendaItem.entries).joinedload(ProtocolEntry.member),
-                    selectinload(AgendaItem.absences),
-                    selectinload(AgendaItem.actions),
-                )))
+            .execution_options(**_AFRESH).options(joinedload(Meeting.group)))
+
+
+@functools.cache
+def _attendance() -> Select:
+    return (select(Attendance).where(Attendance.meeting_id == bindparam("meeting_id"))
+            .order_by(Attendance.id).execution_options(**_AFRESH))
+
+
+@functools.cache
+def _items() -> Select:
+    # The many-to-ones an item names (its proposal, the meeting whose minutes it
+    # approves) are joined to its row.
+    return (select(AgendaItem).where(AgendaItem.meeting_id == bindparam("meeting_id"))
+            .order_by(AgendaItem.position).execution_options(**_AFRESH)
+            .options(joinedload(AgendaItem.proposal), joinedload(AgendaItem.approves_meeting)))
+
+
+@functools.cache
+def _item_collections() -> dict[str, Select]:
+    """Each collection of an agenda item, for the items `item_ids`, in its
+    relationship's order (models.AgendaItem)."""
+    ids = bindparam("item_ids", expanding=True)
+    return {
+        "attachments": select(Attachment).where(Attachment.item_id.in_(ids),
+                                                Attachment.removed.is_(False))
+        .order_by(Attachment.id).execution_options(**_AFRESH),
+        "entries": select(ProtocolEntry).where(ProtocolEntry.item_id.in_(ids))
+        .order_by(ProtocolEntry.id).execution_options(**_AFRESH)
+        .options(joinedload(ProtocolEntry.member)),
+        "absences": select(ItemAbsence).where(ItemAbsence.item_id.in_(ids))
+        .order_by(ItemAbsence.id).execution_options(**_AFRESH),
+        "actions": select(ActionItem).where(ActionItem.item_id.in_(ids))
+        .order_by(ActionItem.id).execution_options(**_AFRESH),
+    }
 
 
 def with_agenda(meeting: Meeting) -> Meeting:
