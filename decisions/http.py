@@ -173,11 +173,14 @@ def template_url_for(app: Flask):
     """The templates' `url_for`: Flask's, with each address built once per process.
     Under the same script root an endpoint with the same values always has the same
     (relative) address, and werkzeug took 20-40 us to build each of the 50-100 a page
-    names. Kept only for values that are plain strings and integers (True is 1 to a
-    dict, but not to a URL) and for no option (`_external`, `_anchor`, ...) or
-    blueprint-relative name. A static file's address carries the file's version
-    (`static_version`), so that browsers keep the file until it changes instead of
-    asking again on every page (see `static_max_age`)."""
+    names. Kept only for values that are integers and short plain strings (True is 1
+    to a dict, but not to a URL; a query someone typed may be long, and the bound counts
+    addresses, not bytes) and for no option (`_external`, `_anchor`, ...) or
+    blueprint-relative name. Every endpoint has one rule (a test holds it), so the
+    request's method, which werkzeug builds with, never changes an address. A static
+    file's address carries the file's version (`static_version`), so that browsers
+    keep the file until it changes instead of asking again on every page (see
+    `static_max_age`)."""
     kept: dict[tuple, str] = {}
 
     def build(endpoint: str, values: dict) -> str:
@@ -189,7 +192,7 @@ def template_url_for(app: Flask):
 
     def url_for(endpoint: str, **values) -> str:
         if (not has_request_context() or endpoint[0] == "."
-                or not all(type(v) in _KEPT_TYPES and k[0] != "_" for k, v in values.items())):
+                or not all(_keepable(k, v) for k, v in values.items())):
             return build(endpoint, values)
         key = (endpoint, *values.items(), request.script_root)
         found = kept.get(key)
@@ -203,7 +206,12 @@ def template_url_for(app: Flask):
     return url_for
 
 
-_KEPT_TYPES = (str, int)
+def _keepable(name: str, value) -> bool:
+    return name[0] != "_" and (type(value) is int
+                               or (type(value) is str and len(value) <= KEPT_VALUE_LENGTH))
+
+
+KEPT_VALUE_LENGTH = 100
 
 
 def static_max_age(default):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import url_for as flask_url_for
 
-from decisions.http import STATIC_MAX_AGE, static_version
+from decisions.http import KEPT_VALUE_LENGTH, STATIC_MAX_AGE, _keepable, static_version
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -58,3 +58,18 @@ def test_the_templates_kept_addresses_are_the_ones_flask_builds(app):
                                                                              **values)
             assert kept_url_for("register.index", page=True).endswith("page=True")
             assert kept_url_for("public.index").startswith(f"{script_root}/")
+
+
+def test_every_endpoint_has_one_address_rule_so_no_method_changes_a_kept_address(app):
+    rules: dict[str, int] = {}
+    for rule in app.url_map.iter_rules():
+        rules[rule.endpoint] = rules.get(rule.endpoint, 0) + 1
+    assert {endpoint: n for endpoint, n in rules.items() if n > 1} == {}
+
+
+def test_only_integers_short_strings_and_no_options_are_kept():
+    assert _keepable("id", 7) and _keepable("q", "x" * KEPT_VALUE_LENGTH)
+    assert not _keepable("q", "x" * (KEPT_VALUE_LENGTH + 1))  # a long typed query
+    assert not _keepable("page", True)
+    assert not _keepable("_anchor", "top")
+    assert not _keepable("ids", [1, 2])

@@ -9,10 +9,11 @@ logged and leaves the page to show the computed outcome.
 
 Most requests need not ask at all. Each process keeps the earliest deadline of the
 rounds not yet recorded (`NextDue`): before it, no round can be due, so a request
-asks the database nothing. A round opened in this process forgets it at once (the
+asks the database nothing. A round opened in this process forgets it (the
 `round_opened` event); one opened by another process (a second worker, the demo
-commands) is seen when the kept deadline is read again, at most RECHECK seconds
-after it was read. A round can only be opened with a deadline in the future, and
+commands), or by another thread of a threaded server while this one was reading the
+deadline, is seen when the kept deadline is read again, at most RECHECK seconds after
+it was read. A round can only be opened with a deadline in the future, and
 deadlines are never moved, so a round another process opens is settled late only
 if its deadline falls within RECHECK seconds of its opening; its page shows the
 computed outcome meanwhile, as it does when recording fails.
