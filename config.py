@@ -77,6 +77,10 @@ class Config:
     # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
     FILE_SENDING = os.environ.get("FILE_SENDING", "direct")
     FILE_ACCEL_PREFIX = os.environ.get("FILE_ACCEL_PREFIX", "/_stored/")
+    # Seconds a process sends a stored PDF again to the session that was just allowed
+    # to read it, without asking the database (decisions/files/grants.py); also the
+    # longest a change of rights by another process waits to apply to it. 0: never.
+    DOWNLOAD_GRANT_SECONDS = float(os.environ.get("DOWNLOAD_GRANT_SECONDS", "10"))
     # What writes the notice, pack and minutes PDFs: "weasyprint" (the archival PDF/A);
     # "stub" writes a blank page with the title, for tests that are not about the PDFs.
     PDF_RENDERER = "weasyprint"

@@ -26,7 +26,7 @@ from decisions.database import with_write_intent
 from decisions.demo.cli import demo
 from decisions.errors import register_errorhandlers as register_error_pages
 from decisions.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from decisions.files.storage import check_sending
+from decisions.files import storage
 from decisions.files.views import bp as files_bp
 from decisions.followup.views import bp as followup_bp
 from decisions.http import (
@@ -88,7 +88,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _keys_from_instance(app)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; see README, Configuration.")
-    check_sending(app.config)
+    storage.check_sending(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("PROXY_COUNT"):
         hops = app.config["PROXY_COUNT"]
@@ -100,6 +100,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.before_request(refuse_nul_bytes)
     register_extensions(app)
     security.register(app)
+    storage.register(app)  # before any hook that loads the login
     register_blueprints(app)
     subscribe_notifications()
     subscribe_meetings()

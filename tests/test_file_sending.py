@@ -8,14 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from decisions.accounts.models import Role
+from decisions.accounts.models import LoginSession, Role
+from decisions.accounts.services import end_sessions
 from decisions.app import create_app
 from decisions.clock import now
 from decisions.extensions import db
-from decisions.files import storage
-from decisions.files.services import add_attachment
+from decisions.files import grants, storage
+from decisions.files.services import add_attachment, remove_attachment
 from decisions.meetings import agenda, minutes, queries, seats
 from decisions.meetings.models import DocumentKind, GroupRole, MeetingDocument
 from tests.counting import counting_queries
@@ -220,3 +221,103 @@ def test_an_unknown_sending_mode_or_a_prefix_without_slashes_stops_the_app_at_st
     with pytest.raises(RuntimeError, match="FILE_"):
         create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                    FILE_STORAGE=str(tmp_path / "files"), **settings)
+
+
+# --- Grants: a file the session was just allowed, sent again without the database ----
+
+def test_a_stored_pdf_asked_again_by_the_same_session_is_sent_without_a_query_as_before(
+        app, client, make, world):
+    make.login(client, world["reader"])
+    urls = [_urls(world)[name] for name in ("minutes", "notice", "attachment")]
+    first = {url: client.get(url) for url in urls}
+
+    for url in urls:
+        with counting_queries() as seen:
+            again = client.get(url)
+
+        assert seen == [], url
+        assert again.status_code == 200
+        assert again.data == first[url].data and b"%PDF" in again.data
+        for header in ("ETag", "Content-Disposition", "Content-Security-Policy",
+                       "Cache-Control", "X-Content-Type-Options", "Content-Type"):
+            assert again.headers[header] == first[url].headers[header], (url, header)
+        with counting_queries() as seen:
+            unchanged = client.get(url, headers={"If-None-Match": again.headers["ETag"]})
+        assert unchanged.status_code == 304 and seen == []
+
+
+def test_no_grant_is_kept_when_download_grant_seconds_is_zero(app, client, make, world):
+    app.extensions[grants.KEY] = grants.Grants(0)
+    make.login(client, world["reader"])
+    url = _urls(world)["minutes"]
+    client.get(url)
+
+    with counting_queries() as seen:
+        assert client.get(url).status_code == 200
+    assert seen, "the second download asked the database again"
+
+
+def test_a_grant_is_the_session_s_own_another_login_at_the_same_address_is_refused(
+        app, client, make, world):
+    """The secretariat's grant for an attachment only it may read does not serve the
+    representative (another session) nor a visitor without a login."""
+    hidden = f"/attachments/{world['hidden'].id}"
+    make.login(client, world["sec"])
+    assert client.get(hidden).status_code == 200
+    reader = app.test_client()
+    make.login(reader, world["reader"])
+
+    assert reader.get(hidden).status_code == 403
+    assert app.test_client().get(hidden).status_code == 302
+    assert client.get(hidden).status_code == 200  # its own grant still serves it
+
+
+def test_a_write_in_the_process_forgets_every_grant_so_an_ended_login_is_refused_at_once(
+        app, client, make, world):
+    """The login ended (as by a logout elsewhere, or a password change's end of the
+    other logins: a bulk update) right after a download: the same cookie asks again
+    and gets the login page, not the file."""
+    make.login(client, world["reader"])
+    url = _urls(world)["minutes"]
+    assert client.get(url).status_code == 200
+    assert grants.of_app().kept
+
+    end_sessions(world["reader"])
+    db.session.commit()
+
+    assert not grants.of_app().kept
+    assert client.get(url).status_code == 302
+
+
+def test_a_removed_attachment_is_not_sent_from_a_grant(app, client, make, world):
+    make.login(client, world["sec"])
+    url = f"/attachments/{world['hidden'].id}"  # on the planned meeting: removable
+    assert client.get(url).status_code == 200
+
+    remove_attachment(world["sec"], world["hidden"])
+    db.session.commit()
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_grant_as_old_as_download_grant_seconds_is_not_used_so_another_process_s_change_applies(
+        app, client, make, world):
+    """A change this process did not make (here: the login ended by a statement on a
+    connection of its own, as another process would) is in force once the grant is
+    DOWNLOAD_GRANT_SECONDS old; until then the grant still answers (the bound the
+    README states)."""
+    moment = [1000.0]
+    app.extensions[grants.KEY] = grants.Grants(10, clock=lambda: moment[0])
+    make.login(client, world["reader"])
+    url = _urls(world)["minutes"]
+    assert client.get(url).status_code == 200
+    reader_id = world["reader"].id
+    db.session.commit()  # the test's own transaction ends: the other one may write
+    with db.engine.begin() as other_process:
+        other_process.execute(update(LoginSession).where(
+            LoginSession.user_id == reader_id).values(ended_at=now()))
+
+    moment[0] += 9.9
+    assert client.get(url).status_code == 200
+    moment[0] += 0.1
+    assert client.get(url).status_code == 302

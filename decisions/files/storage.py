@@ -17,13 +17,15 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import send_file as werkzeug_send_file
 
 from decisions.errors import DomainError
+from decisions.files import grants
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,14 @@ def read(key: str) -> bytes:
 SENDING = ("direct", "x-accel", "x-sendfile")
 
 
+def register(app) -> None:
+    """The process's grants, and the hook that answers from them: before every other
+    app and blueprint hook that loads the login (refuse_nul_bytes and the limiter run
+    before it, as they were registered earlier)."""
+    grants.register(app)
+    app.before_request(answer_kept)
+
+
 def check_sending(config) -> None:
     """Refuses, at start, a FILE_SENDING the app does not know or an accel prefix that
     would not name a location (one slash at each end)."""
@@ -165,12 +175,37 @@ def send_pdf(key: str, download_name: str | None, sha256: str, *,
     the ETag, so a browser that has it gets a 304 from the app. `inline`: shown,
     without Content-Disposition (the open data interface's accessUrl).
 
+    For a logged-in person the answer is kept as a grant (decisions/files/grants.py):
+    the same address asked again by the same session within DOWNLOAD_GRANT_SECONDS is
+    sent by `answer_kept` without loading the login or asking the database.
+
     FILE_SENDING says who sends the bytes: "direct", streamed from the file by the app
     (sendfile under gunicorn), never read into memory; "x-accel", handed to nginx by
     `X-Accel-Redirect: <FILE_ACCEL_PREFIX><key[:2]>/<key>` (an `internal` location,
     docs/deploying.md); "x-sendfile", handed to Apache's mod_xsendfile or lighttpd by
     `X-Sendfile: <absolute path>`. The headers are the same in every mode; a 304 or a
     refusal (403/404, before this is called) never carries the hand-over header."""
+    sid = session.get("sid")
+    if sid and current_user.is_authenticated:
+        grants.of_app().keep(sid, request.full_path, session.get("_user_id"), key,
+                             download_name, sha256, inline)
+    return _send(key, download_name, sha256, inline)
+
+
+def answer_kept() -> Response | None:
+    """Before the login is loaded: a stored file this session was just allowed to read
+    at this address, sent again as it was (None: the route decides, as always)."""
+    kept = grants.of_app()
+    if not kept.kept or request.method not in ("GET", "HEAD"):
+        return None
+    sid = session.get("sid")
+    grant = sid and kept.find(sid, request.full_path, session.get("_user_id"))
+    if not grant:
+        return None
+    return _send(grant.key, grant.download_name, grant.sha256, grant.inline)
+
+
+def _send(key: str, download_name: str | None, sha256: str, inline: bool) -> Response:
     mode = current_app.config["FILE_SENDING"]
     path = path_of(key).absolute()  # absolute: send_file would look in the app's package
     response = werkzeug_send_file(
