@@ -4,12 +4,17 @@ shows (a position, an objection's conversation, the deadline passing, the viewer
 language) changes its ETag. A board already rendered for someone who sees it alike is
 sent again without being built, with the viewer's own ETag."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
+from decisions import submissions
 from decisions.accounts.models import Role
+from decisions.clock import now
 from decisions.extensions import db
+from decisions.members.models import Member
 from decisions.proposals import services, views
 from decisions.proposals.models import PositionKind
 from tests.counting import counting_queries
@@ -196,3 +201,66 @@ def test_the_round_page_shows_the_board_its_poll_would_send(app, client, make, b
                   PositionKind.STAND_ASIDE)
     changed = client.get(f"/rounds/{board['round'].id}").text
     assert 'data-position="stand_aside"' in changed and fragment.text not in changed
+
+
+def _same_page(html: str) -> str:
+    """The page without what each render draws anew: the CSRF tokens, the form nonces."""
+    return re.sub(r'(name="(?:csrf_token|%s)" value=")[^"]*"' % submissions.FIELD,
+                  r'\1"', html)
+
+
+def test_the_round_page_beside_a_kept_board_is_the_page_drawn_with_the_whole_board(
+        app, client, make):
+    """Once the board is kept, the round page reads only the members it names (the
+    viewer's member and the objectors, made in the round or carried from the version
+    before) and is the same page, for the secretariat (answer forms, the offer to
+    revise), an objector's representative (the panel and its conversation), a carried
+    objector's, one whose member has not answered, and a board member (no panel)."""
+    sec = make.user(Role.SECRETARIAT)
+    members = make.members(30)
+    carried, objector, quiet = members[0], members[1], members[2]
+    first = make.round_(sec, members)
+    make.position(sec, first, carried, PositionKind.OBJECT, comment="Uklart ansvar.")
+    services.answer_objection(sec, first, carried, "Ansvaret ligger hos sekretariatet.")
+    db.session.commit()
+    round_ = services.revise_proposal(
+        sec, first.proposal, title=first.version.title, background="Ny bakgrunn.",
+        resolution="Nytt forslag.", members=members, deadline=now() + timedelta(days=7),
+        procedure=first.procedure)
+    db.session.commit()
+    make.position(sec, round_, members[5], PositionKind.SUPPORT)
+    make.position(sec, round_, objector, PositionKind.OBJECT, comment="For dyrt.")
+    url = f"/rounds/{round_.id}"
+    viewers = [sec, make.representative(carried), make.representative(objector),
+               make.representative(quiet), make.user(Role.BOARD)]
+
+    loaded, pages = [], []
+
+    def count(member, _context):
+        loaded.append(member.id)
+
+    event.listen(Member, "load", count)
+    try:
+        for viewer in viewers:
+            who = app.test_client()
+            make.login(who, viewer)
+            app.extensions.pop("board_renders", None)
+            loaded.clear()
+            whole = who.get(url)
+            with_whole = set(loaded)
+            loaded.clear()
+            beside = who.get(url)
+
+            assert whole.status_code == beside.status_code == 200
+            assert _same_page(beside.text) == _same_page(whole.text), viewer.role
+            assert with_whole >= {m.id for m in members}
+            named = {carried.id, objector.id, viewer.member_id} - {None}
+            assert set(loaded) <= named, (viewer.role, set(loaded) - named)
+            pages.append(beside.text)
+    finally:
+        event.remove(Member, "load", count)
+    # What makes the pages differ was there to be drawn: the secretariat's answer forms
+    # for both objectors and its offer to revise, the carried objector's conversation.
+    assert pages[0].count('class="answer-form ds-field') == 2
+    assert f'href="/proposals/{round_.proposal_id}/revise"' in pages[0]
+    assert "Ansvaret ligger hos sekretariatet." in pages[1]

@@ -456,24 +456,18 @@ def is_member_of(round_id: int, member_id: int) -> bool:
         RoundMember.round_id == round_id, RoundMember.member_id == member_id))))
 
 
-@dataclass
-class Board:
-    """Everything the consensus board shows, loaded in a fixed number of queries."""
+@dataclass(kw_only=True)
+class RoundSummary:
+    """A round as its page shows it beside a board rendered before (`round_summary`):
+    its state from counts in SQL, and of its members only those the page names, the
+    viewer's member and the objectors, with their positions."""
 
     round: Round
     state: RoundState
-    members: list[Member]
+    members: list[Member]  # in the board's order (by name)
     positions: dict[int, Position]
-    # The conversation of every objection the board shows, by member.
-    threads: dict[int, ObjectionThread]
-    tally: Tally
-    by_subregion: list[tuple[str, list[Member]]] = field(default_factory=list)
     # Members whose objection to an earlier version stands until they answer this round.
     carried: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def not_responded(self) -> list[Member]:
-        return [m for m in self.members if m.id not in self.positions]
 
     @property
     def objections(self) -> list[Position]:
@@ -484,6 +478,21 @@ class Board:
         """Members whose objection stands in this round: made in it, or carried."""
         return [m for m in self.members if m.id in self.carried or (
             m.id in self.positions and self.positions[m.id].kind.blocks)]
+
+
+@dataclass(kw_only=True)
+class Board(RoundSummary):
+    """Everything the consensus board shows, loaded in a fixed number of queries: every
+    member of the round, with its position."""
+
+    # The conversation of every objection the board shows, by member.
+    threads: dict[int, ObjectionThread]
+    tally: Tally
+    by_subregion: list[tuple[str, list[Member]]] = field(default_factory=list)
+
+    @property
+    def not_responded(self) -> list[Member]:
+        return [m for m in self.members if m.id not in self.positions]
 
 
 # Acts that change a name the board shows without a change in the round: members,
@@ -547,6 +556,36 @@ def board(round_id: int, now: datetime) -> Board | None:
         threads=objection_threads(round_, objecting),
         tally=tally(member_ids, answers), by_subregion=sorted(groups.items()),
         carried=carried)
+
+
+def round_summary(round_id: int, viewer_member_id: int | None,
+                  now: datetime) -> RoundSummary | None:
+    """The round page's round beside a board already rendered: the round and its texts,
+    its state from counts in SQL (`states_of`), and the rows of the members it names
+    (the viewer's member, those objecting or whose earlier objection may stand), in a
+    fixed number of queries whatever the number of members."""
+    round_ = db.session.scalar(_round_with_texts(), {"round_id": round_id})
+    if round_ is None:
+        return None
+    earlier = carried_objections([round_]).get(round_.id, {})
+    rows = db.session.execute(_named_board_rows(), {
+        "round_id": round_id, "viewer": viewer_member_id,
+        "carried": list(earlier)}).all()
+    positions = {m.id: p for m, p in rows if p is not None}
+    named = {m.id for m, _p in rows}
+    return RoundSummary(
+        round=round_, state=states_of([round_], now)[round_.id],
+        members=[m for m, _p in rows], positions=positions,
+        carried={m: v for m, v in earlier.items() if m in named and m not in positions})
+
+
+@cache
+def _named_board_rows() -> Select:
+    """`_board_rows` of the members the round page names: the viewer's, the objecting
+    ones and the members listed in `carried`."""
+    return _board_rows().where(or_(
+        Position.kind.in_(BLOCKING_KINDS), Member.id == bindparam("viewer"),
+        Member.id.in_(bindparam("carried", expanding=True))))
 
 
 # --- What waits for the secretariat (the start page) -----------------------------------

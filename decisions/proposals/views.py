@@ -297,7 +297,7 @@ def _position_form(round_: Round, position=None, formdata=None) -> PositionForm:
     return form
 
 
-def _panel(board: queries.Board, member: Member, form: PositionForm | None = None,
+def _panel(board: queries.RoundSummary, member: Member, form: PositionForm | None = None,
            saved: bool = False, on_round_page: bool = False,
            reply_typed: dict | None = None) -> dict:
     """What the position panel shows for one member: its position, the form, and
@@ -324,20 +324,34 @@ def _panel(board: queries.Board, member: Member, form: PositionForm | None = Non
 
 @bp.route("/rounds/<int:id>")
 def round(id: int):
-    return _round_page(_board_or_404(id))
+    """The round page. With its board as last rendered for all who see it alike, the
+    page reads the round, its state from counts and the members it names beside the
+    board (`queries.round_summary`), not every member's row; else the whole board is
+    read, drawn and kept."""
+    view = _board_view(id)
+    kept = None if view is None else _kept_board(view, _etag_of(view))
+    if kept is None:
+        return _round_page(_board_or_404(id))
+    summary = queries.round_summary(id, current_user.member_id, now())
+    _viewable(summary.round if summary is not None else None)
+    return _round_page(summary, board_html=kept)
 
 
-def _round_page(board: queries.Board, answer_typed: dict | None = None, status: int = 200,
-                reply_typed: dict | None = None):
+def _round_page(board: queries.RoundSummary, answer_typed: dict | None = None,
+                status: int = 200, reply_typed: dict | None = None,
+                board_html: Markup | None = None):
+    """`board`: the whole board, or a summary when `board_html` is the board drawn."""
     panel = None
     if current_user.member_id in {m.id for m in board.members} and can(
             current_user, "speak_for", current_user.member):
         panel = _panel(board, current_user.member, on_round_page=True,
                        reply_typed=reply_typed)
-    # The board as the fragment sends it (kept for all who see it alike), else drawn
-    # here: None when the viewer's stamp is missing (the full template then draws it).
-    view = _board_view(board.round.id)
-    board_html = None if view is None else _rendered_board(view, _etag_of(view), lambda: board)
+    if board_html is None:
+        # The board as the fragment sends it (kept for all who see it alike), else drawn
+        # here: None when the viewer's stamp is missing (the template then draws it).
+        view = _board_view(board.round.id)
+        board_html = (None if view is None
+                      else _rendered_board(view, _etag_of(view), lambda: board))
     return render_template("proposals/round.html", board=board, panel=panel,
                            **_newest_history(board.round.id),
                            answer_typed=answer_typed or {}, board_html=board_html,
@@ -374,7 +388,7 @@ def history(id: int):
 REVISE_AFTER = (Outcome.NO_CONSENSUS, Outcome.NOT_ADOPTED)
 
 
-def _revision_offered(board: queries.Board) -> bool:
+def _revision_offered(board: queries.RoundSummary) -> bool:
     round_ = board.round
     if (round_.proposal.status != ProposalStatus.CIRCULATED
             or not can(current_user, "revise", round_.proposal)):
@@ -439,19 +453,31 @@ _renders_lock = threading.Lock()
 def _rendered_board(view: tuple, etag: str, build: Callable[[], queries.Board]) -> Markup:
     """The board fragment for `view` with the viewer's `etag`: as kept, or rendered from
     `build()` and kept."""
-    renders: OrderedDict[tuple, str] = current_app.extensions.setdefault(
-        "board_renders", OrderedDict())
+    kept = _kept_board(view, etag)
+    if kept is not None:
+        return kept
+    html = render_template("proposals/_board.html", board=build(), etag=ETAG_SLOT)
     with _renders_lock:
-        html = renders.get(view)
-        if html is not None:
-            renders.move_to_end(view)
-    if html is None:
-        html = render_template("proposals/_board.html", board=build(), etag=ETAG_SLOT)
-        with _renders_lock:
-            renders[view] = html
-            while len(renders) > RENDERS_KEPT:
-                renders.popitem(last=False)  # the longest unused
+        renders = _renders()
+        renders[view] = html
+        while len(renders) > RENDERS_KEPT:
+            renders.popitem(last=False)  # the longest unused
     return Markup(html.replace(ETAG_SLOT, etag))  # noqa: S704 - rendered by Jinja
+
+
+def _kept_board(view: tuple, etag: str) -> Markup | None:
+    """The board fragment for `view` as kept, with the viewer's `etag`; None if not kept."""
+    with _renders_lock:
+        renders = _renders()
+        html = renders.get(view)
+        if html is None:
+            return None
+        renders.move_to_end(view)
+    return Markup(html.replace(ETAG_SLOT, etag))  # noqa: S704 - rendered by Jinja
+
+
+def _renders() -> OrderedDict[tuple, str]:
+    return current_app.extensions.setdefault("board_renders", OrderedDict())
 
 
 def _fresh(response, etag: str | None):
