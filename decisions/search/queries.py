@@ -14,6 +14,7 @@ characters ("50%", "Vedtak: Høringssvar"), or of fewer than 3, is matched as ty
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -263,8 +264,12 @@ def _best(q: Query, sections: tuple[str, ...], seen: dict) -> Select:
         found.c.section, found.c.rank)
 
 
-def by_id(section: str, ids: list[int]) -> Select:
-    """The rows of a section of `best`, with what the page shows of them."""
+@cache
+def by_id(section: str) -> Select:
+    """The rows of a section of `best` whose ids are the bound list `ids`, with what the
+    page shows of them: built once per section (a list of ids in the statement made it
+    a new statement, and a new cache key, every request)."""
+    ids = bindparam("ids", expanding=True)
     if section == "proposals":
         return select(Proposal).where(Proposal.id.in_(ids)).options(joinedload(Proposal.area))
     if section == "rounds":

@@ -56,7 +56,7 @@ def index():
                     readable.add(row.id)
             for section, ids in best.items():
                 rows = {row.id: row for row in db.session.scalars(
-                    queries.by_id(section, ids)).unique()}
+                    queries.by_id(section), {"ids": ids}).unique()}
                 found[section] = [rows[id_] for id_ in ids]
         found.update(_names(q))
     choices = {
