@@ -16,6 +16,7 @@ from decisions.app import create_app
 from decisions.clock import now
 from decisions.extensions import db
 from decisions.files import grants, storage
+from decisions.files import views as files_views
 from decisions.files.services import add_attachment, remove_attachment
 from decisions.meetings import agenda, minutes, queries, seats
 from decisions.meetings.models import DocumentKind, GroupRole, MeetingDocument
@@ -215,10 +216,14 @@ def test_a_stored_pdf_is_authorized_with_one_query_beyond_the_login(app, client,
 
 
 @pytest.mark.parametrize("settings", [{"FILE_SENDING": "nginx"},
-                                      {"FILE_SENDING": "x-accel", "FILE_ACCEL_PREFIX": "stored"}])
-def test_an_unknown_sending_mode_or_a_prefix_without_slashes_stops_the_app_at_start(
+                                      {"FILE_SENDING": "x-accel", "FILE_ACCEL_PREFIX": "stored"},
+                                      {"DOWNLOAD_GRANT_SECONDS": float("nan")},
+                                      {"DOWNLOAD_GRANT_SECONDS": float("inf")},
+                                      {"DOWNLOAD_GRANT_SECONDS": -1},
+                                      {"DOWNLOAD_GRANT_SECONDS": 301}])
+def test_an_unknown_sending_mode_a_prefix_without_slashes_or_unusable_grant_seconds_stop_the_app(
         database_url, tmp_path, settings):
-    with pytest.raises(RuntimeError, match="FILE_"):
+    with pytest.raises(RuntimeError, match="FILE_|DOWNLOAD_GRANT_SECONDS"):
         create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
                    FILE_STORAGE=str(tmp_path / "files"), **settings)
 
@@ -262,14 +267,48 @@ def test_a_grant_is_the_session_s_own_another_login_at_the_same_address_is_refus
     """The secretariat's grant for an attachment only it may read does not serve the
     representative (another session) nor a visitor without a login."""
     hidden = f"/attachments/{world['hidden'].id}"
+    reader = app.test_client()
+    make.login(reader, world["reader"])  # first: a login writes, which forgets grants
     make.login(client, world["sec"])
     assert client.get(hidden).status_code == 200
-    reader = app.test_client()
-    make.login(reader, world["reader"])
+    assert grants.of_app().kept
 
     assert reader.get(hidden).status_code == 403
     assert app.test_client().get(hidden).status_code == 302
-    assert client.get(hidden).status_code == 200  # its own grant still serves it
+    with counting_queries() as seen:
+        assert client.get(hidden).status_code == 200
+    assert seen == []  # its own grant still serves it
+
+
+def test_a_request_that_began_before_a_write_committed_keeps_no_grant(
+        app, client, make, world, monkeypatch):
+    """A write committed by another thread between a download's check and its answer
+    (the check may have read the rights before the change): no grant is kept."""
+    make.login(client, world["reader"])
+    url = _urls(world)["attachment"]
+    check = files_views.can
+
+    def checked_then_another_thread_writes(*args, **kwargs):
+        allowed = check(*args, **kwargs)
+        grants.of_app().forget()  # what that thread's commit does
+        return allowed
+
+    monkeypatch.setattr(files_views, "can", checked_then_another_thread_writes)
+    assert client.get(url).status_code == 200
+    assert not grants.of_app().kept
+    monkeypatch.setattr(files_views, "can", check)
+    assert client.get(url).status_code == 200
+    assert grants.of_app().kept
+
+
+def test_a_route_without_a_login_neither_loads_the_visitor_s_login_nor_keeps_a_grant(
+        app, client, make, world):
+    make.login(client, world["reader"])
+    for name in ("public", "papers", "oparl"):
+        with counting_queries() as seen:
+            assert client.get(_urls(world)[name]).status_code == 200, name
+        assert not [s for s in seen if "login_sessions" in s], name
+    assert not grants.of_app().kept
 
 
 def test_a_write_in_the_process_forgets_every_grant_so_an_ended_login_is_refused_at_once(

@@ -17,9 +17,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Response, current_app, request, session
+from flask import Response, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import send_file as werkzeug_send_file
@@ -185,8 +184,11 @@ def send_pdf(key: str, download_name: str | None, sha256: str, *,
     docs/deploying.md); "x-sendfile", handed to Apache's mod_xsendfile or lighttpd by
     `X-Sendfile: <absolute path>`. The headers are the same in every mode; a 304 or a
     refusal (403/404, before this is called) never carries the hand-over header."""
+    # Only where the route loaded the login to decide: a public route's visitor with
+    # a session cookie is not loaded for this.
+    user = g.get("_login_user")
     sid = session.get("sid")
-    if sid and current_user.is_authenticated:
+    if sid and user is not None and user.is_authenticated:
         grants.of_app().keep(sid, request.full_path, session.get("_user_id"), key,
                              download_name, sha256, inline)
     return _send(key, download_name, sha256, inline)
@@ -196,6 +198,7 @@ def answer_kept() -> Response | None:
     """Before the login is loaded: a stored file this session was just allowed to read
     at this address, sent again as it was (None: the route decides, as always)."""
     kept = grants.of_app()
+    kept.begin()
     if not kept.kept or request.method not in ("GET", "HEAD"):
         return None
     sid = session.get("sid")

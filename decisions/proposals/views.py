@@ -331,7 +331,9 @@ def round(id: int):
     view = _board_view(id)
     kept = None if view is None else _kept_board(view, _etag_of(view))
     if kept is None:
-        return _round_page(_board_or_404(id))
+        board = _board_or_404(id)
+        drawn = None if view is None else _rendered_board(view, _etag_of(view), lambda: board)
+        return _round_page(board, board_html=drawn)
     summary = queries.round_summary(id, current_user.member_id, now())
     _viewable(summary.round if summary is not None else None)
     return _round_page(summary, board_html=kept)
