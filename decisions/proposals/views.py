@@ -329,10 +329,11 @@ def round(id: int):
     board (`queries.round_summary`), not every member's row; else the whole board is
     read, drawn and kept."""
     view = _board_view(id)
-    kept = None if view is None else _kept_board(view, _etag_of(view))
+    etag = None if view is None else _etag_of(view)
+    kept = None if view is None else _kept_board(view, etag)
     if kept is None:
         board = _board_or_404(id)
-        drawn = None if view is None else _rendered_board(view, _etag_of(view), lambda: board)
+        drawn = None if view is None else _rendered_board(view, etag, lambda: board)
         return _round_page(board, board_html=drawn)
     summary = queries.round_summary(id, current_user.member_id, now())
     _viewable(summary.round if summary is not None else None)
