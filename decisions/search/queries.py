@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     column,
     func,
@@ -146,11 +147,16 @@ def entries(q: Query, kinds: tuple[str, ...]):
     # Found once for every section that reads them.
     found = (engine.where(E.kind.in_(kinds), *filters)
              .cte("found").prefix_with("MATERIALIZED"))
-    unanswered = [select(literal(kind)).where(~select(found.c.kind).where(
-                      found.c.kind.in_(group)).exists())
-                  for group in GROUPS for kind in group if kind in kinds]
-    scanned = select(E.kind, E.object_id, score).where(
-        E.kind.in_(union_all(*unanswered).scalar_subquery()), *filters, typed)
+    # Each group's scan under a condition of no row (a one-time test: where the engine
+    # answered, the databases skip the scan instead of starting it).
+    # The kinds to scan drive the scan (a join, not a test of each entry): where the
+    # engine answered they are none, and no entry is read.
+    unanswered = union_all(*[
+        select(literal(kind).label("kind")).where(
+            ~select(found.c.kind).where(found.c.kind.in_(group)).exists())
+        for group in GROUPS for kind in group if kind in kinds]).subquery("unanswered")
+    scanned = (select(E.kind, E.object_id, score).select_from(unanswered)
+               .join(E, E.kind == unanswered.c.kind).where(*filters, typed))
     return select(found).union_all(scanned).cte("matched")
 
 
@@ -239,20 +245,24 @@ def _best(q: Query, sections: tuple[str, ...], seen: dict) -> Select:
                .join(Round.version)
                .where(seen["round"], Round.closed_at.is_(None), Round.deadline > bindparam("now")))
     if "items" in sections:
+        # An item found by its papers and by its minutes is one row, of the better
+        # score; what it is ordered by is read in the same join (an item's meeting is
+        # one: grouping by its columns adds no group).
         minutes = seen["minutes"]
-        readable = (select(matched.c.object_id.label("item_id"),
-                           func.max(matched.c.score).label("score"))
+        readable = (select(AgendaItem.id.label("id"), Meeting.starts_at, AgendaItem.position,
+                           func.max(matched.c.score).label("score"),
+                           func.max(case((minutes, 1), else_=0)).label("minutes"))
+                    .select_from(matched)
                     .join(AgendaItem, AgendaItem.id == matched.c.object_id)
                     .join(Meeting, Meeting.id == AgendaItem.meeting_id)
                     .where(matched.c.kind.in_(("item", "minutes")), seen["item"],
                            or_(matched.c.kind == "item", minutes))
-                    .group_by(matched.c.object_id).subquery())
-        branch("items", AgendaItem.id,
-               (readable.c.score.desc(), Meeting.starts_at.desc(), AgendaItem.position,
-                AgendaItem.id),
-               select().select_from(readable)
-               .join(AgendaItem, AgendaItem.id == readable.c.item_id)
-               .join(AgendaItem.meeting).join(Meeting.group), minutes)
+                    .group_by(AgendaItem.id, Meeting.starts_at, AgendaItem.position)
+                    .subquery())
+        branch("items", readable.c.id,
+               (readable.c.score.desc(), readable.c.starts_at.desc(), readable.c.position,
+                readable.c.id),
+               select().select_from(readable), readable.c.minutes == 1)
     if "decisions" in sections:
         branch("decisions", Decision.id,
                (matched.c.score.desc(), Decision.adopted_at.desc(), Decision.id.desc()),
