@@ -3,6 +3,7 @@ escaped snippets, the filters, visibility per role, and the index kept in step w
 objects in their transaction, on SQLite (FTS5 over Snowball stems) and PostgreSQL
 (tsvector, 'norwegian')."""
 
+import re
 from datetime import timedelta
 
 from flask_migrate import downgrade, upgrade
@@ -13,6 +14,7 @@ from decisions.extensions import db
 from decisions.meetings import agenda
 from decisions.proposals import services
 from decisions.proposals.models import Area
+from decisions.search import queries
 from decisions.search.models import SearchEntry
 from tests.test_board_queries import queries_for
 from tests.test_search import EN, board, decide, section, titles
@@ -73,6 +75,18 @@ def test_a_snippet_marks_the_words_found_and_escapes_the_text(app, client, make)
     assert ('Skriv &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;fet&lt;/b&gt;'
             ' i <mark>kommunene</mark>.') in html
     assert "<script>" not in html and "<b>" not in html
+
+
+def test_a_snippet_marks_every_word_whose_stem_begins_with_the_querys_in_any_case():
+    # Only words that begin with a stem asked are stemmed (a stem begins its word):
+    # the marks are those of stemming every word. "ukommune" holds the stem inside it,
+    # "kom" is shorter than it, "x_kommune" is two words.
+    text = ("Kommunene og KOMMUNENS råd; kommunal drift, ukommune, kom og x_kommune. "
+            "Hver Kommune deltar.")
+    marked = str(queries.snippet([text], queries.Query(text="kommunene"), width=400))
+
+    assert re.findall(r"<mark>(.*?)</mark>", marked) == [
+        "Kommunene", "KOMMUNENS", "kommunal", "kommune", "Kommune"]
 
 
 def test_hostile_query_text_is_escaped_in_the_form_and_the_snippet(app, client, make):

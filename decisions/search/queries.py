@@ -14,7 +14,7 @@ characters ("50%", "Vedtak: Høringssvar"), or of fewer than 3, is matched as ty
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -46,7 +46,7 @@ from decisions.members.models import Member
 from decisions.permissions import visible
 from decisions.proposals.models import Area, Proposal, Round
 from decisions.register.models import Decision
-from decisions.search.index import WORD, stems, stems_of, words
+from decisions.search.index import stems, stems_of, words
 from decisions.search.models import SearchEntry
 
 LIMIT = 50  # results shown per group: of one kind, or members and people by name
@@ -325,12 +325,23 @@ def areas(user: User) -> Select:
 
 # --- Snippets ---------------------------------------------------------------------------
 
-def _spans(field: str, q: Query, wanted: list[str]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=256)
+def _candidates(wanted: tuple[str, ...]) -> re.Pattern:
+    """The words that begin with one of the stems `wanted`, whatever their case.
+
+    Snowball's Norwegian stemmer only takes endings off (or shortens one), so a word's
+    stem begins its lowercased word: a word whose stem starts with a stem wanted starts
+    with it too. Only these words need stemming, not every word of a long text."""
+    either = "|".join(map(re.escape, wanted))
+    return re.compile(rf"(?<![^\W_])(?:{either})[^\W_]*", re.IGNORECASE)
+
+
+def _spans(field: str, q: Query, wanted: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where in `field` the query matches: words whose stem starts with one of the
     query's stems `wanted` (plain queries), and the text as typed."""
     spans = []
     if wanted:
-        found = list(WORD.finditer(field))
+        found = list(_candidates(wanted).finditer(field))
         for match, stem in zip(found, stems_of([m.group() for m in found]), strict=True):
             if stem.startswith(wanted):
                 spans.append(match.span())
