@@ -37,11 +37,9 @@ def index():
     waiting = answered_open = owed = []
     if can(current_user, "speak_for", current_user.member, kind="member"):
         owed = ratification_queries.owed_by(current_user.member_id, oslo_today(moment))
-        waiting = db.session.scalars(
-            proposal_queries.open_rounds_waiting_for(current_user.member_id, moment)).all()
-        answered_open = [r for r in db.session.scalars(
-            proposal_queries.open_rounds_of(current_user.member_id, moment))
-            if r not in waiting]
+        rounds = proposal_queries.member_open_rounds(current_user.member_id, moment)
+        waiting = [r for r, answered in rounds if not answered]
+        answered_open = [r for r, answered in rounds if answered]
     open_rounds = []
     awaiting = objections = unrecorded = []
     if can(current_user, "follow_up", kind="proposal"):

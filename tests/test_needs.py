@@ -78,6 +78,33 @@ def test_a_representative_sees_the_rounds_her_member_has_not_answered_with_a_lin
     assert "Regional sykkelplan" not in section
 
 
+def test_a_representative_sees_her_members_open_rounds_answered_or_not_and_no_other(
+        app, client, clock, make, alliance):
+    later = alliance.open_round("Felles ladestrategi")
+    sooner = alliance.open_round("Regional sykkelplan")
+    sooner.deadline = later.deadline - timedelta(days=1)
+    answered = alliance.open_round("Felles innkjøp")
+    make.position(alliance.rep, answered, alliance.member, PositionKind.SUPPORT)
+    elsewhere = make.round_(alliance.sec, [alliance.objector],
+                            make.proposal(alliance.sec, title="Andres sak"))
+    closed = alliance.open_round("Avsluttet sak")
+    closed.closed_at = now()
+    db.session.commit()
+    make.login(client, alliance.rep)
+
+    rounds = proposal_queries.member_open_rounds(alliance.member.id, now())
+    page = client.get("/", headers=EN).text
+
+    assert rounds == [(sooner, False), (later, False), (answered, True)]
+    assert page.index("Regional sykkelplan") < page.index("Felles ladestrategi")
+    answered_section = page[page.index('id="answered-h"'):]
+    assert f"/rounds/{answered.id}\"" in answered_section
+    assert "Andres sak" not in page and "Avsluttet sak" not in page
+    clock.advance(days=8)  # past every deadline: none is open any more
+    assert proposal_queries.member_open_rounds(alliance.member.id, now()) == []
+    assert elsewhere.id not in {r.id for r, _ in rounds}
+
+
 def test_the_chair_of_the_meeting_day_sees_draft_minutes_to_approve_and_no_one_else(
         app, client, make, alliance):
     drafted = alliance.drafted_minutes(10)

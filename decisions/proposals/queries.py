@@ -299,15 +299,24 @@ def latest_rounds(proposal_ids: Iterable[int]) -> dict[int, Round]:
     return {r.proposal_id: r for r in rounds}
 
 
-def open_rounds_waiting_for(member_id: int, now: datetime) -> Select:
-    """Open rounds that include the member and where it has not answered yet."""
+def member_open_rounds(member_id: int, now: datetime) -> list[tuple[Round, bool]]:
+    """The open rounds that include the member, the nearest deadline first, each with
+    whether the member has answered: one statement, whatever the member's history (the
+    open rounds are read first, then each asked whether the member is in it)."""
+    return list(db.session.execute(_member_open_rounds(),
+                                   {"member_id": member_id, "now": now}).tuples())
+
+
+@cache
+def _member_open_rounds() -> Select:
+    member_id = bindparam("member_id")
+    included = exists().where(RoundMember.round_id == Round.id,
+                              RoundMember.member_id == member_id)
     answered = exists().where(Position.round_id == Round.id, Position.member_id == member_id)
-    return (select(Round)
-            .join(RoundMember, and_(RoundMember.round_id == Round.id,
-                                    RoundMember.member_id == member_id))
-            .where(Round.closed_at.is_(None), Round.deadline > now, ~answered)
-            .options(selectinload(Round.proposal), selectinload(Round.version))
-            .order_by(Round.deadline))
+    return (select(Round, answered.label("answered"))
+            .where(Round.closed_at.is_(None), Round.deadline > bindparam("now"), included)
+            .options(joinedload(Round.proposal), joinedload(Round.version))
+            .order_by(Round.deadline, Round.id))
 
 
 def open_rounds(now: datetime) -> Select:

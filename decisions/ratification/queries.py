@@ -6,8 +6,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from decisions.extensions import db
@@ -131,7 +143,7 @@ def _counts():
     return members, answered, adopted, need
 
 
-def state_is(kind: StateKind, today: date) -> ColumnElement[bool]:
+def state_is(kind: StateKind, today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Where-clause on Decision joined with its Requirement (see `with_requirement`)."""
     members, answered, adopted, need = _counts()
     in_force = and_(need > 0, adopted >= need)
@@ -184,13 +196,25 @@ def waiting_members(decision_ids: Iterable[int]) -> dict[int, list[Member]]:
 def owed_by(member_id: int, today: date) -> list[tuple[Decision, Requirement]]:
     """What a member owes: decisions awaiting ratification in whose round it was and
     for which it has recorded nothing."""
-    answered = select(Ratification.decision_id).where(Ratification.member_id == member_id)
-    in_round = select(RoundMember.round_id).where(RoundMember.member_id == member_id)
-    return list(db.session.execute(
-        with_requirement(select(Decision, Requirement))
-        .where(Decision.round_id.in_(in_round), Decision.id.not_in(answered),
-               state_is(StateKind.AWAITING, today))
-        .order_by(Requirement.deadline, Decision.id)).tuples())
+    return list(db.session.execute(_owed_by(), {"member_id": member_id,
+                                                "today": today}).tuples())
+
+
+@cache
+def _owed_by():
+    # Asked of each decision that has a requirement (few), not of the member's history
+    # nor of every decision: the requirements' proposals lead (an IN list, which SQLite
+    # follows into the index of decisions by proposal whatever its statistics).
+    member_id = bindparam("member_id")
+    required = Decision.proposal_id.in_(select(Requirement.proposal_id))
+    in_round = exists().where(RoundMember.round_id == Decision.round_id,
+                              RoundMember.member_id == member_id)
+    answered = exists().where(Ratification.decision_id == Decision.id,
+                              Ratification.member_id == member_id)
+    return (with_requirement(select(Decision, Requirement))
+            .where(required, in_round, ~answered,
+                   state_is(StateKind.AWAITING, bindparam("today", type_=Date)))
+            .order_by(Requirement.deadline, Decision.id))
 
 
 def done_by(member_id: int, limit: int = 50) -> list[tuple[Ratification, Decision]]:
