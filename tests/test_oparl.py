@@ -32,7 +32,7 @@ from decisions.meetings.models import (
     MeetingState,
 )
 from decisions.members.models import Member, MemberKind, Subregion
-from decisions.proposals.models import Proposal, ProposalStatus
+from decisions.proposals.models import Proposal, ProposalStatus, RoundMember
 from decisions.register.models import Decision, DecisionDocument
 from tests.counting import counting_queries
 from tests.world import demo_data
@@ -197,6 +197,27 @@ def test_the_whole_demo_crawled_from_the_system_object_validates_and_every_id_an
     download = get(client, main["downloadUrl"])
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.data == content.data
+
+
+def test_a_rounds_consultation_names_exactly_its_members_in_the_order_of_their_ids(
+        app, client):
+    demo_data()
+    rounds = {}
+    for paper in _every(client, f"{PREFIX}body/1/paper"):
+        for consultation in paper["consultation"]:
+            if "/consultation/round/" in consultation["id"]:
+                rounds[int(consultation["id"].rsplit("/", 1)[1])] = consultation
+    members = {}
+    for round_id, member_id in db.session.execute(
+            select(RoundMember.round_id, RoundMember.member_id)
+            .where(RoundMember.round_id.in_(rounds))):
+        members.setdefault(round_id, []).append(member_id)
+
+    assert rounds and len({len(m) for m in members.values()}) > 1, "rounds of several sizes"
+    for round_id, consultation in rounds.items():
+        assert consultation["organization"] == [
+            f"{PREFIX}member/{m}" for m in sorted(members[round_id])], round_id
+        assert get(client, consultation["id"]).get_json() == consultation
 
 
 def _secretariat() -> User:

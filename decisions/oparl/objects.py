@@ -2,9 +2,10 @@
 value is left out), every moment has its offset, and every `id` is the object's URL."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, request, url_for
 
 from decisions.accounts.models import User
 from decisions.clock import now, oslo
@@ -36,7 +37,26 @@ DOCUMENT_NAMES = {DocumentKind.PUBLIC_NOTICE: "Innkalling", DocumentKind.PACK: "
 
 
 def url(endpoint: str, **args) -> str:
+    if len(args) == 1 and type(args.get("id")) is int:
+        return urls(endpoint)(args["id"])
     return url_for(f"oparl.{endpoint}", _external=True, **args)
+
+
+def urls(endpoint: str) -> Callable[[int], str]:
+    """`url(endpoint, id=...)` for many ids (a page of meetings names 1,500 agenda
+    items, a consultation hundreds of members): the address made by the routes once a
+    request and host, each id put in its place where the id ends it."""
+    made = g.setdefault("_oparl_urls", {})
+    key = (endpoint, request.host_url if has_request_context() else None)
+    found = made.get(key)
+    if found is None:
+        sample = url_for(f"oparl.{endpoint}", _external=True, id=0)
+        if sample.endswith("/0"):
+            prefix = sample[:-1]
+            found = made[key] = lambda id: f"{prefix}{id}"
+        else:
+            found = made[key] = lambda id: url_for(f"oparl.{endpoint}", _external=True, id=id)
+    return found
 
 
 def moment(value: datetime) -> str:
@@ -209,25 +229,28 @@ def paper_file(doc: DecisionDocument) -> dict:
 # -- Papers (decided proposals) and their handlings.
 
 def paper(found: Proposal, decision: Decision | None, items: list[AgendaItem],
-          ratifications: list[Ratification], main: DecisionDocument | None = None) -> dict:
+          ratifications: list[Ratification], members: dict[int, list[int]],
+          main: DecisionDocument | None = None) -> dict:
+    """`members`: the ids of the members of each of its rounds (queries.member_ids_of)."""
     return _object(
         "Paper", url("paper", id=found.id), found.created_at, found.updated_at,
         body=url("body"), name=found.title, reference=found.case_ref,
         date=day(oslo(decision.adopted_at).date()) if decision else None,
         paperType="Sak", mainFile=paper_file(main) if main else None,
-        consultation=[round_consultation(r) for r in found.rounds]
+        consultation=[round_consultation(r, members[r.id]) for r in found.rounds]
         + [item_consultation(item) for item in items]
         + [ratification_consultation(r, found.id) for r in ratifications],
         web=(url_for("public.decision", year=decision.year, number=decision.number,
                      _external=True) if decision else None))
 
 
-def round_consultation(found: Round) -> dict:
+def round_consultation(found: Round, member_ids: list[int]) -> dict:
+    """`member_ids`: the round's members' ids, in order."""
+    member = urls("member")
     return _object(
         "Consultation", url("round_consultation", id=found.id), found.opened_at,
         found.closed_at or found.opened_at, paper=url("paper", id=found.proposal_id),
-        organization=[url("member", id=m.id) for m in sorted(found.members,
-                                                              key=lambda m: m.id)] or None,
+        organization=[member(id) for id in member_ids] or None,
         authoritative=bool(found.outcome and found.outcome.adopts),
         role=("Konsensusrunde" if found.procedure == Procedure.CONSENT
               else "Stilltiende samtykke"))

@@ -403,8 +403,9 @@ def _papers(found: list[Proposal]) -> list[dict]:
     items = queries.items_treating(ids)
     ratifications = queries.ratifications_of(ids)
     main = main_files.documents_of(ids)
+    members = queries.member_ids_of(r.id for p in found for r in p.rounds)
     return [objects.paper(p, decisions.get(p.id), items[p.id], ratifications[p.id],
-                          main.get(p.id)) for p in found]
+                          members, main.get(p.id)) for p in found]
 
 
 @bp.route("/body/1/paper")
@@ -426,7 +427,7 @@ def round_consultation(id: int):
     found = db.session.scalar(queries.public_rounds().where(Round.id == id))
     if found is None:
         return _gone("round_consultation", id)
-    return _json(objects.round_consultation(found))
+    return _json(objects.round_consultation(found, queries.member_ids_of([id])[id]))
 
 
 @bp.route("/consultation/item/<int:id>")
