@@ -99,6 +99,7 @@ def test_a_representative_sees_her_members_open_rounds_answered_or_not_and_no_ot
     assert page.index("Regional sykkelplan") < page.index("Felles ladestrategi")
     answered_section = page[page.index('id="answered-h"'):]
     assert f"/rounds/{answered.id}\"" in answered_section
+    assert "Felles innkjøp" not in needs(client)  # answered: not among those waiting
     assert "Andres sak" not in page and "Avsluttet sak" not in page
     clock.advance(days=8)  # past every deadline: none is open any more
     assert proposal_queries.member_open_rounds(alliance.member.id, now()) == []

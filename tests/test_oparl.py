@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask import url_for
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
@@ -32,6 +33,7 @@ from decisions.meetings.models import (
     MeetingState,
 )
 from decisions.members.models import Member, MemberKind, Subregion
+from decisions.oparl import objects
 from decisions.proposals.models import Proposal, ProposalStatus, RoundMember
 from decisions.register.models import Decision, DecisionDocument
 from tests.counting import counting_queries
@@ -218,6 +220,19 @@ def test_a_rounds_consultation_names_exactly_its_members_in_the_order_of_their_i
         assert consultation["organization"] == [
             f"{PREFIX}member/{m}" for m in sorted(members[round_id])], round_id
         assert get(client, consultation["id"]).get_json() == consultation
+
+
+def test_an_address_made_once_for_many_ids_follows_each_requests_root_address(app):
+    # One app context can hold several requests (their `g` is shared): an address made
+    # for one root is never given to a request under another.
+    with app.app_context():
+        for base in ("http://a.example/one", "http://a.example/two", "https://b.example",
+                     "http://a.example/one"):
+            with app.test_request_context("/", base_url=base):
+                assert [objects.url("member", id=n) for n in (5, 12)] == [
+                    url_for("oparl.member", id=n, _external=True) for n in (5, 12)]
+                assert objects.url("file_download", id=3) == url_for(
+                    "oparl.file_download", id=3, _external=True)
 
 
 def _secretariat() -> User:

@@ -146,6 +146,26 @@ def test_a_decision_through_time_state_at_each_step_and_reminders_exactly_once(
                     "ratification.recorded"]
 
 
+def test_a_member_owes_the_awaited_decisions_of_its_rounds_until_it_answers(
+        app, make, clock, decided):
+    decision, members, reps = decided["decision"], decided["members"], decided["reps"]
+    outsider = make.member("Kommune E")
+    clock.set(datetime(2026, 3, 11, 12, tzinfo=UTC))
+
+    def owing() -> set[str]:
+        return {m.name for m in [*members, outsider]
+                for d, requirement in queries.owed_by(m.id, today(now()))
+                if d.id == decision.id and requirement.deadline == DEADLINE}
+
+    assert owing() == {"Kommune A", "Kommune B", "Kommune C", "Kommune D"}
+    handle(reps[0], decision, members[0])
+    assert owing() == {"Kommune B", "Kommune C", "Kommune D"}
+    handle(reps[1], decision, members[1], LocalOutcome.REJECTED)
+    assert owing() == {"Kommune C", "Kommune D"}
+    clock.set(datetime(2026, 4, 15, 22, 0, tzinfo=UTC))  # 16 April in Oslo: failed
+    assert owing() == set()
+
+
 def test_a_rejection_that_leaves_too_few_members_fails_before_the_deadline(make, decided):
     decision, (a, b, _c, _d), reps = decided["decision"], decided["members"], decided["reps"]
     handle(reps[0], decision, a, LocalOutcome.REJECTED)

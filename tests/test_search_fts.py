@@ -87,6 +87,10 @@ def test_a_snippet_marks_every_word_whose_stem_begins_with_the_querys_in_any_cas
 
     assert re.findall(r"<mark>(.*?)</mark>", marked) == [
         "Kommunene", "KOMMUNENS", "kommunal", "kommune", "Kommune"]
+    # U+0345 is no letter, yet "ι" matches it when case is ignored: the word after it is
+    # still the one marked.
+    greek = str(queries.snippet(["\u0345αβγ"], queries.Query(text="ι αβγ")))
+    assert re.findall(r"<mark>(.*?)</mark>", greek) == ["αβγ"]
 
 
 def test_hostile_query_text_is_escaped_in_the_form_and_the_snippet(app, client, make):

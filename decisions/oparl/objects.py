@@ -45,9 +45,10 @@ def url(endpoint: str, **args) -> str:
 def urls(endpoint: str) -> Callable[[int], str]:
     """`url(endpoint, id=...)` for many ids (a page of meetings names 1,500 agenda
     items, a consultation hundreds of members): the address made by the routes once a
-    request and host, each id put in its place where the id ends it."""
+    request and root address, each id put in its place where the id ends it."""
     made = g.setdefault("_oparl_urls", {})
-    key = (endpoint, request.host_url if has_request_context() else None)
+    # The scheme, host and script root: an app context may outlive a request.
+    key = (endpoint, request.root_url if has_request_context() else None)
     found = made.get(key)
     if found is None:
         sample = url_for(f"oparl.{endpoint}", _external=True, id=0)

@@ -325,15 +325,6 @@ def open_rounds(now: datetime) -> Select:
             .options(selectinload(Round.proposal)).order_by(Round.deadline))
 
 
-def open_rounds_of(member_id: int, now: datetime) -> Select:
-    return (select(Round)
-            .join(RoundMember, and_(RoundMember.round_id == Round.id,
-                                    RoundMember.member_id == member_id))
-            .where(Round.closed_at.is_(None), Round.deadline > now)
-            .options(selectinload(Round.proposal), selectinload(Round.version))
-            .order_by(Round.deadline))
-
-
 def board_rows(round_id: int) -> tuple[list[Member], dict[int, Position]]:
     """The round's members with their subregions, ordered for the board, and their
     positions by member (who registered each loaded with it): one query."""

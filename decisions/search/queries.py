@@ -147,8 +147,6 @@ def entries(q: Query, kinds: tuple[str, ...]):
     # Found once for every section that reads them.
     found = (engine.where(E.kind.in_(kinds), *filters)
              .cte("found").prefix_with("MATERIALIZED"))
-    # Each group's scan under a condition of no row (a one-time test: where the engine
-    # answered, the databases skip the scan instead of starting it).
     # The kinds to scan drive the scan (a join, not a test of each entry): where the
     # engine answered they are none, and no entry is read.
     unanswered = union_all(*[
@@ -331,9 +329,11 @@ def _candidates(wanted: tuple[str, ...]) -> re.Pattern:
 
     Snowball's Norwegian stemmer only takes endings off (or shortens one), so a word's
     stem begins its lowercased word: a word whose stem starts with a stem wanted starts
-    with it too. Only these words need stemming, not every word of a long text."""
+    with it too. Only these words need stemming, not every word of a long text. The
+    match is always a whole word as WORD finds it; the stems only look ahead (under
+    IGNORECASE a letter of a stem can match a character that is no letter, U+0345)."""
     either = "|".join(map(re.escape, wanted))
-    return re.compile(rf"(?<![^\W_])(?:{either})[^\W_]*", re.IGNORECASE)
+    return re.compile(rf"(?<![^\W_])(?=(?:{either}))[^\W_]+", re.IGNORECASE)
 
 
 def _spans(field: str, q: Query, wanted: tuple[str, ...]) -> list[tuple[int, int]]:
