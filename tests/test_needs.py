@@ -85,8 +85,8 @@ def test_a_representative_sees_her_members_open_rounds_answered_or_not_and_no_ot
     sooner.deadline = later.deadline - timedelta(days=1)
     answered = alliance.open_round("Felles innkjøp")
     make.position(alliance.rep, answered, alliance.member, PositionKind.SUPPORT)
-    elsewhere = make.round_(alliance.sec, [alliance.objector],
-                            make.proposal(alliance.sec, title="Andres sak"))
+    make.round_(alliance.sec, [alliance.objector],
+                make.proposal(alliance.sec, title="Andres sak"))
     closed = alliance.open_round("Avsluttet sak")
     closed.closed_at = now()
     db.session.commit()
@@ -103,7 +103,6 @@ def test_a_representative_sees_her_members_open_rounds_answered_or_not_and_no_ot
     assert "Andres sak" not in page and "Avsluttet sak" not in page
     clock.advance(days=8)  # past every deadline: none is open any more
     assert proposal_queries.member_open_rounds(alliance.member.id, now()) == []
-    assert elsewhere.id not in {r.id for r, _ in rounds}
 
 
 def test_the_chair_of_the_meeting_day_sees_draft_minutes_to_approve_and_no_one_else(
