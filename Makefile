@@ -43,7 +43,7 @@ test: venv translations
 # Samråd's pages under gunicorn (4 workers) against a Flask hello world and a bare
 # reference page, on SQLite and PostgreSQL (127.0.0.1:5432, databases samraad_bench_*)
 # at alliance and national scale, with wrk; budgets PASS/FAIL; writes
-# docs/benchmarks.md and benchmarks/results/bench.json. About 25 minutes; run it on a
+# docs/benchmarks.md and benchmarks/results/bench.json. About 40 minutes on 2 cores; run it on a
 # quiet machine. BENCH_ARGS="--quick" for a short run, --databases sqlite, --duration 5 ...
 bench: venv translations
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }

@@ -14,6 +14,10 @@ PROFILE_DUMP=<directory> also writes each page's profile there (<page>.prof), to
 pstats who calls what.
 PROFILE_CPU=1 profiles with the process's CPU clock instead of the wall clock: time a
 request spends waiting for PostgreSQL is then left out of the profile.
+--split (with --no-profile) also prints where a request's time went, without a profiler:
+rendering its templates (less the statements they run), its SQL statements (from the
+cursor's start to its end, rows not yet turned into objects), and the rest (the
+request's hooks, the session and user, the view's own Python, ORM objects).
 The data is `flask demo scale --preset alliance` (see benchmarks/bench.py `prepare`).
 """
 
@@ -38,6 +42,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 os.environ.setdefault("TOTP_REQUIRED_ROLES", "")
 os.environ.setdefault("RATELIMIT_ENABLED", "false")
 
+from flask import before_render_template, template_rendered  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 from decisions import create_app  # noqa: E402
@@ -111,6 +116,8 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true",
                         help="only time the requests (best of --repeat runs of --n)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--split", action="store_true",
+                        help="with --no-profile: ms a request in templates, SQL and the rest")
     args = parser.parse_args()
     app = create_app()
     pages, reader, secretariat = discover(app)
@@ -125,11 +132,36 @@ def main() -> None:
     with reference.app.app_context():
         engines = (engine, reference.db.engine)
     clock = {}
+    # seconds spent in SQL statements and in rendering templates (an outermost render's
+    # whole time, less the statements it ran: a template that renders another is
+    # counted once)
+    spent = {"sql": 0.0, "template": 0.0, "depth": 0}
+
+    def statement_ended(*a, **k):
+        took = time.perf_counter() - clock["t"]
+        spent["sql"] += took
+        if spent["depth"]:
+            spent["template"] -= took
+        statements.append(f"{took * 1000:6.2f} ms  {' '.join(a[2].split())}")
+
     for each in engines:
         event.listen(each, "before_cursor_execute",
                      lambda *a, **k: clock.__setitem__("t", time.perf_counter()))
-        event.listen(each, "after_cursor_execute", lambda *a, **k: statements.append(
-            f"{(time.perf_counter() - clock['t']) * 1000:6.2f} ms  {' '.join(a[2].split())}"))
+        event.listen(each, "after_cursor_execute", statement_ended)
+
+    def render_started(*a, **k):
+        if not spent["depth"]:
+            clock["render"] = time.perf_counter()
+        spent["depth"] += 1
+
+    def render_ended(*a, **k):
+        spent["depth"] -= 1
+        if not spent["depth"]:
+            spent["template"] += time.perf_counter() - clock["render"]
+
+    for each in (app, reference.app):
+        before_render_template.connect(render_started, each, weak=False)
+        template_rendered.connect(render_ended, each, weak=False)
     # As the server process does (wsgi.py): what start-up made is frozen out of the
     # collector's walks, and young collections are rarer.
     gc.collect()
@@ -155,19 +187,26 @@ def main() -> None:
         statements.clear()
         get()
         queries = len(statements)
-        runs, cpu_runs = [], []
+        runs, cpu_runs, splits = [], [], []
         for _ in range(args.repeat):
+            spent.update(sql=0.0, template=0.0)
             started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(args.n):
                 get()
             runs.append((time.perf_counter() - started) / args.n * 1000)
             cpu_runs.append((time.process_time() - cpu_started) / args.n * 1000)
+            splits.append((runs[-1], spent["template"] / args.n * 1000,
+                           spent["sql"] / args.n * 1000))
         plain, cpu = min(runs), min(cpu_runs)
         reference_cpu = reference_cpu or cpu
         measured = (f"{plain:.2f} ms a request, {cpu:.2f} ms CPU ({reference_cpu / cpu:.2f}× "
                     f"the reference; best of {args.repeat}), {queries} SQL statements")
         if args.no_profile:
             print(f"=== {key} {path}: status {status}, {measured}")
+            if args.split:  # the fastest run's own parts
+                whole, template, sql = min(splits)
+                print(f"    templates {template:.2f} ms, SQL {sql:.2f} ms, "
+                      f"the rest {whole - template - sql:.2f} ms")
             continue
         profile = (cProfile.Profile(time.process_time) if os.environ.get("PROFILE_CPU")
                    else cProfile.Profile())
