@@ -14,7 +14,7 @@ PROFILE_DUMP=<directory> also writes each page's profile there (<page>.prof), to
 pstats who calls what.
 PROFILE_CPU=1 profiles with the process's CPU clock instead of the wall clock: time a
 request spends waiting for PostgreSQL is then left out of the profile.
---split (with --no-profile) also prints where a request's time went, without a profiler:
+--split prints, instead of a profile, where a request's time went (without a profiler):
 rendering its templates (less the statements they run), its SQL statements (from the
 cursor's start to its end, rows not yet turned into objects), and the rest (the
 request's hooks, the session and user, the view's own Python, ORM objects).
@@ -117,8 +117,9 @@ def main() -> None:
                         help="only time the requests (best of --repeat runs of --n)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--split", action="store_true",
-                        help="with --no-profile: ms a request in templates, SQL and the rest")
+                        help="ms a request in templates, SQL and the rest (no profile)")
     args = parser.parse_args()
+    args.no_profile = args.no_profile or args.split
     app = create_app()
     pages, reader, secretariat = discover(app)
     reader = args.reader or reader
@@ -159,7 +160,7 @@ def main() -> None:
         if not spent["depth"]:
             spent["template"] += time.perf_counter() - clock["render"]
 
-    for each in (app, reference.app):
+    for each in (app, reference.app) if args.split else ():  # timed renders only if asked
         before_render_template.connect(render_started, each, weak=False)
         template_rendered.connect(render_ended, each, weak=False)
     # As the server process does (wsgi.py): what start-up made is frozen out of the
